@@ -1,0 +1,124 @@
+"""What every command shares: output modes, error mapping, progress bars.
+
+Human output is rendered with rich, to stdout normally and to stderr under
+``--json`` (stdout then carries exactly one JSON object). ``--quiet`` keeps
+only errors (and the JSON object, when asked for). Library errors map to exit
+codes here: ConfigError -> 2 (a usage error), ExperimentError -> 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import shlex
+from typing import Any, Callable, Iterator
+
+import click
+
+from dropout_lab.errors import ConfigError, ExperimentError
+
+#: The arguments of the current invocation, recorded by the group (for manifests).
+INVOCATION: list[str] = []
+
+
+def command_line() -> str:
+    """The command line being run, as a shell-quoted string."""
+    return shlex.join(["dropout-lab", *INVOCATION])
+
+
+def output_options(func: Callable) -> Callable:
+    """Add ``--json`` and ``--quiet`` to a command."""
+    func = click.option("--quiet", "-q", is_flag=True,
+                        help="Print nothing but errors (and the JSON object with --json).")(func)
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON object on stdout; human output goes to stderr.")(func)
+
+
+class Output:
+    """Where a command's human and machine output goes."""
+
+    def __init__(self, as_json: bool = False, quiet: bool = False):
+        self.as_json, self.quiet = as_json, quiet
+        self._console = None
+
+    @property
+    def console(self):
+        """The rich console for people: stderr under --json, else stdout."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self.as_json, highlight=False)
+        return self._console
+
+    def show(self, *renderables: Any) -> None:
+        """Print rich renderables for people (nothing under --quiet)."""
+        if not self.quiet:
+            for item in renderables:
+                self.console.print(item)
+
+    def emit(self, obj: Any) -> None:
+        """Print the JSON object on stdout (only under --json)."""
+        if self.as_json:
+            from dropout_lab.runs import dumps
+
+            click.echo(dumps(obj))
+
+    @contextlib.contextmanager
+    def progress(self) -> Iterator[Callable[[str, int, int], None]]:
+        """A ``progress(task, done, total)`` callback drawing bars on stderr."""
+        if self.quiet:
+            yield lambda task, done, total: None
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                                   TextColumn, TimeElapsedColumn)
+
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn())
+        tasks: dict[str, Any] = {}
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            def update(task: str, done: int, total: int) -> None:
+                if task not in tasks:
+                    tasks[task] = bar.add_task(task, total=total)
+                bar.update(tasks[task], completed=done, total=total)
+
+            update("starting TensorFlow", 0, 1)
+            yield update
+
+
+@contextlib.contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn library errors into Click errors: usage (exit 2) or failure (exit 1)."""
+    try:
+        yield
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    except ExperimentError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.ClickException("Interrupted; no complete run folder was written.") from None
+
+
+def lab_command(func: Callable) -> Callable:
+    """Wrap a command body so library errors are reported as one clean line."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with reported_errors():
+            return func(*args, **kwargs)
+    return wrapper
+
+
+def read_config_file(path: str | None) -> dict[str, Any] | None:
+    """Parse ``--config`` (None when not given)."""
+    from dropout_lab.config import load_toml
+
+    return None if path is None else load_toml(path)
+
+
+def run_context(out: str, progress: Callable | None = None):
+    """A RunContext for ``--out``, checked writable before any work starts."""
+    from pathlib import Path
+
+    from dropout_lab.runs import RunContext, prepare_out
+
+    return RunContext(out=prepare_out(Path(out)), command=command_line(), progress=progress)

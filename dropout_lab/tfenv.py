@@ -1,0 +1,87 @@
+"""TensorFlow import, log silencing and seeding: the only place TF is set up.
+
+``import_tf`` silences TF's C++ log lines (oneDNN notices, CUDA stub lookups,
+CPU-feature banners) that otherwise land on stderr at import time, unless the
+user asked for them with ``DROPOUT_LAB_TF_LOGS=1``. ``seed_everything`` is the
+one seeding function every run calls exactly once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from types import ModuleType
+
+_tf: ModuleType | None = None
+
+
+def import_tf() -> ModuleType:
+    """Import TensorFlow (and Keras) quietly; return the ``tensorflow`` module.
+
+    The absl messages printed before TF's logging starts ignore
+    ``TF_CPP_MIN_LOG_LEVEL``, so file descriptor 2 is redirected to a temporary
+    file during the import; what was captured is replayed if the import fails.
+    """
+    global _tf
+    if _tf is not None:
+        return _tf
+    verbose = os.environ.get("DROPOUT_LAB_TF_LOGS") == "1"
+    if not verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with contextlib.nullcontext() if verbose else _captured_stderr_fd():
+        import keras  # noqa: F401  (import both under the redirect)
+        import tensorflow as tf
+    if not verbose:
+        tf.get_logger().setLevel("ERROR")
+    _tf = tf
+    return tf
+
+
+@contextlib.contextmanager
+def _captured_stderr_fd():
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy, TensorFlow and Keras from one integer.
+
+    Keras 3 draws layer seeds from Python's ``random``, so
+    ``tf.random.set_seed`` alone is not enough; ``keras.utils.set_random_seed``
+    covers all four. Call it once per run, before any layer is built.
+    """
+    import_tf()
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+def versions() -> dict[str, str]:
+    """Versions of the frameworks a run depends on, for the manifest."""
+    import platform
+
+    import h5py
+    import numpy
+
+    found = {"python": platform.python_version(), "numpy": numpy.__version__,
+             "h5py": h5py.__version__}
+    if "tensorflow" in sys.modules:
+        import keras
+        import tensorflow as tf
+
+        found.update(tensorflow=tf.__version__, keras=keras.__version__)
+    return found

@@ -1,0 +1,115 @@
+"""Seed 000's toy network and data: y = 2*x1 + x2, trained with full-batch SGD.
+
+Imports TensorFlow at module level: import it only inside commands that train.
+Layer names are explicit and stable (``dense_in``, ``dropout``,
+``dense_hidden``, ``dense_out``) so weights always reload by name.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from dropout_lab.tfenv import import_tf
+
+tf = import_tf()
+import keras  # noqa: E402  (after the quiet TF import)
+
+# Seed 000's data: three points on the plane 2*x1 + x2 = 8.
+INPUTS = np.array([[3, 2], [2, 4], [1, 6]], dtype=np.float32)  # (samples=3, features=2)
+TARGETS = np.array([[8], [8], [8]], dtype=np.float32)  # (samples=3, 1)
+HIDDEN_UNITS = 100  # width of both Dense layers, as in the seed
+
+ProgressFn = Callable[[int, int], None]
+
+
+def build_net(dropout_layer) -> keras.Model:
+    """Input(2) -> Dense(100) -> dropout_layer -> Dense(100) -> Dense(1), all linear."""
+    inputs = keras.Input(shape=(2,), name="x")
+    hidden = keras.layers.Dense(HIDDEN_UNITS, name="dense_in")(inputs)  # (batch, 100)
+    dropped = dropout_layer(hidden)
+    hidden2 = keras.layers.Dense(HIDDEN_UNITS, name="dense_hidden")(dropped)
+    outputs = keras.layers.Dense(1, name="dense_out")(hidden2)  # (batch, 1)
+    return keras.Model(inputs, outputs, name="toy")
+
+
+def make_train_loop(model: keras.Model, learning_rate: float):
+    """A compiled loop running ``n`` full-batch SGD steps on the seed's data.
+
+    Returns:
+        ``loop(n) -> losses`` where ``losses`` is a float32 tensor of shape
+        ``(n,)`` holding each step's MSE before its update. Dropout is active
+        (``training=True``) in every step, exactly as ``fit`` would do.
+    """
+    optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
+    optimizer.build(model.trainable_variables)
+    inputs, targets = tf.constant(INPUTS), tf.constant(TARGETS)
+
+    @tf.function(reduce_retracing=True)
+    def loop(n):
+        losses = tf.TensorArray(tf.float32, size=n)
+        for step in tf.range(n):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(inputs, training=True) - targets))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply(grads, model.trainable_variables)
+            losses = losses.write(step, loss)
+        return losses.stack()
+
+    return loop
+
+
+def train(model: keras.Model, epochs: int, learning_rate: float,
+          progress: ProgressFn | None = None) -> np.ndarray:
+    """Train ``model`` for ``epochs`` full-batch steps; return the loss curve.
+
+    The steps run in one traced ``tf.function``, called in about 20 chunks so
+    that ``progress(done, total)`` can be reported between them.
+    """
+    loop = make_train_loop(model, learning_rate)
+    chunk = max(1, epochs // 20)
+    losses, done = [], 0
+    while done < epochs:
+        size = min(chunk, epochs - done)
+        losses.append(loop(tf.constant(size)).numpy())
+        done += size
+        if progress:
+            progress(done, epochs)
+    return np.concatenate(losses)
+
+
+def predict(model: keras.Model, inputs: np.ndarray = INPUTS) -> np.ndarray:
+    """Inference-mode output, shape (samples,). Calls the model directly:
+    ``model.predict`` prints a progress bar to stdout and is ~10x slower."""
+    return model(inputs, training=False).numpy()[:, 0]
+
+
+def training_mode_samples(model: keras.Model, n: int, inputs: np.ndarray = INPUTS) -> np.ndarray:
+    """``n`` independent training-mode forward passes, shape (n, samples).
+
+    One pass per call (not one tiled batch), so a layer that shares its mask
+    across the batch still gives independent samples.
+    """
+    inputs_t = tf.constant(inputs)
+
+    @tf.function
+    def sample(count):
+        outs = tf.TensorArray(tf.float32, size=count)
+        for i in tf.range(count):
+            outs = outs.write(i, model(inputs_t, training=True)[:, 0])
+        return outs.stack()
+
+    return sample(tf.constant(n)).numpy()
+
+
+def vanilla_expectation(model: keras.Model, keep_prob: float,
+                        inputs: np.ndarray = INPUTS) -> np.ndarray:
+    """g(X): the net with its dropout layer replaced by ``x * keep_prob``, shape (samples,).
+
+    What a vanilla (scale-at-test) dropout would output at test time.
+    """
+    hidden = model.get_layer("dense_in")(inputs)  # (samples, 100)
+    scaled = hidden * np.float32(keep_prob)
+    out = model.get_layer("dense_out")(model.get_layer("dense_hidden")(scaled))
+    return out.numpy()[:, 0]
