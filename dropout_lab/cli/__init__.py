@@ -39,10 +39,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from dropout_lab.cli import toy
+    from dropout_lab.cli import layers, mnist, toy
 
-    for command in toy.COMMANDS:
-        main.add_command(command)
+    for module in (toy, layers, mnist):
+        for command in module.COMMANDS:
+            main.add_command(command)
 
 
 _register()
