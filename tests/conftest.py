@@ -1,0 +1,43 @@
+"""Shared fixtures: a CLI runner and a results folder per test."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from dropout_lab.cli import main
+
+
+class Invoker:
+    """Runs ``dropout-lab`` in-process; stdout and stderr are kept apart."""
+
+    def __init__(self, out):
+        self.out = out
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, expect: int | None = 0):
+        result = self.runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+        if expect is not None:
+            assert result.exit_code == expect, (result.exit_code, result.stdout, result.stderr)
+        return result
+
+    def json(self, *args: str, expect: int | None = 0) -> dict:
+        """Run with --json and parse stdout, which must be exactly one JSON object."""
+        result = self(*args, "--json", expect=expect)
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def out(tmp_path):
+    """An empty results folder."""
+    path = tmp_path / "results"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def cli(out):
+    """``cli("train", "--epochs", 5)`` runs the command and checks its exit code."""
+    return Invoker(out)
