@@ -39,9 +39,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from dropout_lab.cli import layers, mnist, toy
+    from dropout_lab.cli import data, layers, mnist, reference, toy
 
-    for module in (toy, layers, mnist):
+    for module in (toy, layers, reference, data, mnist):
         for command in module.COMMANDS:
             main.add_command(command)
 
