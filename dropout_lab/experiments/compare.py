@@ -2,7 +2,10 @@
 
 Let f_r be the trained net with its dropout layer at rate r in inference mode,
 f_0 the rate-0 reload, and g the rate-0 net whose dropout-layer input is
-multiplied by keep = 1 - r. Three checks, per sample of the seed's X:
+multiplied by keep = 1 - r. The rate-0 net is the seed's "code two": the
+same net with ``keras.layers.Dropout(rate=0)``, i.e. no dropout at all, and
+the run's weights. (Not the layer under test at rate 0: a layer that is also
+wrong at rate 0 would then be compared with itself.) Three checks, per sample of the seed's X:
 
 1. inverted:    |f_r - f_0| <= rtol * max(|f_r|, |f_0|)
 2. vanilla:     |f_r - g|   <= rtol * max(|f_r|, |g|)
@@ -33,6 +36,7 @@ from dropout_lab.experiments import train as train_exp
 from dropout_lab.runs import RunContext, new_run
 
 KIND = "compare"
+MIN_MC_SAMPLES = 100
 VERDICTS = ("inverted", "vanilla", "indistinguishable", "inconsistent", "other")
 
 
@@ -41,14 +45,16 @@ class CompareConfig:
     """Settings of the comparison (the training settings are a TrainConfig)."""
 
     runs: int = 10  # repeated test-time predictions of each net (seed: 10)
-    mc_samples: int = 2000  # training-mode passes averaged for the consistency check
+    mc_samples: int = 2000  # training-mode passes averaged for the consistency check (>= 100)
     rtol: float = 1e-6  # relative tolerance of checks 1-2 (~8 float32 ulps)
     z: float = 4.5  # consistency bound in standard errors (false alarm <= 2e-5)
     seed: int | None = None  # seed of this comparison; None = the training run's seed
 
     def __post_init__(self):
         cfg.require_positive_int("runs", self.runs)
-        cfg.require_positive_int("mc_samples", self.mc_samples)
+        if self.mc_samples < MIN_MC_SAMPLES:
+            raise invalid_value("mc_samples", f"an integer >= {MIN_MC_SAMPLES} (the consistency "
+                                "bound relies on the central limit theorem)", self.mc_samples)
         if not self.rtol >= 0 or self.rtol == float("inf"):
             raise invalid_value("rtol", "a finite number >= 0", self.rtol)
         if not self.z > 0 or self.z == float("inf"):
@@ -143,7 +149,7 @@ def _measure(toy_run, train_config, config, seed, ctx) -> dict:
 
     rate = train_config.rate
     trained = reload_exp.rebuild(toy_run, train_config, rate, seed + 1)
-    reloaded = reload_exp.rebuild(toy_run, train_config, 0.0, seed + 1)
+    reloaded = reload_exp.rebuild(toy_run, train_config, 0.0, seed + 1, layer="keras")
     f_r = np.stack([toy.predict(trained) for _ in range(config.runs)])  # (runs, samples)
     f_0 = np.stack([toy.predict(reloaded) for _ in range(config.runs)])
     ctx.report("measure", 1, 2)
@@ -152,8 +158,7 @@ def _measure(toy_run, train_config, config, seed, ctx) -> dict:
     recorded = np.asarray(toy_run.read_json("results.json")["test/predictions"])
     return {"f_r": f_r, "f_0": f_0, "g": toy.vanilla_expectation(reloaded, 1.0 - rate),
             "mean": passes.mean(axis=0),
-            "se": passes.std(axis=0, ddof=1) / np.sqrt(config.mc_samples)
-            if config.mc_samples > 1 else np.full(passes.shape[1], np.inf),
+            "se": passes.std(axis=0, ddof=1) / np.sqrt(config.mc_samples),
             "recorded": recorded,
             "layer_class": layers.qualified_name(type(trained.get_layer("dropout")))}
 
@@ -175,8 +180,16 @@ def checks_from(m: dict, rtol: float, z: float) -> list[Check]:
     ok = bool(np.all(gap <= z * m["se"] + rtol * np.abs(f_r)))
     checks.append(Check("consistency", "E[training-mode output] = f_r",
                         ok, float(np.max(zscores)),
-                        f"|mean - f_r| <= {z:g} se + {rtol:g} * |f_r|"))
+                        f"|mean - f_r| <= {z:g} se + {rtol:g} * |f_r| "
+                        f"(false alarm <= {false_alarm(z, len(f_r)):.1g})"))
     return checks
+
+
+def false_alarm(z: float, samples: int) -> float:
+    """Bonferroni bound on P(any of ``samples`` |z-scores| > z) under the normal approximation."""
+    import math
+
+    return samples * math.erfc(z / math.sqrt(2))  # 2 * P(Z > z) = erfc(z / sqrt 2)
 
 
 def _record(config, train_config, toy_run, m, seed, trained_now, ctx) -> CompareResult:

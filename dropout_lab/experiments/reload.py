@@ -62,12 +62,18 @@ def open_toy_run(path: Path) -> tuple[Run, TrainConfig]:
     return run, cfg.resolve(TrainConfig, run.config, source=str(run.path / "manifest.json"))
 
 
-def rebuild(run: Run, train_config: TrainConfig, rate: float, seed: int):
-    """The run's net with its dropout layer at ``rate``, the run's weights loaded."""
+def rebuild(run: Run, train_config: TrainConfig, rate: float, seed: int,
+            layer: str | None = None):
+    """The run's net with its dropout layer at ``rate``, the run's weights loaded.
+
+    ``layer`` overrides the run's dropout implementation (e.g. ``"keras"``).
+    """
     from dropout_lab import layers, toy, weights
 
-    model = toy.build_net(layers.make_layer(train_config.layer, rate, seed))
-    weights.load(model, run.verified("weights.h5"))
+    model = toy.build_net(layers.make_layer(layer or train_config.layer, rate, seed))
+    # Load first, so a damaged file is reported as such; then insist it is the run's own.
+    weights.load(model, run.path / "weights.h5")
+    run.verified("weights.h5")
     return model
 
 

@@ -1,0 +1,82 @@
+"""Config resolution: defaults < file < flags; unknown keys and wrong types rejected."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from dropout_lab.config import load_toml, resolve, to_toml
+from dropout_lab.errors import ConfigError
+from dropout_lab.experiments.compare import CompareConfig
+from dropout_lab.experiments.train import TrainConfig
+
+
+def test_flags_override_file_and_file_overrides_defaults():
+    config = resolve(TrainConfig, {"rate": 0.25, "epochs": 7}, {"epochs": 9, "seed": None})
+    assert (config.rate, config.epochs, config.seed) == (0.25, 9, TrainConfig().seed)
+
+
+def test_int_in_toml_is_accepted_for_a_float_field():
+    assert resolve(TrainConfig, {"learning_rate": 1}).learning_rate == 1.0
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"epoch": 5}, "Unknown key `epoch` in cfg.toml: accepted keys are rate, epochs, "
+                   "learning_rate, seed, layer. Received: epoch=5"),
+    ({"epochs": "1000"}, "Invalid value for `epochs` in cfg.toml: expected an integer. "
+                         "Received: epochs='1000'"),
+    ({"epochs": True}, "Invalid value for `epochs` in cfg.toml: expected an integer. "
+                       "Received: epochs=True"),
+    ({"rate": "0.5"}, "Invalid value for `rate` in cfg.toml: expected a number. "
+                      "Received: rate='0.5'"),
+    ({"layer": 3}, "Invalid value for `layer` in cfg.toml: expected a string. Received: layer=3"),
+])
+def test_bad_file_values_name_key_expectation_and_value(values, message):
+    with pytest.raises(ConfigError) as info:
+        resolve(TrainConfig, values, source="cfg.toml")
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("rate", 1.0, "a drop probability below 1"),
+    ("rate", math.nan, "a drop probability below 1"),
+    ("epochs", 0, "an integer >= 1"),
+    ("learning_rate", -0.1, "a finite positive number"),
+    ("layer", "torch", "one of keras, vanilla or MODULE:CLASS"),
+])
+def test_value_ranges(field, value, expected):
+    with pytest.raises(ConfigError) as info:
+        resolve(TrainConfig, None, {field: value})
+    assert f"Invalid value for `{field}`: expected {expected}" in str(info.value)
+    assert f"Received: {field}={value!r}" in str(info.value)
+
+
+@pytest.mark.parametrize("field, value", [("runs", 0), ("mc_samples", -1), ("rtol", -1e-6),
+                                          ("z", 0.0), ("rtol", math.nan)])
+def test_compare_ranges(field, value):
+    with pytest.raises(ConfigError, match=f"Invalid value for `{field}`"):
+        resolve(CompareConfig, None, {field: value})
+
+
+def test_toml_round_trip(tmp_path):
+    config = TrainConfig(rate=0.125, epochs=3, learning_rate=1e-7, seed=42, layer="mod.sub:Cls")
+    path = tmp_path / "c.toml"
+    path.write_text(to_toml(config, "header line"))
+    assert resolve(TrainConfig, load_toml(path)) == config
+    assert path.read_text().startswith("# header line\n")
+
+
+def test_unreadable_and_invalid_toml(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("rate = = 1\n")
+    with pytest.raises(ConfigError, match=r"^Config file .*bad.toml is not valid TOML"):
+        load_toml(bad)
+    with pytest.raises(ConfigError, match="^Cannot read config file"):
+        load_toml(tmp_path / "missing.toml")
+
+
+def test_configs_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TrainConfig().rate = 0.1  # type: ignore[misc]

@@ -1,0 +1,81 @@
+"""Run folders: atomic, hashed, never overwritten, nothing left looking complete."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dropout_lab.errors import ConfigError, ExperimentError
+from dropout_lab.runs import MANIFEST, new_run, open_run, prepare_out, sha256_file
+
+
+def _write_run(out, kind="toy"):
+    with new_run(out, kind, {"rate": 0.5}, 7, "dropout-lab test") as run:
+        run.write_json("results.json", {"x": 1})
+        run.write_text("config.toml", "rate = 0.5\n")
+    return run.path
+
+
+def test_complete_run_has_manifest_with_hashes_times_and_versions(out):
+    path = _write_run(out)
+    manifest = json.loads((path / MANIFEST).read_text())
+    assert path.parent == out / "toy" and not path.name.startswith(".")
+    assert manifest["files"] == {name: sha256_file(path / name)
+                                 for name in ("config.toml", "results.json")}
+    assert manifest["seed"] == 7 and manifest["command"] == "dropout-lab test"
+    assert manifest["config"] == {"rate": 0.5}
+    assert {"python", "numpy", "h5py"} <= set(manifest["versions"])
+    assert manifest["started_at"] < manifest["finished_at"]
+    assert sorted(p.name for p in path.iterdir()) == ["config.toml", MANIFEST, "results.json"]
+
+
+def test_failed_run_leaves_no_folder(out):
+    with pytest.raises(KeyboardInterrupt):
+        with new_run(out, "toy", {}, 0, "x") as run:
+            run.write_json("results.json", {})
+            raise KeyboardInterrupt
+    assert list((out / "toy").iterdir()) == []
+
+
+def test_resumable_run_keeps_its_partial_folder(out):
+    with pytest.raises(RuntimeError):
+        with new_run(out, "sweep", {}, 0, "x", keep_partial=True) as run:
+            run.write_json("unit/results.json", {})
+            raise RuntimeError("boom")
+    (partial,) = (out / "sweep").iterdir()
+    assert partial.name.endswith(".partial") and not (partial / MANIFEST).exists()
+
+
+def test_two_runs_never_share_a_folder(out):
+    assert _write_run(out) != _write_run(out)
+
+
+def test_open_run_checks_kind_and_hashes(out):
+    path = _write_run(out)
+    run = open_run(path, ("toy",))
+    assert run.read_json("results.json") == {"x": 1}
+    (path / "results.json").write_text('{"x": 2}')
+    with pytest.raises(ExperimentError, match="was changed after the run wrote it: sha256"):
+        run.read_json("results.json")
+    with pytest.raises(ConfigError) as info:
+        open_run(path, ("mnist",))
+    assert str(info.value) == (f"Invalid value for `RUN`: expected a mnist run folder. "
+                               f"Received: RUN={str(path)!r}, a 'toy' run.")
+
+
+def test_open_run_rejects_folders_without_manifest(out):
+    with pytest.raises(ConfigError, match="which has no manifest.json"):
+        open_run(out, ("toy",))
+    (out / "f").write_text("")
+    with pytest.raises(ConfigError, match="which is not a folder"):
+        open_run(out / "f", ("toy",))
+
+
+def test_prepare_out_rejects_unwritable_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError) as info:
+        prepare_out(blocker / "results")
+    assert str(info.value).startswith("Invalid value for `--out`: expected a writable folder. "
+                                      f"Received: out={str(blocker / 'results')!r}")

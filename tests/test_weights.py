@@ -1,0 +1,71 @@
+"""HDF5 weights: exact round trip; every mismatch named; never executes anything."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+
+from dropout_lab import layers, toy, weights
+from dropout_lab.errors import ExperimentError
+
+
+def _net(units_seed=0, rate=0.5):
+    import keras
+
+    keras.utils.set_random_seed(units_seed)
+    return toy.build_net(layers.make_layer("keras", rate, units_seed))
+
+
+def test_round_trip_is_exact_and_ignores_rng_state(tmp_path):
+    source, target = _net(0), _net(1, rate=0.0)  # rate 0: Keras builds no seed generator
+    path = tmp_path / "w.h5"
+    weights.save(source, path, {"rate": 0.5, "versions": {"keras": "3"}})
+    attrs = weights.load(target, path)
+    for a, b in zip(source.weights, target.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert attrs["rate"] == 0.5 and attrs["format"] == weights.FORMAT
+    with h5py.File(path) as handle:
+        assert sorted(handle) == ["dense_hidden", "dense_in", "dense_out"]
+        assert handle["dense_in/kernel"].shape == (2, 100)
+
+
+def _edit(path, edit):
+    with h5py.File(path, "a") as handle:
+        edit(handle)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda h: h.__delitem__("dense_out/bias"),
+     "the model's `dense_out/bias` is missing from the file"),
+    (lambda h: h.create_dataset("extra/kernel", data=np.zeros(2)),
+     "the file's `extra/kernel` has no place in the model"),
+    (lambda h: (h.__delitem__("dense_hidden/kernel"),
+                h.create_dataset("dense_hidden/kernel", data=np.zeros((100, 50)))),
+     "`dense_hidden/kernel` has shape (100, 50) in the file but (100, 100) in the model"),
+    (lambda h: (h.__delitem__("dense_in/bias"),
+                h.create_dataset("dense_in/bias", data=np.array([b"code"] * 100))),
+     "dataset `dense_in/bias` holds |S4 data; only numeric arrays are accepted"),
+])
+def test_mismatches_are_named(tmp_path, edit, message):
+    path = tmp_path / "w.h5"
+    weights.save(_net(), path, {})
+    _edit(path, edit)
+    with pytest.raises(ExperimentError) as info:
+        weights.load(_net(), path)
+    assert message in str(info.value)
+
+
+def test_not_hdf5_truncated_and_foreign_files(tmp_path):
+    path = tmp_path / "w.h5"
+    weights.save(_net(), path, {})
+    data = path.read_bytes()
+    (tmp_path / "cut.h5").write_bytes(data[: len(data) // 2])
+    (tmp_path / "text.h5").write_text("not hdf5")
+    with h5py.File(tmp_path / "keras.h5", "w") as handle:
+        handle.create_dataset("layers/dense/vars/0", data=np.zeros(3))
+    for name in ("cut.h5", "text.h5"):
+        with pytest.raises(ExperimentError, match="not a readable HDF5 file"):
+            weights.load(_net(), tmp_path / name)
+    with pytest.raises(ExperimentError, match="is not a dropout-lab weights file"):
+        weights.load(_net(), tmp_path / "keras.h5")
