@@ -79,6 +79,8 @@ class Output:
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             def update(task: str, done: int, total: int) -> None:
                 if task not in tasks:
+                    for started in bar.tasks:  # a new stage means the earlier ones are over
+                        bar.update(started.id, completed=started.total)
                     tasks[task] = bar.add_task(task, total=total)
                 bar.update(tasks[task], completed=done, total=total)
 
