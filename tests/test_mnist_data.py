@@ -318,7 +318,7 @@ def test_cli_data_mnist_json(offline_cli, fake, tmp_path):
     assert report["sha256"] == fake[2]
     assert report["shapes"] == {"x_train": [6, 4, 4], "y_train": [6], "x_test": [3, 4, 4],
                                 "y_test": [3]}
-    assert report["attempts"][0] == f"cache: no cache file at {cache}"
+    assert report["log"][0] == f"cache: no cache file at {cache}"
     assert "CC BY-SA 3.0" in report["licence"]
     assert "Yann LeCun and Corinna Cortes" in report["licence"]
 

@@ -44,13 +44,13 @@ def mnist_cmd(data_dir, as_json, quiet):
     from dropout_lab.data.mnist import load_mnist
     from dropout_lab.render import data as render
 
-    output, attempts = Output(as_json, quiet), []
+    output, log = Output(as_json, quiet), []
     started = time.perf_counter()
-    data = load_mnist(data_dir, report=_reporter(output, attempts))
+    data = load_mnist(data_dir, report=_reporter(output, log))
     seconds = time.perf_counter() - started
     sha256 = data.sha256()
     output.show(*render.mnist(data, sha256, seconds, data_dir))
-    output.emit(render.mnist_json(data, sha256, seconds, attempts))
+    output.emit(render.mnist_json(data, sha256, seconds, log))
 
 
 @data_group.command("idx")

@@ -27,12 +27,12 @@ def mnist(data, sha256: str, seconds: float, data_dir) -> list:
     return [table, mnist_data.LICENCE]
 
 
-def mnist_json(data, sha256: str, seconds: float, attempts: list[str]) -> dict:
+def mnist_json(data, sha256: str, seconds: float, log: list[str]) -> dict:
     """JSON of ``data mnist --json``."""
     return {"dataset": "mnist", "path": data.path, "source": data.source,
             "shapes": data.shapes(), "dtype": str(data.x_train.dtype), "sha256": sha256,
             "verified": sha256 == mnist_data.MNIST_SHA256, "seconds": seconds,
-            "attempts": attempts, "licence": mnist_data.LICENCE}
+            "log": log, "licence": mnist_data.LICENCE}
 
 
 def idx_dataset(data, sha256: str) -> list:
