@@ -1,0 +1,156 @@
+"""``numpy-demo``: seed 001's net, the paired mean tests (C2), gradient check, timing (C3)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from dropout_lab.errors import ConfigError
+from dropout_lab.experiments import numpy_demo
+from dropout_lab.experiments.numpy_demo import NumpyDemoConfig
+from dropout_lab.runs import RunContext
+from dropout_lab.seednet import SeedNet, relu
+from dropout_lab.stats import clopper_pearson
+
+TINY = dict(samples=4000, repeats=3)
+
+
+def _net_and_x(seed: int, samples: int):
+    rng = np.random.default_rng(seed)
+    net = SeedNet.draw(rng)
+    return net, rng.standard_normal((3, samples))
+
+
+@pytest.mark.parametrize("inverted", [False, True])
+def test_mask_expectation_equals_brute_force_over_both_masks(inverted):
+    net, x = _net_and_x(0, 5)
+    keep = 0.7
+    scale = 1 / keep if inverted else 1.0
+    h1 = net.hidden1(x)
+    expected = np.zeros((4, 5))
+    for bits1, bits2 in itertools.product(itertools.product((0, 1), repeat=4), repeat=2):
+        m1, m2 = np.array(bits1)[:, None], np.array(bits2)[:, None]
+        weight = np.prod(np.where(np.r_[m1, m2] == 1, keep, 1 - keep))
+        h2 = relu(net.w2 @ (m1 * scale * h1) + net.b2)
+        expected += weight * (net.w3 @ (m2 * scale * h2) + net.b3)
+    np.testing.assert_allclose(net.mask_expectation(h1, keep, inverted), expected, rtol=1e-12)
+
+
+def test_folded_net_equals_vanilla_test_time():
+    from dropout_lab.numpy_ref import VanillaDropout
+
+    net, x = _net_and_x(1, 100)
+    layer = VanillaDropout.from_keep_prob(0.3)
+    np.testing.assert_allclose(net.folded(0.3).plain(x), net.forward(x, layer, layer, False),
+                               rtol=1e-12)
+
+
+def test_paired_test_false_alarm_rate_is_calibrated():
+    # A correct rule ("exact E over masks") at confidence 0.9 must be called "shifted" in
+    # about 10% of independent seeds: the count is Binomial(seeds, 0.1) if the t interval's
+    # coverage is right, so its exact interval (confidence 1 - 1e-4) must cover 0.1.
+    seeds, shifted = 600, 0
+    for seed in range(seeds):
+        net, x = _net_and_x(seed, 400)
+        found = numpy_demo.compare_means(net, x, 0.5, seed + 10**6, confidence=0.9)
+        exact = [c for c in found if c.implementation == "vanilla"
+                 and c.reference == "exact mask expectation"]
+        shifted += exact[0].verdict == "shifted"
+    assert clopper_pearson(shifted, seeds, 1 - 1e-4).covers(0.1), shifted
+
+
+def _by(result):
+    return {(c.point, c.implementation, c.reference): c for c in result.comparisons}
+
+
+def test_run_tiny(out):
+    result = numpy_demo.run(NumpyDemoConfig(**TINY), RunContext(out=out))
+    by, claims = _by(result), {c.name: c for c in result.claims}
+    assert by[("layer 1", "vanilla", "test time, x keep_prob")].verdict == "matches"
+    assert by[("layer 1", "vanilla", "test time, identity")].verdict == "shifted"
+    assert by[("layer 1", "inverted", "test time, identity")].verdict == "matches"
+    assert by[("layer 1", "inverted", "test time, x keep_prob")].verdict == "shifted"
+    unscaled = by[("output", "vanilla", "test time, identity")]
+    # at keep 0.5 the unscaled vanilla net doubles every hidden unit: a large upward shift
+    assert unscaled.shift_ci[0] > 0.1
+    assert all(claims[name].holds for name in ("expectation", "mask-mean", "C2", "gradient"))
+    assert all(c.max_rel_error <= 1e-8 for c in result.gradient_checks)
+    assert result.timing.folded_max_rel_diff <= 1e-12
+    assert len(result.gradient_checks) == 4 and result.timing.vanilla_ratio.min > 0
+    saved = json.loads((result.run_dir / "results.json").read_text())
+    assert saved["config"]["drop_rate"] == 0.5
+    assert saved["claims"]["C2"]["holds"] is True
+    assert json.loads((result.run_dir / "manifest.json").read_text())["kind"] == "numpy_demo"
+
+
+def test_keep_prob_one_nothing_is_shifted_so_c2_does_not_hold(out):
+    result = numpy_demo.run(NumpyDemoConfig(keep_prob=1.0, **TINY), RunContext(out=out))
+    assert {c.verdict for c in result.comparisons} == {"matches"}
+    assert all(c.shift == 0 for c in result.comparisons if c.reference != "exact mask expectation")
+    assert not {c.name: c for c in result.claims}["C2"].holds
+
+
+def test_keep_prob_from_flags():
+    assert numpy_demo.keep_prob_from(None, None) is None
+    assert numpy_demo.keep_prob_from(0.8, None) == 0.8
+    assert numpy_demo.keep_prob_from(None, 0.2) == 0.8
+    with pytest.raises(ConfigError) as info:
+        numpy_demo.keep_prob_from(0.5, 0.5)
+    assert str(info.value) == ("Invalid options: expected one of `keep_prob` or `drop_rate`, not "
+                               "both. Received: keep_prob=0.5, drop_rate=0.5")
+    with pytest.raises(ConfigError, match=r"Invalid value for `drop_rate`: expected a drop "
+                                          r"probability in \[0, 1\)\. Received: drop_rate=1\.0"):
+        numpy_demo.keep_prob_from(None, 1.0)
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("keep_prob", 0.0, "expected a keep probability in (0, 1]. Received: keep_prob=0.0"),
+    ("keep_prob", float("nan"), "expected a keep probability in (0, 1]. Received: keep_prob=nan"),
+    ("samples", 1, "expected an integer in [2, 5000000] (an interval needs two samples). "
+                   "Received: samples=1"),
+    ("repeats", 2, "expected an integer in [3, 1000]. Received: repeats=2"),
+])
+def test_config_errors(field, value, expected):
+    with pytest.raises(ConfigError) as info:
+        NumpyDemoConfig(**{field: value})
+    assert str(info.value) == f"Invalid value for `{field}`: {expected}"
+
+
+def test_cli_json(cli, out):
+    data = cli.json("numpy-demo", "--drop-rate", "0.2", "--samples", "3000", "--repeats", "3",
+                    "--out", out)
+    assert data["config"]["keep_prob"] == 0.8 and data["config"]["drop_rate"] == pytest.approx(0.2)
+    assert set(data["claims"]) == {"expectation", "mask-mean", "C2", "gradient", "C3"}
+    assert len(data["comparisons"]) == numpy_demo.COMPARISONS
+    assert set(data["timing"]["pass_ms"]) == {"inverted", "vanilla", "vanilla folded"}
+    assert len(list((out / "numpy_demo").iterdir())) == 1
+
+
+def test_cli_human_and_quiet(cli, out):
+    shown = cli("numpy-demo", "--samples", "3000", "--repeats", "3", "--out", out)
+    text = " ".join(shown.stdout.split())  # undo rich's line wrapping
+    run_dir = next((out / "numpy_demo").iterdir())
+    assert "keep_prob = 0.5 (drop_rate = 0.5)" in text
+    assert "C2: holds" in text
+    assert f"Runfolder:{run_dir}" in "".join(shown.stdout.split())
+    quiet = cli("numpy-demo", "--samples", "3000", "--repeats", "3", "--out", out, "--quiet")
+    assert quiet.stdout == ""
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--keep-prob", "0.5", "--drop-rate", "0.5"), "not both"),
+    (("--drop-rate", "1.5"), "Invalid value for `drop_rate`: expected a drop probability in "
+                             "[0, 1). Received: drop_rate=1.5"),
+    (("--keep-prob", "nan"), "Invalid value for `keep_prob`: expected a keep probability in "
+                             "(0, 1]. Received: keep_prob=nan"),
+    (("--samples", "0"), "Invalid value for `samples`: expected an integer in [2, 5000000]"),
+    (("--repeats", "0"), "Invalid value for `repeats`: expected an integer in [3, 1000]"),
+])
+def test_cli_bad_input_exit_2_nothing_written(cli, out, args, message):
+    result = cli("numpy-demo", *args, "--out", out, expect=2)
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(out.iterdir()) == []
