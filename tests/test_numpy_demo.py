@@ -154,3 +154,21 @@ def test_cli_bad_input_exit_2_nothing_written(cli, out, args, message):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("slower, holds", [(21, True), (12, False), (0, False)])
+def test_c3_verdict_is_a_sign_test(slower, holds):
+    from scipy.stats import binomtest
+
+    from dropout_lab.experiments.numpy_demo import Spread, Timing
+    from dropout_lab.experiments.numpy_demo_claims import _c3
+
+    ratios = [1.2] * slower + [0.9] * (21 - slower)
+    timing = Timing(pass_ms={"inverted": Spread.of([10.0]), "vanilla": Spread.of([12.0])},
+                    vanilla_ratio=Spread.of(ratios), folded_ratio=Spread.of([1.0]),
+                    vanilla_slower=slower, sign_test_p=float(binomtest(slower, 21, 0.5).pvalue),
+                    folded_max_rel_diff=0.0)
+    claim = _c3(timing, NumpyDemoConfig(repeats=21))
+    assert claim.holds is holds
+    assert ("not decided" in claim.measured) is (timing.sign_test_p > 1e-3)
+    assert f"slower in {slower} of 21 repeats" in claim.measured

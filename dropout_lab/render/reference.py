@@ -142,7 +142,7 @@ def _means(result) -> Table:
     for c in result.comparisons:
         if (c.point, c.implementation) != group:
             group = (c.point, c.implementation)
-            table.add_row(Text(f"{c.implementation}, {c.point}: training mode", "bold"),
+            table.add_row(Text(f"{c.implementation}, {c.point}, training", "bold"),
                           num(c.train_mean, 6), "", "")
         half = (c.shift_ci[1] - c.shift_ci[0]) / 2
         table.add_row(f"  {_SHORT.get(c.reference, c.reference)}", num(c.reference_mean, 6),
