@@ -190,5 +190,5 @@ def _interpretation(result) -> Text:
         f"{result.config.repeats} repeats, sign test p = {timing.sign_test_p:.2g}). Folding "
         f"keep_prob into W2 and W3 gives the same outputs (max relative difference "
         f"{timing.folded_max_rel_diff:.2g}) with no extra multiply, so the run-time argument "
-        "for inverted dropout is about one cheap elementwise multiply that a framework can fold "
+        "for inverted dropout is about cheap elementwise multiplies that a framework can fold "
         "away; its practical advantage is that the test-time net is the plain net.")
