@@ -64,8 +64,14 @@ class Output:
             click.echo(dumps(obj))
 
     @contextlib.contextmanager
-    def progress(self) -> Iterator[Callable[[str, int, int], None]]:
-        """A ``progress(task, done, total)`` callback drawing bars on stderr."""
+    def progress(self, first: str | None = "starting TensorFlow"
+                 ) -> Iterator[Callable[[str, int, int], None]]:
+        """A ``progress(task, done, total)`` callback drawing bars on stderr.
+
+        Args:
+            first: a stage shown (as a spinner) until the first report, e.g. the
+                seconds-long TensorFlow import; None for commands without TF.
+        """
         if self.quiet:
             yield lambda task, done, total: None
             return
@@ -84,7 +90,8 @@ class Output:
                     tasks[task] = bar.add_task(task, total=total)
                 bar.update(tasks[task], completed=done, total=total)
 
-            update("starting TensorFlow", 0, 1)
+            if first:
+                update(first, 0, 1)
             yield update
 
 

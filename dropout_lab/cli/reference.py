@@ -79,7 +79,7 @@ def numpy_demo_cmd(keep_prob, drop_rate, samples, seed, repeats, out, as_json, q
                  seed=seed, repeats=repeats)
     config = resolve(numpy_demo.NumpyDemoConfig, None, flags)
     output = Output(as_json, quiet)
-    with output.progress() as progress:
+    with output.progress(first=None) as progress:  # NumPy only: no TensorFlow to start
         result = numpy_demo.run(config, run_context(out, progress))
     output.show(*render.numpy_demo(result))
     output.emit(numpy_demo.to_json(result))
