@@ -111,3 +111,59 @@ def make_layer(spec: str, rate: float, seed: int | None, name: str = "dropout"):
         raise ConfigError(f"Invalid value for `layer`: expected a class constructible as "
                           f"CLASS(rate=..., name=...). Received: layer={spec!r} "
                           f"({type(exc).__name__}: {exc})", param="layer") from exc
+
+
+class UniformDropout(keras.layers.Layer):
+    """Continuous (uniform) dropout, inverted-style: the project's choice, documented.
+
+    Training: ``x * m`` with ``m ~ Uniform(1 - rate, 1 + rate)`` drawn per
+    entry (or per ``noise_shape`` cell, broadcast like Keras's Dropout).
+    Inference: the identity. Hence E[m] = 1, so E[out] = x exactly as for
+    inverted Bernoulli dropout, and Var[m] = rate**2 / 3.
+
+    Why this variance: ``rate`` stays a number in [0, 1] with the usual
+    meaning of "how much noise", the multiplier never goes negative (its
+    support is [1 - rate, 1 + rate] within [0, 2]), rate 0 is the identity,
+    and rate 1 is the continuous-dropout paper's U(0, 1) mask divided by its
+    mean 0.5 (i.e. the inverted form of that mask). Matching Bernoulli
+    dropout's variance rate / (1 - rate) instead would need a half-width of
+    sqrt(3 * rate / (1 - rate)) > 1 for rate > 1/4, i.e. sign-flipping
+    multipliers. The ratio of the two variances, rate * (1 - rate) / 3, is
+    what ``probe`` reports as this layer's variance ratio. Nothing is ever
+    exactly zeroed: ``rate`` is not a drop probability here.
+
+    Args:
+        rate: half-width of the multiplier's support, in [0, 1].
+        noise_shape: like Keras's Dropout: the shape of the multiplier
+            tensor, broadcast to the input; ``None`` entries take the input's
+            size at call time.
+        seed: integer seed of the layer's generator.
+    """
+
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError("Invalid value received for argument `rate`. Expected a float "
+                             f"value between 0 and 1. Received: rate={rate}")
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        shape = keras.ops.shape(inputs)
+        if self.noise_shape is not None:  # None entries resolved now, from the input
+            shape = tuple(size if want is None else want
+                          for want, size in zip(self.noise_shape, shape))
+        multiplier = keras.random.uniform(shape, minval=1.0 - self.rate, maxval=1.0 + self.rate,
+                                          dtype=inputs.dtype, seed=self.seed_generator)
+        return inputs * multiplier
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
+                "seed": self.seed}
