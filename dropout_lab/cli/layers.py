@@ -1,3 +1,105 @@
-"""Commands of this group (being implemented)."""
+"""``probe`` and ``noise-shape``: what one dropout layer does, measured (seeds 001-004)."""
 
-COMMANDS = ()
+from __future__ import annotations
+
+import click
+
+from dropout_lab.cli.common import (Output, lab_command, output_options, read_config_file,
+                                    run_context)
+
+_OUT = click.option("--out", default="results", show_default=True,
+                    type=click.Path(file_okay=False), help="Results folder.")
+_CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+                       help="TOML file of settings (keys as in the JSON `config`).")
+
+
+@click.command("probe")
+@click.option("--layer", "layers", multiple=True,
+              help="Implementation to probe (repeatable): a built-in name or MODULE:CLASS "
+                   "[all built-in ones; see the README's list].")
+@click.option("--rate", "rates", multiple=True, type=float,
+              help="Rate to measure, in [0, 1] (repeatable) [0.2, 0.5, 0.8].")
+@click.option("--size", type=int, help="Entries per draw, >= 4096 [131072].")
+@click.option("--seed", type=int, help="Seed of the run [0].")
+@click.option("--false-alarm", type=float,
+              help="Chance that a correct implementation fails any verdict [1e-4].")
+@click.option("--edges/--no-edges", default=None,
+              help="Also record rates 0, 1, -0.1, 1.5 and NaN [--edges].")
+@_CONFIG
+@_OUT
+@output_options
+@lab_command
+def probe_cmd(layers, rates, size, seed, false_alarm, edges, config_path, out, as_json, quiet):
+    """Measure what each dropout implementation does with `rate`.
+
+    Per implementation and rate: the dropped fraction with an exact binomial
+    interval (so whether rate means drop or keep), the multipliers of kept
+    entries, E[out]/E[in], the test-time output, the gradient and the axes
+    the mask is shared along; plus what rates 0, 1, -0.1, 1.5 and NaN do.
+    Verdicts on seeds' claims C1, C7, C8 and C10 close the output.
+
+    \b
+    Example:
+      dropout-lab probe
+      dropout-lab probe --layer tf.nn.dropout --rate 0.2 --rate 0.8 --json
+      dropout-lab probe --layer mylayers:MyDropout --rate 0.3
+    """
+    flags = dict(layers=layers or None, rates=rates or None, size=size, seed=seed,
+                 false_alarm=false_alarm, edges=edges)
+    _run("probe", "ProbeConfig", "probe", flags, config_path, out, Output(as_json, quiet))
+
+
+@click.command("noise-shape")
+@click.option("--input-shape", help="Shape of the input, e.g. 2,3,4 [2,3,4].")
+@click.option("--noise-shape", help="noise_shape of the layer; None entries are resolved at "
+                                    "call time, e.g. None,1,4 [None,1,4].")
+@click.option("--layer", help="Implementation that takes noise_shape: keras.layers.Dropout, "
+                              "keras.random.dropout, tf.nn.dropout, ... or MODULE:CLASS "
+                              "[keras.layers.Dropout].")
+@click.option("--rate", type=float, help="Drop probability [0.5].")
+@click.option("--draws", type=int, help="Training-mode draws compared slice by slice [200].")
+@click.option("--seed", type=int, help="Seed of the run [0].")
+@_CONFIG
+@_OUT
+@output_options
+@lab_command
+def noise_shape_cmd(input_shape, noise_shape, layer, rate, draws, seed, config_path, out,
+                    as_json, quiet):
+    """Which entries share one dropout mask under a given noise_shape?
+
+    Applies the layer in training mode to an input of entries 1..N, compares
+    slices along every axis in every draw, and prints the first draw's mask.
+    Defaults reproduce seed 004: input (2, 3, 4) = (batch, timesteps,
+    features), noise_shape (None, 1, 4): one mask per sample, repeated over
+    timesteps.
+
+    \b
+    Example:
+      dropout-lab noise-shape --input-shape 2,3,4 --noise-shape None,1,4
+      dropout-lab noise-shape --input-shape 2,3,4 --noise-shape 1,1,4 --layer tf.nn.dropout
+      dropout-lab noise-shape --input-shape 2,64,50,1 --noise-shape None,64,1,1 --json
+    """
+    flags = dict(input_shape=input_shape, noise_shape=noise_shape, layer=layer, rate=rate,
+                 draws=draws, seed=seed)
+    _run("noise_shape", "NoiseShapeConfig", "noise_shape", flags, config_path, out,
+         Output(as_json, quiet))
+
+
+def _run(module: str, config_class: str, renderer: str, flags: dict, config_path, out,
+         output: Output) -> None:
+    """Resolve the config, run ``dropout_lab.experiments.<module>``, render, emit JSON."""
+    import importlib
+
+    from dropout_lab.config import resolve
+    from dropout_lab.render import probe as render
+
+    experiment = importlib.import_module(f"dropout_lab.experiments.{module}")
+    config = resolve(getattr(experiment, config_class), read_config_file(config_path), flags,
+                     source=str(config_path))
+    with output.progress() as progress:
+        result = experiment.run(config, run_context(out, progress))
+    output.show(*getattr(render, renderer)(result))
+    output.emit(experiment.to_json(result))
+
+
+COMMANDS = (probe_cmd, noise_shape_cmd)
