@@ -1,0 +1,117 @@
+"""``noise-shape``: seed 004's example, other shapes and layers, None at call time, errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from dropout_lab.experiments import noise_shape
+
+KNOWN_WITH_NOISE_SHAPE = ("keras.layers.Dropout, keras.random.dropout, tf.nn.dropout, "
+                          "tf.nn.experimental.stateless_dropout, keras.layers.AlphaDropout, "
+                          "uniform or MODULE:CLASS with a noise_shape argument")
+
+
+def _claims(data) -> dict:
+    return {c["claim"]: c for c in data["claims"]}
+
+
+def test_seed_004_example_one_mask_per_sample_repeated_over_timesteps(cli, out):
+    data = cli.json("noise-shape", "--input-shape", "2,3,4", "--noise-shape", "None,1,4",
+                    "--out", out)
+    assert data["resolved_noise_shape"] == [2, 1, 4] and data["noise_shape"] == [None, 1, 4]
+    assert [a["measured"] for a in data["axes"]] == ["independent", "shared", "independent"]
+    assert data["verified"] and data["shared_axes"] == [1]
+    mask = np.asarray(data["mask"])
+    assert mask.shape == (2, 3, 4) and set(np.unique(mask)) <= {0.0, 2.0}
+    assert (mask == mask[:, :1, :]).all()  # every timestep repeats its sample's mask
+    claims = _claims(data)
+    assert claims["C8"]["verdict"] == "confirmed" and claims["C12"]["verdict"] == "confirmed"
+    assert "ran on inputs (2, 3, 4) and (5, 3, 4)" in claims["C12"]["evidence"]
+    (run_dir,) = (out / "noise_shape").iterdir()
+    assert json.loads((run_dir / "manifest.json").read_text())["kind"] == "noise_shape"
+    assert json.loads((run_dir / "results.json").read_text())["axes"] == data["axes"]
+
+
+def test_seed_004_table_prints_each_sample_block(cli, out):
+    text = cli("noise-shape", "--out", out).stdout
+    assert "Mask of the first draw" in text and "features 3" in text
+    assert "C8 confirmed" in text and "C12 confirmed" in text
+
+
+@pytest.mark.parametrize("layer", ["tf.nn.dropout", "keras.random.dropout",
+                                   "tf.nn.experimental.stateless_dropout", "uniform",
+                                   "keras.layers.AlphaDropout"])
+def test_same_neurons_for_all_samples(cli, out, layer):
+    data = cli.json("noise-shape", "--input-shape", "4,3,8", "--noise-shape", "1,1,8",
+                    "--layer", layer, "--draws", "50", "--out", out)
+    assert data["shared_axes"] == [0, 1] and data["verified"], data["axes"]
+    assert _claims(data)["C12"]["verdict"] == "not measured"
+
+
+def test_channels_first_feature_maps_of_seed_004(cli, out):
+    data = cli.json("noise-shape", "--input-shape", "2,64,50,1", "--noise-shape",
+                    "None,64,1,1", "--draws", "20", "--out", out)
+    assert [a["measured"] for a in data["axes"]] == ["independent", "independent", "shared",
+                                                     "size 1"]
+    assert data["verified"]
+
+
+def test_layer_ignoring_noise_shape_is_caught(cli, out):
+    data = cli.json("noise-shape", "--layer", "wrong_layers:IgnoresNoiseShape", "--draws", "50",
+                    "--out", out)
+    timesteps = data["axes"][1]
+    assert timesteps["expected"] == "shared" and timesteps["measured"] == "independent"
+    assert not data["verified"] and _claims(data)["C8"]["verdict"] == "refuted"
+
+
+def test_rate_zero_leaves_sharing_undetermined(cli, out):
+    data = cli.json("noise-shape", "--rate", "0", "--draws", "5", "--out", out)
+    assert [a["measured"] for a in data["axes"]] == ["undetermined"] * 3
+    assert not data["verified"] and data["kept_fraction"] == 1.0
+    assert _claims(data)["C8"]["verdict"] == "not measured"
+
+
+@pytest.mark.parametrize("text, dims", [("2,3,4", (2, 3, 4)), ("(None, 1, 4)", (None, 1, 4)),
+                                        ("[None,1,4]", (None, 1, 4))])
+def test_parse_shape(text, dims):
+    assert noise_shape.parse_shape(text, "noise_shape", allow_none=True) == dims
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--noise-shape", "None,2,4"),
+     "Invalid value for `noise_shape`: expected a shape that broadcasts to the input shape "
+     "(2, 3, 4) (each entry None, 1 or the input's size on that axis). Received: "
+     "noise_shape=(None, 2, 4), whose axis 1 is 2 against the input's 3"),
+    (("--noise-shape", "None,1"),
+     "Invalid value for `noise_shape`: expected one entry per input axis (3 for input shape "
+     "(2, 3, 4)). Received: noise_shape=(None, 1)"),
+    (("--input-shape", "2,x,4"),
+     "Invalid value for `input_shape`: expected comma-separated positive integers, like 2,3,4. "
+     "Received: input_shape='2,x,4'"),
+    (("--noise-shape", "None;1;4"),
+     "Invalid value for `noise_shape`: expected comma-separated positive integers or None, "
+     "like None,1,4. Received: noise_shape='None;1;4'"),
+    (("--input-shape", "2,0,4"), "Received: input_shape='2,0,4'"),
+    (("--layer", "nope"), "Invalid value for `layer`: expected one of keras.layers.Dropout, "
+                          "keras.random.dropout, tf.nn.dropout, "
+                          "tf.nn.experimental.stateless_dropout, keras.layers.SpatialDropout1D"),
+    (("--layer", "keras.layers.SpatialDropout1D"),
+     f"Invalid value for `layer`: expected an implementation that takes noise_shape "
+     f"({KNOWN_WITH_NOISE_SHAPE}). Received: layer='keras.layers.SpatialDropout1D'"),
+    (("--rate", "1.5"),
+     "Invalid value for `rate`: keras.layers.Dropout rejects it (Invalid value received for "
+     "argument `rate`. Expected a float value between 0 and 1. Received: rate=1.5). "
+     "Received: rate=1.5"),
+    (("--rate", "-0.1", "--layer", "tf.nn.dropout"),
+     "Invalid value for `rate`: tf.nn.dropout rejects it (`rate` must be a scalar tensor or a "
+     "float in the range [0, 1). Received: rate=-0.1). Received: rate=-0.1"),
+    (("--rate", "nan"), "Invalid value for `rate`: expected a finite number. Received: rate=nan"),
+])
+def test_bad_input_exits_2_and_writes_nothing(cli, out, args, message):
+    result = cli("noise-shape", *args, "--out", out, expect=2)
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+    assert not (out / "noise_shape").exists()

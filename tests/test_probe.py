@@ -1,0 +1,221 @@
+"""``probe``: calibration, deliberately wrong layers, built-in behaviours, CLI and errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+
+from dropout_lab import implementations as impls
+from dropout_lab import probe_stats, stats
+from dropout_lab.experiments import probe
+from dropout_lab.runs import RunContext
+
+WRONG = ("wrong_layers:KeepsWithRate", "wrong_layers:NeverRescales",
+         "wrong_layers:RescalesTwice", "wrong_layers:SharesMaskAcrossBatch")
+
+
+def _row(result, layer, rate):
+    (row,) = [r for r in result.rows if r.layer == layer and r.rate == rate]
+    return row
+
+
+# --- calibration: the NumPy reference over many seeds (no TensorFlow) -----------------------
+
+def _false_alarm_seeds(seeds, false_alarm: float, size: int = 4096) -> int:
+    """Seeds in which a correct inverted dropout fails any verdict at the default rates."""
+    impl, rates = impls.BUILTIN["numpy-inverted"], probe.ProbeConfig().rates
+    alpha = probe_stats.per_test_alpha(false_alarm, len(rates))
+    failed = 0
+    for seed in seeds:
+        rows = [probe.measure_row(impl, rate, size, seed, alpha) for rate in rates]
+        failed += any(_wrong_verdict(row) for row in rows)
+    return failed
+
+
+def _wrong_verdict(row) -> bool:
+    s = row.stats
+    return (s.rate_means != ("undecidable" if row.rate == 0.5 else "drop")
+            or not (s.mean_preserved and s.consistent and s.gradient_is_mask_over_keep)
+            or (s.scaling, s.test_time, s.shared_axes) != ("inverted", "identity", [])
+            or bool(s.deviations))
+
+
+def test_false_alarm_rate_at_default_bound_is_at_most_1e_4():
+    # 1500 seeds at a true rate <= 1e-4: expected <= 0.15 failures; P(>= 2) < 0.011
+    assert _false_alarm_seeds(range(1500), 1e-4) <= 1
+
+
+def test_false_alarm_rate_tracks_a_loose_bound():
+    # At false_alarm 0.05 the Bonferroni bound must hold (rate <= 0.05: at most
+    # 30 + 3 sd = 46 of 600) and the tests must actually fire (0 would mean dead tests).
+    failures = _false_alarm_seeds(range(10_000, 10_600), 0.05)
+    assert 1 <= failures <= 46, failures
+
+
+@pytest.mark.slow
+def test_false_alarm_rate_over_20000_seeds():
+    # Poisson(20000 * 1e-4 = 2): P(> 8) < 3e-4
+    assert _false_alarm_seeds(range(20_000), 1e-4) <= 8
+
+
+def test_bonferroni_level_and_z_at_defaults():
+    alpha = probe_stats.per_test_alpha(1e-4, 3)
+    assert alpha == pytest.approx(1e-4 / 9)
+    assert stats.normal_quantile(alpha) == pytest.approx(4.39, abs=0.01)
+
+
+# --- pure statistics ------------------------------------------------------------------------
+
+def test_rate_meaning_decides_by_which_of_rate_and_one_minus_rate_is_covered():
+    ci = stats.Interval(0.2, 0.19, 0.21, 0.99)
+    assert probe_stats.rate_meaning(ci, 0.2) == "drop"
+    assert probe_stats.rate_meaning(ci, 0.8) == "keep"
+    assert probe_stats.rate_meaning(ci, 0.4) == "neither"
+    assert probe_stats.rate_meaning(stats.Interval(0.5, 0.49, 0.51, 0.99), 0.5) == "undecidable"
+
+
+def test_shared_axes_found_and_chance_guarded():
+    rng = np.random.default_rng(0)
+    per_sample = rng.random((64, 1, 32)) < 0.5  # one mask per sample, repeated over axis 1
+    dropped = np.broadcast_to(per_sample, (64, 8, 32))
+    assert probe_stats.shared_axes(dropped, np.where(dropped, 0.0, 2.0)) == [1]
+    tiny = rng.random((2, 2, 1)) < 0.5  # too few slices: sharing could be chance
+    assert probe_stats.shared_axes(tiny, np.where(tiny, 0.0, 2.0)) is None
+    nothing = np.zeros((4, 4), bool)  # rate 0: no mask to look at
+    assert probe_stats.shared_axes(nothing, np.ones((4, 4))) is None
+
+
+def test_uniform_reference_numbers_match_its_documented_moments():
+    # Var[U(1 - r, 1 + r)] = r^2 / 3; the sample variance of n draws has standard error
+    # sqrt((mu4 - sigma^4) / n) with mu4 - sigma^4 = 4 r^4 / 45; bound 4.5 standard errors.
+    rate, size = 0.5, 16384
+    row = probe.measure_row(impls.BUILTIN["uniform"], rate, size, 7, 1e-5)
+    m, n = row.stats.multipliers, size  # every entry is kept: n multipliers
+    assert m.kind == "continuous" and 1 - rate <= m.values[0] and m.values[1] <= 1 + rate
+    assert abs(m.var - rate ** 2 / 3) <= 4.5 * math.sqrt(4 * rate ** 4 / 45 / n)
+    assert row.stats.variance_ratio == pytest.approx(m.var / (rate / (1 - rate)), rel=1e-3)
+    assert (row.stats.rate_means, row.stats.scaling, row.stats.test_time) == (
+        "neither", "inverted", "identity")
+    assert row.stats.mean_preserved and row.stats.gradient == "multiplier"
+
+
+# --- deliberately wrong layers: each row names its defect ----------------------------------
+
+@pytest.fixture(scope="module")
+def wrong(tmp_path_factory):
+    config = probe.ProbeConfig(layers=(*WRONG, "keras.layers.Dropout"), rates=(0.2, 0.5),
+                               size=16384, edges=False)
+    return probe.run(config, RunContext(out=tmp_path_factory.mktemp("results")))
+
+
+def test_keeps_with_rate_is_named(wrong):
+    s = _row(wrong, WRONG[0], 0.2).stats
+    assert s.rate_means == "keep" and "rate is the keep probability" in s.deviations
+    assert s.drop_fraction_ci[0] <= 0.8 <= s.drop_fraction_ci[1]
+    assert _row(wrong, WRONG[0], 0.5).stats.rate_means == "undecidable"
+    assert wrong.rate_meaning[WRONG[0]] == "keep"
+
+
+def test_never_rescales_is_named(wrong):
+    s = _row(wrong, WRONG[1], 0.2).stats
+    assert s.scaling == "none" and s.multipliers.values == [1.0]
+    assert "never rescales (kept x1, identity at test)" in s.deviations
+    assert not s.mean_preserved and not s.consistent
+    assert s.mean_ratio_ci[0] <= 0.8 <= s.mean_ratio_ci[1]
+
+
+def test_rescales_twice_is_named(wrong):
+    s = _row(wrong, WRONG[2], 0.2).stats
+    assert s.scaling == "other" and s.multipliers.values[0] == pytest.approx(1 / 0.8 ** 2)
+    assert any(d.startswith("rescales twice") for d in s.deviations), s.deviations
+    assert not s.mean_preserved
+
+
+def test_mask_shared_across_batch_is_named(wrong):
+    s = _row(wrong, WRONG[3], 0.2).stats
+    assert s.shared_axes == [0]
+    assert "mask shared along axes [0] (batch)" in s.deviations
+    assert s.units == 16 * 64  # one sample's worth of independent units
+    assert s.rate_means == "drop" and s.scaling == "inverted"
+
+
+def test_keras_dropout_control_has_no_deviation(wrong):
+    for rate in (0.2, 0.5):
+        s = _row(wrong, "keras.layers.Dropout", rate).stats
+        assert s.deviations == [] and s.scaling == "inverted" and s.shared_axes == []
+
+
+# --- the default set through the CLI ---------------------------------------------------------
+
+def test_default_probe_covers_every_builtin(cli, out):
+    data = cli.json("probe", "--size", "4096", "--out", out)
+    assert [r["layer"] for r in data["rows"][::3]] == impls.known_names()
+    by = {(r["layer"], r["rate"]): r for r in data["rows"]}
+    for name in ("keras.layers.Dropout", "keras.random.dropout", "tf.nn.dropout",
+                 "tf.nn.experimental.stateless_dropout", "numpy-inverted"):
+        assert [by[name, r]["rate_means"] for r in (0.2, 0.5, 0.8)] == ["drop", "undecidable",
+                                                                        "drop"]
+        assert by[name, 0.2]["scaling"] == "inverted" and by[name, 0.2]["shared_axes"] == []
+    assert by["keras.layers.Dropout", 0.2]["framework_version"] == __import__("keras").__version__
+    assert by["keras.layers.SpatialDropout2D", 0.2]["shared_axes"] == [1, 2]
+    assert by["numpy-vanilla", 0.2]["scaling"] == "vanilla"
+    assert by["numpy-vanilla", 0.2]["test_time"] == "scaled_by_keep"
+    assert by["keras.layers.GaussianDropout", 0.2]["rate_means"] == "neither"
+    assert by["keras.layers.AlphaDropout", 0.2]["multipliers"]["kind"] == "affine"
+    assert by["keras.layers.GaussianNoise", 0.2]["multipliers"]["kind"] == "additive"
+    edges = data["edges"]["keras.layers.Dropout"]
+    assert edges["1"] == "returns zeros; gradient is None"
+    assert edges["-0.1"] == ("raises ValueError: Invalid value received for argument `rate`. "
+                             "Expected a float value between 0 and 1. Received: rate=-0.1")
+    assert edges["0"] == "returns the input unchanged; gradient is 1"
+    assert all(len(e) == 5 for e in data["edges"].values())
+    (run_dir,) = (out / "probe").iterdir()
+    assert json.loads((run_dir / "results.json").read_text())["rows"] == data["rows"]
+    assert json.loads((run_dir / "manifest.json").read_text())["kind"] == "probe"
+
+
+def test_c10_verdict_printed_with_numbers(cli, out):
+    result = cli("probe", "--layer", "tf.nn.dropout", "--rate", "0.2", "--rate", "0.5",
+                 "--size", "8192", "--no-edges", "--out", out)
+    text = " ".join(result.stdout.split())
+    assert "C10 refuted" in text and "rate is the drop probability" in text
+    found = re.search(r"tf\.nn\.dropout \(TensorFlow [\d.]+\) at rate 0\.2 zeroed (\S+) "
+                      r"\[(\S+), (\S+)\] of 8192 entries; keeping with probability rate would "
+                      r"zero 0\.8", text)
+    assert found, text
+    low, high = float(found[2]), float(found[3].rstrip("]"))
+    assert low <= float(found[1]) <= high and low <= 0.2 <= high < 0.8
+    assert "at rate 0.5 both readings give 0.5" in text
+
+
+def test_rate_one_row_records_behaviour(cli, out):
+    data = cli.json("probe", "--layer", "tf.nn.dropout", "--layer", "keras.layers.Dropout",
+                    "--rate", "1", "--size", "4096", "--no-edges", "--out", out)
+    tf_row, keras_row = data["rows"]
+    assert tf_row["behaviour"].startswith("raises ValueError: `rate` must be a scalar tensor")
+    assert tf_row["drop_fraction"] is None
+    assert keras_row["behaviour"] is None and keras_row["drop_fraction"] == 1.0
+    assert keras_row["gradient"] == "None" and not keras_row["mean_preserved"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--rate", "1.5"), "Invalid value for `rate`: expected a number in [0, 1] (invalid rates "
+                        "are probed as edge behaviour anyway). Received: rate=1.5"),
+    (("--rate", "nan"), "Received: rate=nan"),
+    (("--layer", "nope"), "Invalid value for `layer`: expected one of keras.layers.Dropout, "
+                          "keras.random.dropout, tf.nn.dropout,"),
+    (("--layer", "nomodule_here:Cls"), "(ModuleNotFoundError: No module named 'nomodule_here')"),
+    (("--size", "100"), "Invalid value for `size`: expected an integer >= 4096. Received: "
+                        "size=100"),
+    (("--false-alarm", "0"), "Invalid value for `false_alarm`: expected a probability in "
+                             "(0, 1). Received: false_alarm=0.0"),
+])
+def test_bad_input_exits_2_and_writes_nothing(cli, out, args, message):
+    result = cli("probe", *args, "--out", out, expect=2)
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+    assert not (out / "probe").exists()
