@@ -1,8 +1,9 @@
-"""Exact (non-statistical) classifications of one probe draw: pure NumPy.
+"""The probe's input and its exact (non-statistical) classifications: pure NumPy.
 
-What kept entries are multiplied by, what the inference output is, what the
-gradient is, which scaling convention that adds up to, and how a row differs
-from standard inverted dropout. Float32 results are compared with relative
+The input (entries 1, 2, 3, 4 cycling); whether a pattern is constant along
+axes; what kept entries are multiplied by, what the inference output is, what
+the gradient is, which scaling convention that adds up to, and how a row
+differs from standard inverted dropout. Float32 results are compared with relative
 tolerance ``RTOL`` (see ``dropout_lab.probe_stats``); none of these checks
 has sampling error, so none can false-alarm on a correct implementation.
 """
@@ -10,6 +11,7 @@ has sampling error, so none can false-alarm on a correct implementation.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +21,26 @@ MAX_DISCRETE = 8  # more distinct kept multipliers than this: continuous noise
 AXIS_NAMES = {2: ("batch", "features"), 3: ("batch", "timesteps", "features"),
               4: ("batch", "height", "width", "channels"),
               5: ("batch", "depth", "height", "width", "channels")}
+_BLOCKS = {2: (64,), 3: (16, 64), 4: (4, 4, 64), 5: (2, 2, 4, 64)}  # one sample, 1024 entries
+
+
+def probe_input(rank: int, size: int) -> np.ndarray:
+    """Float32 input of ``rank`` with about ``size`` entries, cycling 1, 2, 3, 4.
+
+    Shape ``(size // 1024, *block)``, block = (16, 64) for rank 3 etc.
+    """
+    block = _BLOCKS[rank]
+    shape = (max(1, size // math.prod(block)), *block)
+    return (1 + np.arange(math.prod(shape)) % 4).reshape(shape).astype(np.float32)
+
+
+def constant_along(signature: np.ndarray, axes: tuple[int, ...]) -> bool:
+    """True when every slice along ``axes`` equals the first (bools exactly, floats to RTOL)."""
+    first = signature[tuple(slice(0, 1) if a in axes else slice(None)
+                            for a in range(signature.ndim))]
+    if signature.dtype == bool:
+        return bool(np.all(signature == first))
+    return bool(np.all(np.isclose(signature, first, rtol=RTOL, atol=0)))
 
 
 @dataclass(frozen=True)
@@ -42,8 +64,10 @@ def clusters(values: np.ndarray) -> list[float]:
     if values.size == 0:
         return []
     ordered = np.sort(values.ravel())
-    breaks = np.flatnonzero(np.diff(ordered) > RTOL * np.abs(ordered[1:]))
-    return [float(group[len(group) // 2]) for group in np.split(ordered, breaks + 1)]
+    starts = np.flatnonzero(np.diff(ordered) > RTOL * np.abs(ordered[1:])) + 1
+    ends = np.append(starts, ordered.size)
+    starts = np.insert(starts, 0, 0)
+    return ordered[(starts + ends) // 2].tolist()  # the middle element of each group
 
 
 def multipliers(x: np.ndarray, out: np.ndarray, dropped: np.ndarray) -> Multipliers:

@@ -45,28 +45,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from dropout_lab import stats
-from dropout_lab.probe_classify import (AXIS_NAMES, RTOL, Multipliers, clusters,
+from dropout_lab.probe_classify import (RTOL, Multipliers, clusters, constant_along,
                                         gradient_behaviour, multipliers, scaling_kind,
                                         test_behaviour, with_deviations)
 
 SHARED_CHANCE = 1e-6  # largest accepted chance that an independent mask looks shared
 TESTS_PER_ROW = 3  # T1, T2, T3 above
-_BLOCKS = {2: (64,), 3: (16, 64), 4: (4, 4, 64), 5: (2, 2, 4, 64)}  # one sample, 1024 entries
 
 
 def per_test_alpha(false_alarm: float, rates: int) -> float:
     """Bonferroni level of each test: ``false_alarm / (TESTS_PER_ROW * rates)``."""
     return false_alarm / (TESTS_PER_ROW * rates)
-
-
-def probe_input(rank: int, size: int) -> np.ndarray:
-    """Float32 input of ``rank`` with about ``size`` entries, cycling 1, 2, 3, 4.
-
-    Shape ``(size // 1024, *block)``, block = (16, 64) for rank 3 etc.
-    """
-    block = _BLOCKS[rank]
-    shape = (max(1, size // math.prod(block)), *block)
-    return (1 + np.arange(math.prod(shape)) % 4).reshape(shape).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -153,15 +142,6 @@ def shared_axes(dropped: np.ndarray, multiplier: np.ndarray) -> list[int] | None
         if (fraction ** length + (1 - fraction) ** length) ** slices > SHARED_CHANCE:
             return None  # an independent mask could look shared by chance
     return shared
-
-
-def constant_along(signature: np.ndarray, axes: tuple[int, ...]) -> bool:
-    """True when every slice along ``axes`` equals the first (bools exactly, floats to RTOL)."""
-    first = signature[tuple(slice(0, 1) if a in axes else slice(None)
-                            for a in range(signature.ndim))]
-    if signature.dtype == bool:
-        return bool(np.all(signature == first))
-    return bool(np.all(np.isclose(signature, first, rtol=RTOL, atol=0)))
 
 
 def _units(dropped: np.ndarray, shared: list[int]) -> np.ndarray:

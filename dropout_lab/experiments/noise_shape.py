@@ -24,7 +24,7 @@ import numpy as np
 
 from dropout_lab import config as cfg
 from dropout_lab import implementations as impls
-from dropout_lab import probe_stats
+from dropout_lab import probe_classify
 from dropout_lab.errors import ConfigError, ExperimentError, invalid_value
 from dropout_lab.runs import RunContext, new_run
 
@@ -184,14 +184,14 @@ def _signature(x: np.ndarray, out: np.ndarray, grad: np.ndarray | None):
 
 
 def _axis_reports(dims, noise, signatures) -> list[AxisReport]:
-    names = probe_stats.AXIS_NAMES.get(len(dims)) or [f"axis {a}" for a in range(len(dims))]
+    names = probe_classify.AXIS_NAMES.get(len(dims)) or [f"axis {a}" for a in range(len(dims))]
     varies = any(d.any() and not d.all() for d, _ in signatures)
     chosen = [d if varies else m for d, m in signatures]  # dropped pattern, else multipliers
     every_axis = tuple(range(len(dims)))
-    noisy = not all(probe_stats.constant_along(c, every_axis) for c in chosen)
+    noisy = not all(probe_classify.constant_along(c, every_axis) for c in chosen)
     reports = []
     for axis, (size, want) in enumerate(zip(dims, noise)):
-        constant = sum(probe_stats.constant_along(c, (axis,)) for c in chosen)
+        constant = sum(probe_classify.constant_along(c, (axis,)) for c in chosen)
         expected = "size 1" if size == 1 else "shared" if want == 1 else "independent"
         if size == 1 or not noisy:
             measured = "size 1" if size == 1 else "undetermined"
@@ -215,7 +215,7 @@ def _none_check(applier, config: NoiseShapeConfig) -> dict | None:
         return {"input_shape": list(dims), "ran": False, "error": impls.describe_exception(exc),
                 "axes_as_expected": False}
     want = [a for a, (n, d) in enumerate(zip(noise, dims)) if n == 1 and d > 1]
-    ok = all(probe_stats.constant_along(dropped, (a,)) for a in want)
+    ok = all(probe_classify.constant_along(dropped, (a,)) for a in want)
     return {"input_shape": list(dims), "ran": True, "error": None, "axes_as_expected": ok}
 
 

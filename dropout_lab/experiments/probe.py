@@ -25,14 +25,18 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dropout_lab import config as cfg
 from dropout_lab import implementations as impls
-from dropout_lab import probe_classify, probe_stats
+from dropout_lab import probe_classify
 from dropout_lab.errors import invalid_value
 from dropout_lab.runs import RunContext, new_run
+
+if TYPE_CHECKING:
+    from dropout_lab.probe_stats import DrawStats
 
 KIND = "probe"
 EDGE_RATES = (0.0, 1.0, -0.1, 1.5, float("nan"))
@@ -81,7 +85,7 @@ class ProbeRow:
     seed: int
     input_shape: list[int]
     behaviour: str | None  # None when measured, e.g. "raises ValueError: ..." otherwise
-    stats: probe_stats.DrawStats | None
+    stats: DrawStats | None
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class ProbeResult:
 
 def run(config: ProbeConfig, ctx: RunContext = RunContext()) -> ProbeResult:
     """Probe every implementation at every rate; write ``ctx.out/probe/<run-id>/``."""
+    from dropout_lab import probe_stats
     from dropout_lab.experiments import probe_claims
 
     started = time.monotonic()
@@ -145,8 +150,10 @@ def run(config: ProbeConfig, ctx: RunContext = RunContext()) -> ProbeResult:
 def measure_row(impl: impls.Implementation, rate: float, size: int, seed: int,
                 alpha: float) -> ProbeRow:
     """One draw of ``impl`` at ``rate``, analysed; a failing layer gives a behaviour row."""
+    from dropout_lab import probe_stats  # scipy: imported once a run starts, not for --help
+
     row_seed = impls.row_seed(seed, impl.name, rate)
-    x = probe_stats.probe_input(impl.rank, size)
+    x = probe_classify.probe_input(impl.rank, size)
     row = ProbeRow(impl.name, impl.framework, impl.version(), rate, row_seed, list(x.shape),
                    None, None)
     try:
@@ -164,7 +171,7 @@ def measure_row(impl: impls.Implementation, rate: float, size: int, seed: int,
 
 def edge_behaviour(impl: impls.Implementation, rate: float, seed: int) -> str:
     """What ``impl`` does at an edge or invalid rate, as one string."""
-    x = probe_stats.probe_input(impl.rank, 2048)
+    x = probe_classify.probe_input(impl.rank, 2048)
     try:
         applier = impls.build(impl, rate, impls.row_seed(seed, impl.name, rate))
     except Exception as exc:
@@ -194,6 +201,8 @@ def overall_meaning(rows: list[ProbeRow]) -> str:
 
 def to_json(result: ProbeResult) -> dict:
     """The JSON object of ``probe --json`` (also the run's results.json)."""
+    from dropout_lab import probe_stats
+
     empty = {f.name: None for f in dataclasses.fields(probe_stats.DrawStats)}
     rows = []
     for row in result.rows:
