@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,3 +116,12 @@ def test_bad_input_exits_2_and_writes_nothing(cli, out, args, message):
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
     assert not (out / "noise_shape").exists()
+
+
+def test_example_config_file_is_seed_004():
+    from dropout_lab.config import load_toml, resolve
+
+    path = Path(__file__).parents[1] / "configs" / "noise_shape.toml"
+    config = resolve(noise_shape.NoiseShapeConfig, load_toml(path))
+    assert config == noise_shape.NoiseShapeConfig()
+    assert (config.input_dims, config.noise_dims) == ((2, 3, 4), (None, 1, 4))

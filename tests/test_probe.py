@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -219,3 +221,20 @@ def test_bad_input_exits_2_and_writes_nothing(cli, out, args, message):
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
     assert not (out / "probe").exists()
+
+
+def test_same_seed_same_numbers(tmp_path):
+    config = probe.ProbeConfig(layers=("tf.nn.dropout", "keras.random.dropout", "uniform",
+                                       "numpy-inverted"), rates=(0.3,), size=4096, seed=5)
+    first, second = (probe.run(config, RunContext(out=tmp_path / name)) for name in "ab")
+    assert probe.to_json(first)["rows"] == probe.to_json(second)["rows"]
+    assert first.edges == second.edges
+    other = probe.run(dataclasses.replace(config, seed=6), RunContext(out=tmp_path / "c"))
+    assert probe.to_json(other)["rows"] != probe.to_json(first)["rows"]
+
+
+def test_example_config_file_is_the_default():
+    from dropout_lab.config import load_toml, resolve
+
+    path = Path(__file__).parents[1] / "configs" / "probe.toml"
+    assert resolve(probe.ProbeConfig, load_toml(path)) == probe.ProbeConfig()
