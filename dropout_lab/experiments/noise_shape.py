@@ -213,10 +213,11 @@ def _none_check(applier, config: NoiseShapeConfig) -> dict | None:
         dropped, _ = _signature(wider, *applier.train(wider))
     except Exception as exc:
         return {"input_shape": list(dims), "ran": False, "error": impls.describe_exception(exc),
-                "axes_as_expected": False}
+                "shared_axes": [], "axes_as_expected": False}
     want = [a for a, (n, d) in enumerate(zip(noise, dims)) if n == 1 and d > 1]
     ok = all(probe_classify.constant_along(dropped, (a,)) for a in want)
-    return {"input_shape": list(dims), "ran": True, "error": None, "axes_as_expected": ok}
+    return {"input_shape": list(dims), "ran": True, "error": None, "shared_axes": want,
+            "axes_as_expected": ok}
 
 
 def _result(impl, config, x, signatures, none_check) -> NoiseShapeResult:
@@ -262,10 +263,13 @@ def _c12(result: NoiseShapeResult):
     first, second = tuple(result.input_shape), tuple(check["input_shape"])
     if not check["ran"]:
         return Claim("C12", statement, "refuted", f"on input {second}: {check['error']}")
+    resolved = tuple(d if n is None else n for d, n in zip(second, result.noise_shape))
+    shared = f"constant along axes {check['shared_axes']}"
     evidence = (f"the same {result.config.layer} object (noise_shape "
-                f"{tuple(result.noise_shape)}) ran on inputs {first} and {second}; "
-                f"None became {result.resolved_noise_shape} and then the new sizes, and the "
-                f"mask was shared as noise_shape says: {check['axes_as_expected']}")
+                f"{tuple(result.noise_shape)}) ran on inputs {first} and {second}, i.e. with "
+                f"noise shapes {tuple(result.resolved_noise_shape)} and {resolved}; on the "
+                f"second input the mask was " + (shared if check["axes_as_expected"]
+                                                 else f"not {shared}"))
     return Claim("C12", statement, "confirmed" if check["axes_as_expected"] else "qualified",
                  evidence)
 

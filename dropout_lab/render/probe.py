@@ -49,7 +49,7 @@ _SCALE_CAPTION = ("E[train]/test: training-mode mean over the inference output (
 
 
 def _table(rows, title: str, columns: tuple[str, ...], cells, caption: str) -> Table:
-    table = Table(title=title, caption=caption)
+    table = Table(title=title, caption=Text(caption))
     table.add_column("layer", overflow="fold", max_width=22)
     table.add_column("rate", justify="right")
     for name in columns:  # intervals stay on one line; the other cells wrap
@@ -103,15 +103,19 @@ def multipliers(m) -> str:
 
 
 def _deviations_table(result) -> Table | None:
-    rows = [r for r in result.rows if r.stats is not None and r.stats.deviations]
-    if not rows:
+    """Rows with deviations; rates of one layer with the same wording share a line."""
+    grouped: dict[tuple, list[str]] = {}
+    for row in result.rows:
+        if row.stats is not None and row.stats.deviations:
+            grouped.setdefault((row.layer, tuple(row.stats.deviations)), []).append(num(row.rate))
+    if not grouped:
         return None
     table = Table(title="How each row differs from standard inverted dropout "
                         "(rate = drop probability, x 1/keep, identity at test, mask per entry)")
     for name in ("layer", "rate", "differences"):
         table.add_column(name)
-    for row in rows:
-        table.add_row(Text(row.layer), num(row.rate), Text("\n".join(row.stats.deviations)))
+    for (layer, deviations), rates in grouped.items():
+        table.add_row(Text(layer), ", ".join(rates), Text("\n".join(deviations)))
     return table
 
 
@@ -186,15 +190,16 @@ def _shape(dims) -> str:
 
 
 def _axes_table(result) -> Table:
-    table = Table(title="Which axes share the mask (every slice along the axis compared, "
-                        "in every draw)")
-    for name in ("axis", "name", "size", "noise", "expected", "all slices equal",
-                 "measured", "verified"):
-        table.add_column(name)
+    table = Table(title="Which axes share the mask (slices compared in every draw)")
+    table.caption = (f"equal in: draws (of {result.config.draws}) in which every slice along "
+                     "the axis was identical; ✓ = as noise_shape says")
+    for name in ("axis", "name", "size", "noise", "expected", "equal in", "measured"):
+        table.add_column(name, overflow="fold")
     for a in result.axes:
+        measured = Text(a.measured + (" ✓" if a.verified else " ✗"),
+                        "green" if a.verified else "red")
         table.add_row(str(a.axis), a.name, str(a.input_size), str(a.noise_size), a.expected,
-                      f"{a.constant_draws}/{result.config.draws} draws", a.measured,
-                      Text("yes", "green") if a.verified else Text("no", "red"))
+                      f"{a.constant_draws}/{result.config.draws}", measured)
     return table
 
 
