@@ -15,8 +15,9 @@ _CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, d
 
 @click.command("probe")
 @click.option("--layer", "layers", multiple=True,
-              help="Implementation to probe (repeatable): a built-in name or MODULE:CLASS "
-                   "[all built-in ones; see the README's list].")
+              help="Implementation to probe (repeatable): a built-in name such as "
+                   "keras.layers.Dropout, tf.nn.dropout, numpy-inverted or uniform (an unknown "
+                   "name lists them all), or MODULE:CLASS [every built-in one].")
 @click.option("--rate", "rates", multiple=True, type=float,
               help="Rate to measure, in [0, 1] (repeatable) [0.2, 0.5, 0.8].")
 @click.option("--size", type=int, help="Entries per draw, >= 4096 [131072].")
