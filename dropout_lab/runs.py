@@ -17,7 +17,6 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,20 +88,26 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 
 
 def prepare_out(out: Path) -> Path:
-    """Make sure the results folder exists and is writable, before any work.
+    """Check, before any work and without writing, that runs can be written under ``out``.
+
+    The nearest existing folder on the way to ``out`` must be a writable folder;
+    ``out`` itself is created only when the first run is written.
 
     Raises:
-        ConfigError: ``out`` cannot be created or written (exit 2, nothing written).
+        ConfigError: ``out`` (or an ancestor) is a file, or not writable (exit 2).
     """
     out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        raise ConfigError(
-            f"Invalid value for `--out`: expected a writable folder. "
-            f"Received: out={str(out)!r} ({exc.strerror})", param="out") from exc
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    problem = None
+    if not existing.is_dir():
+        problem = f"{existing} is not a folder"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"{existing} is not writable"
+    if problem:
+        raise ConfigError(f"Invalid value for `--out`: expected a writable folder. "
+                          f"Received: out={str(out)!r} ({problem})", param="out")
     return out
 
 
@@ -177,7 +182,10 @@ def start_run(out: Path, kind: str, config: dict[str, Any], seed: int | None,
     from dropout_lab.tfenv import versions
 
     parent = Path(out) / kind
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExperimentError(f"Cannot create a run folder in {parent}: {exc.strerror}.") from exc
     while True:
         run_id = _new_run_id()
         final = parent / run_id
@@ -222,6 +230,68 @@ def new_run(out: Path, kind: str, config: dict[str, Any], seed: int | None, comm
         if not keep_partial and run.path.name.endswith(PARTIAL_SUFFIX):
             shutil.rmtree(run.path, ignore_errors=True)
         raise
+
+
+RESUME_FILE = "resume.json"  # opening manifest kept in a resumable run's .partial folder
+
+
+@contextlib.contextmanager
+def resumable_run(out: Path, kind: str, config: dict[str, Any], seed: int | None,
+                  command: str, extra: dict[str, Any] | None = None,
+                  resume: RunFolder | None = None) -> Iterator[RunFolder]:
+    """Like ``new_run(keep_partial=True)``, but an interrupted run can be continued.
+
+    The opening manifest is saved as ``resume.json`` in the ``.partial`` folder
+    (and removed when the run finishes), so ``reopen_run`` can pick the run up
+    again in another process; pass its result as ``resume``. On failure the
+    ``.partial`` folder is kept, with every file written so far.
+    """
+    run = resume or start_run(out, kind, config, seed, command, extra)
+    if resume is None:
+        atomic_write_json(run.path / RESUME_FILE, run.manifest)
+    yield run
+    from dropout_lab.tfenv import versions
+
+    run.manifest["versions"] = versions()
+    (run.path / RESUME_FILE).unlink()
+    run.finish()
+
+
+def reopen_run(path: str | Path, kind: str, command: str) -> RunFolder:
+    """Reopen an interrupted ``resumable_run``: ``OUT/<kind>/.<id>.partial``.
+
+    ``path`` may also name the run's final folder ``OUT/<kind>/<id>``, which an
+    interrupted run does not have yet. Nothing is written here.
+
+    Raises:
+        ConfigError: ``path`` is not an interrupted resumable run of ``kind`` (exit 2).
+    """
+    path = Path(path)
+    if not path.name.endswith(PARTIAL_SUFFIX):
+        hidden = path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
+        path = hidden if hidden.is_dir() else path
+    manifest = _resume_manifest(path, kind)
+    manifest.setdefault("resumed", []).append({"at": utc_now(), "command": command})
+    final = path.with_name(path.name[1:-len(PARTIAL_SUFFIX)])
+    return RunFolder(kind=kind, final_path=final, path=path, manifest=manifest)
+
+
+def _resume_manifest(path: Path, kind: str) -> dict[str, Any]:
+    expected = (f"Invalid value for `--resume`: expected an interrupted {kind} run "
+                f"(OUT/{kind}/.<run-id>{PARTIAL_SUFFIX} holding {RESUME_FILE}). "
+                f"Received: resume={str(path)!r}")
+    if (path / MANIFEST).is_file() and not path.name.endswith(PARTIAL_SUFFIX):
+        raise ConfigError(f"{expected}, a completed run: nothing to resume.", param="resume")
+    if not (path / RESUME_FILE).is_file():
+        raise ConfigError(f"{expected}, which has no {RESUME_FILE}.", param="resume")
+    try:
+        manifest = json.loads((path / RESUME_FILE).read_text())
+    except (OSError, ValueError) as exc:
+        raise ExperimentError(f"Cannot read {path / RESUME_FILE}: {exc}.") from exc
+    if not isinstance(manifest, dict) or manifest.get("kind") != kind:
+        found = manifest.get("kind") if isinstance(manifest, dict) else None
+        raise ConfigError(f"{expected}, a {found!r} run.", param="resume")
+    return manifest
 
 
 @dataclass(frozen=True)

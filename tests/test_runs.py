@@ -77,5 +77,11 @@ def test_prepare_out_rejects_unwritable_folder(tmp_path):
     blocker.write_text("")
     with pytest.raises(ConfigError) as info:
         prepare_out(blocker / "results")
-    assert str(info.value).startswith("Invalid value for `--out`: expected a writable folder. "
-                                      f"Received: out={str(blocker / 'results')!r}")
+    assert str(info.value) == ("Invalid value for `--out`: expected a writable folder. "
+                               f"Received: out={str(blocker / 'results')!r} "
+                               f"({blocker} is not a folder)")
+
+
+def test_prepare_out_writes_nothing(tmp_path):
+    assert prepare_out(tmp_path / "a" / "b") == tmp_path / "a" / "b"
+    assert list(tmp_path.iterdir()) == []
