@@ -280,6 +280,8 @@ def _resume_manifest(path: Path, kind: str) -> dict[str, Any]:
     expected = (f"Invalid value for `--resume`: expected an interrupted {kind} run "
                 f"(OUT/{kind}/.<run-id>{PARTIAL_SUFFIX} holding {RESUME_FILE}). "
                 f"Received: resume={str(path)!r}")
+    if not path.is_dir():
+        raise ConfigError(f"{expected}, which is not a folder.", param="resume")
     if (path / MANIFEST).is_file() and not path.name.endswith(PARTIAL_SUFFIX):
         raise ConfigError(f"{expected}, a completed run: nothing to resume.", param="resume")
     if not (path / RESUME_FILE).is_file():
