@@ -1,0 +1,113 @@
+"""Tables for ``mnist`` and ``mc-average`` (their JSON lives with the experiments)."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+from rich.text import Text
+
+VERDICT_STYLE = {"supported": "bold green", "contradicted": "bold red",
+                 "inconclusive": "bold yellow", "not tested": "dim"}
+
+
+def interval(value, digits: int = 4, signed: bool = False) -> str:
+    """``[low, high]`` of an Interval; ``(one seed: no interval)`` when infinite."""
+    if not (math.isfinite(value.low) and math.isfinite(value.high)):
+        return "(one seed: no interval)"
+    sign = "+" if signed else ""
+    return f"[{value.low:{sign}.{digits}f}, {value.high:{sign}.{digits}f}]"
+
+
+def plus_minus(value, digits: int = 4, signed: bool = False) -> str:
+    """``mean ± half-width`` of a (symmetric, Student-t) Interval."""
+    sign = "+" if signed else ""
+    if not math.isfinite(value.high):
+        return f"{value.estimate:{sign}.{digits}f} ± ∞"
+    return f"{value.estimate:{sign}.{digits}f} ± {(value.high - value.low) / 2:.{digits}f}"
+
+
+def mnist(result) -> list:
+    """Per-arm table, paired differences, verdicts and where the files are."""
+    config = result.config
+    return [_arms_table(result), _differences_table(result), *_verdict_lines(result),
+            Text(f"{len(result.units)} units ({result.resumed_units} resumed), "
+                 f"{config.steps} steps each ({config.passes:g} passes over "
+                 f"{config.train_images} training images), data: {result.data_source}.\n"
+                 f"Run folder: {result.run_dir}\nPlots: " + ", ".join(result.plots))]
+
+
+def _arms_table(result) -> Table:
+    config = result.config
+    level = f"{config.confidence:.0%}"
+    table = Table(title=f"MNIST ({config.setting}): final accuracy per arm, mean ± {level} "
+                        "t-interval half-width over seeds")
+    table.add_column("arm", no_wrap=True, min_width=10)
+    for name in ("seeds", "test accuracy", "published", "train accuracy", "train - test gap",
+                 "steps/s"):
+        table.add_column(name, justify="right")
+    for arm in result.analysis.arms:
+        published = "—" if arm.published is None else f"{arm.published:.4f}"
+        table.add_row(arm.arm, str(arm.seeds), plus_minus(arm.test_accuracy), published,
+                      plus_minus(arm.train_accuracy), plus_minus(arm.gap, signed=True),
+                      plus_minus(arm.steps_per_second, 0))
+    return table
+
+
+def _differences_table(result) -> Table:
+    level = f"{result.config.confidence:.0%}"
+    table = Table(title="Paired differences of final test accuracy (same seed)")
+    table.add_column("difference", no_wrap=True)
+    for name in ("seeds", "mean", f"{level} interval", "published"):
+        table.add_column(name, justify="right")
+    for diff in result.analysis.differences:
+        published = "—" if diff.published is None else f"{diff.published:+.4f}"
+        table.add_row(f"{diff.second} - {diff.first}", str(diff.seeds),
+                      f"{diff.interval.estimate:+.4f}", interval(diff.interval, signed=True),
+                      published)
+    return table
+
+
+def _verdict_lines(result) -> list[Text]:
+    lines = []
+    for verdict in result.analysis.verdicts.values():
+        line = Text(f"{verdict.claim} ({verdict.statement}): ")
+        line.append(verdict.verdict, VERDICT_STYLE.get(verdict.verdict, "bold"))
+        evidence = "; ".join(_evidence(name, value) for name, value in verdict.evidence.items())
+        line.append(f" — {evidence}. Test: {verdict.test}." if evidence
+                    else f" — {verdict.test}.")
+        lines.append(line)
+    return lines
+
+
+def _evidence(name: str, value) -> str:
+    if "steps per second" in name:  # a ratio, not a difference
+        bounds = (f"[{value.low:.3f}, {value.high:.3f}]" if math.isfinite(value.high)
+                  and value.low > 0 else "(one seed: no interval)")
+        return f"{name} = x{value.estimate:.3f} {bounds}"
+    return f"{name} = {value.estimate:+.4f} {interval(value, signed=True)}"
+
+
+def mc_average(result) -> list:
+    """Error per k with error bars, the deterministic error, and the k reached."""
+    level = f"{result.confidence:.0%}"
+    table = Table(title=f"Monte-Carlo averaging vs the deterministic net: test error on "
+                        f"{result.test_images} images ({result.repeats} repeats per k)")
+    for name in ("k (passes averaged)", "mean test error", f"{level} interval",
+                 "minus deterministic", "reaches deterministic?"):
+        table.add_column(name, justify="right")
+    for k, row in zip(result.ks, result.intervals):
+        reached = row.low <= result.deterministic_error
+        table.add_row(str(k), f"{row.estimate:.4f}", interval(row),
+                      f"{row.estimate - result.deterministic_error:+.4f}",
+                      Text("yes", "green") if reached else Text("no", "red"))
+    reached = (f"k = {result.reached_k}" if result.reached_k is not None
+               else f"not reached up to k = {max(result.ks)}")
+    summary = Text("Deterministic (inverted dropout = weight-scaled) net: test error "
+                   f"{result.deterministic_error:.4f}.\nSmallest k whose {level} interval "
+                   f"reaches it: ")
+    summary.append(reached, "bold")
+    summary.append(f" (Srivastava et al. 2014, §7.5: k ≈ {result.paper_k}).\n"
+                   f"Model: {result.model_source}\nRun folder: {result.run_dir}\n"
+                   f"Plot: {result.plot}")
+    return [table, summary]
