@@ -301,7 +301,7 @@ def test_benchmark_compiled_arm_beats_the_eager_loop():
     bench = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_mnist.py"
     done = subprocess.run([sys.executable, str(bench), "--steps", "100", "--eval-every", "50"],
                           capture_output=True, text=True, check=True)
-    row = next(line for line in done.stdout.splitlines() if line.startswith("training loop"))
+    row = next(line for line in done.stdout.splitlines() if line.startswith("training steps"))
     eager, lab, ratio = row.split()[-3:]
     assert float(ratio.rstrip("x")) == pytest.approx(float(eager) / float(lab), rel=0.1)
     assert float(ratio.rstrip("x")) > 3  # ~50 ms vs ~3-5 ms per step measured on 2 cores

@@ -57,6 +57,7 @@ class McAverageConfig:
 
     @property
     def sorted_ks(self) -> list[int]:
+        """The distinct ks, ascending."""
         return sorted(set(self.ks))
 
     def training_config(self) -> MnistConfig:

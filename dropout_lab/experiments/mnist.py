@@ -20,16 +20,12 @@ units. The verdicts (``mnist_verdicts``) are tests on the per-seed numbers.
 from __future__ import annotations
 
 import math
-import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from dropout_lab import config as cfg
-from dropout_lab.errors import ConfigError, ExperimentError, invalid_value
-from dropout_lab.runs import RunContext, RunFolder, atomic_write_json
+from dropout_lab.errors import ExperimentError, invalid_value
+from dropout_lab.runs import RunContext
 
 KIND = "mnist"
 ARMS = ("none", "dropout", "l2", "dropout+l2")
@@ -101,16 +97,20 @@ class MnistConfig:
 
     @property
     def unit_seeds(self) -> list[int]:
+        """The seed of each unit of an arm (derived)."""
         return list(range(self.first_seed, self.first_seed + self.seeds))
 
     @property
     def claims(self) -> tuple[str, ...]:
+        """The claims this setting's verdicts are about."""
         return SETTINGS[self.setting]
 
     def arm_drop_rates(self, arm: str) -> tuple[float, ...]:
+        """Drop rate after each hidden layer in ``arm`` (zeros without dropout)."""
         return self.drop_rates if arm.startswith("dropout") else (0.0,) * len(self.hidden_units)
 
     def arm_l2_weight(self, arm: str) -> float:
+        """Coefficient of the L2 term in ``arm`` (0 without L2)."""
         return self.l2_weight if arm.endswith("l2") else 0.0
 
 
@@ -166,6 +166,7 @@ class MnistResult:
 
     @property
     def resumed_units(self) -> int:
+        """Units read back from an earlier session rather than trained now."""
         return sum(unit.resumed for unit in self.units)
 
 

@@ -84,6 +84,8 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Analysis:
+    """Everything ``analyse`` derives from the units."""
+
     arms: list[ArmSummary]
     differences: list[PairedDifference]
     verdicts: dict[str, Verdict]
@@ -104,10 +106,12 @@ def paired(table, first: str, second: str, value) -> np.ndarray:
 
 
 def final_test(unit) -> float:
+    """Test accuracy after the last step."""
     return unit.final_test_accuracy
 
 
 def final_gap(unit) -> float:
+    """Train accuracy minus test accuracy after the last step (inference mode)."""
     return unit.final_train_accuracy - unit.final_test_accuracy
 
 
@@ -213,6 +217,7 @@ def interval_json(interval: Interval) -> dict:
 
 
 def verdict_json(verdict: Verdict) -> dict:
+    """A verdict as JSON, its evidence as intervals."""
     return {"claim": verdict.claim, "statement": verdict.statement, "verdict": verdict.verdict,
             "test": verdict.test,
             "evidence": {k: interval_json(v) for k, v in verdict.evidence.items()}}

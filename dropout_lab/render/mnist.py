@@ -93,9 +93,9 @@ def mc_average(result) -> list:
     level = f"{result.confidence:.0%}"
     table = Table(title=f"Monte-Carlo averaging vs the deterministic net: test error on "
                         f"{result.test_images} images ({result.repeats} repeats per k)")
-    for name in ("k (passes averaged)", "mean test error", f"{level} interval",
-                 "minus deterministic", "reaches deterministic?"):
-        table.add_column(name, justify="right")
+    for name in ("k passes", "test error", f"{level} interval", "- deterministic",
+                 "reaches it"):
+        table.add_column(name, justify="right", no_wrap=True)
     for k, row in zip(result.ks, result.intervals):
         reached = row.low <= result.deterministic_error
         table.add_row(str(k), f"{row.estimate:.4f}", interval(row),
