@@ -131,3 +131,45 @@ def run_context(out: str, progress: Callable | None = None):
     from dropout_lab.runs import RunContext, prepare_out
 
     return RunContext(out=prepare_out(Path(out)), command=command_line(), progress=progress)
+
+
+#: ``--out``, shared by every command that writes a run folder.
+out_option = click.option("--out", default="results", show_default=True,
+                          type=click.Path(file_okay=False), help="Results folder.")
+
+
+def config_option(help_text: str) -> Callable:
+    """``--config FILE`` (a TOML file of the command's config keys)."""
+    return click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+                        help=help_text)
+
+
+def reject_combined(flags: dict[str, Any], config_path: str | None, what: str, why: str) -> None:
+    """Usage error when any of ``flags`` (or ``--config``) is given together with ``what``.
+
+    Example message: ``--rate, --epochs cannot be combined with RUN: <why>``.
+    """
+    used = ["--config"] if config_path else []
+    used += [f"--{k.replace('_', '-')}" for k, v in flags.items() if v is not None]
+    if used:
+        raise click.UsageError(f"{', '.join(used)} cannot be combined with {what}: {why}")
+
+
+def execute(output: Output, out: str, run: Callable, render: Callable, to_json: Callable,
+            first: str | None = "starting TensorFlow") -> Any:
+    """Run an experiment under a progress bar, then show its tables and emit its JSON.
+
+    Args:
+        output: where people's and machines' output goes.
+        out: the ``--out`` folder (checked writable before any work).
+        run: ``run(ctx) -> result``, the library call.
+        render: ``render(result) -> renderables`` for people.
+        to_json: ``to_json(result) -> dict`` for ``--json``.
+        first: the progress stage shown until the first report (None: no TF to start).
+    """
+    with output.progress(first) as progress:
+        result = run(run_context(out, progress))
+    output.show(*render(result))
+    output.emit(to_json(result))
+    return result
+

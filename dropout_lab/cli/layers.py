@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import click
 
-from dropout_lab.cli.common import (Output, lab_command, output_options, read_config_file,
-                                    run_context)
+from dropout_lab.cli.common import (Output, config_option, execute, lab_command, out_option,
+                                    output_options, read_config_file)
 
-_OUT = click.option("--out", default="results", show_default=True,
-                    type=click.Path(file_okay=False), help="Results folder.")
-_CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
-                       help="TOML file of settings (keys as in the JSON `config`).")
+_CONFIG = config_option("TOML file of settings (keys as in the JSON `config`).")
 
 
 @click.command("probe")
@@ -27,7 +24,7 @@ _CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, d
 @click.option("--edges/--no-edges", default=None,
               help="Also record rates 0, 1, -0.1, 1.5 and NaN [--edges].")
 @_CONFIG
-@_OUT
+@out_option
 @output_options
 @lab_command
 def probe_cmd(layers, rates, size, seed, false_alarm, edges, config_path, out, as_json, quiet):
@@ -61,7 +58,7 @@ def probe_cmd(layers, rates, size, seed, false_alarm, edges, config_path, out, a
 @click.option("--draws", type=int, help="Training-mode draws compared slice by slice [200].")
 @click.option("--seed", type=int, help="Seed of the run [0].")
 @_CONFIG
-@_OUT
+@out_option
 @output_options
 @lab_command
 def noise_shape_cmd(input_shape, noise_shape, layer, rate, draws, seed, config_path, out,
@@ -97,10 +94,8 @@ def _run(module: str, config_class: str, renderer: str, flags: dict, config_path
     experiment = importlib.import_module(f"dropout_lab.experiments.{module}")
     config = resolve(getattr(experiment, config_class), read_config_file(config_path), flags,
                      source=str(config_path))
-    with output.progress() as progress:
-        result = experiment.run(config, run_context(out, progress))
-    output.show(*getattr(render, renderer)(result))
-    output.emit(experiment.to_json(result))
+    execute(output, out, lambda ctx: experiment.run(config, ctx), getattr(render, renderer),
+            experiment.to_json)
 
 
 COMMANDS = (probe_cmd, noise_shape_cmd)

@@ -6,20 +6,17 @@ from pathlib import Path
 
 import click
 
-from dropout_lab.cli.common import (Output, command_line, lab_command, output_options,
-                                    read_config_file, run_context)
-
-_OUT = click.option("--out", default="results", show_default=True,
-                    type=click.Path(file_okay=False), help="Results folder.")
+from dropout_lab.cli.common import (Output, command_line, config_option, execute, lab_command,
+                                    out_option, output_options, read_config_file,
+                                    reject_combined)
 _DATA_DIR = click.option("--data-dir", type=click.Path(exists=True, file_okay=False,
                                                        path_type=Path),
                          help="Folder with the four MNIST idx files, tried after the cache.")
 
 
 @click.command("mnist")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
-              help="TOML sweep settings: configs/mnist.toml (seed 003, default) or "
-                   "configs/mnist_overfit.toml (seed 001).")
+@config_option("TOML sweep settings: configs/mnist.toml (seed 003, default) or "
+               "configs/mnist_overfit.toml (seed 001).")
 @click.option("--arms", help="Comma-separated arms from none, dropout, l2, dropout+l2 [all four].")
 @click.option("--seeds", type=int, help="Seeds (units) per arm [5].")
 @click.option("--first-seed", type=int, help="Seed of the first unit; the others follow [0].")
@@ -31,7 +28,7 @@ _DATA_DIR = click.option("--data-dir", type=click.Path(exists=True, file_okay=Fa
               help="Continue an interrupted sweep (its .partial folder); completed units "
                    "are skipped, the recorded config is used.")
 @_DATA_DIR
-@_OUT
+@out_option
 @output_options
 @lab_command
 def mnist_cmd(config_path, arms, seeds, first_seed, steps, eval_every, train_subset,
@@ -61,15 +58,13 @@ def mnist_cmd(config_path, arms, seeds, first_seed, steps, eval_every, train_sub
     flags = dict(seeds=seeds, first_seed=first_seed, steps=steps, eval_every=eval_every,
                  train_subset=train_subset, arms=mnist.parse_arms(arms) if arms else None)
     if resume_path is not None:
-        _reject_with_resume(config_path, flags)
+        reject_combined(flags, config_path, "--resume",
+                        "a sweep continues with its recorded config.")
         folder, config = mnist.open_resume(Path(resume_path), command_line())
     else:
         folder, config = None, _resolve(config_path, flags)
-    output = Output(as_json, quiet)
-    with output.progress() as progress:
-        result = mnist.run(config, run_context(out, progress), folder, data_dir)
-    output.show(*render.mnist(result))
-    output.emit(mnist.to_json(result))
+    execute(Output(as_json, quiet), out, lambda ctx: mnist.run(config, ctx, folder, data_dir),
+            render.mnist, mnist.to_json)
 
 
 def _resolve(config_path, flags):
@@ -77,14 +72,6 @@ def _resolve(config_path, flags):
     from dropout_lab.experiments.mnist import MnistConfig
 
     return resolve(MnistConfig, read_config_file(config_path), flags, source=str(config_path))
-
-
-def _reject_with_resume(config_path, flags):
-    used = ["--config"] if config_path else []
-    used += [f"--{k.replace('_', '-')}" for k, v in flags.items() if v is not None]
-    if used:
-        raise click.UsageError(f"{', '.join(used)} cannot be combined with --resume: a sweep "
-                               "continues with its recorded config.")
 
 
 @click.command("mc-average")
@@ -95,7 +82,7 @@ def _reject_with_resume(config_path, flags):
                                        "trained without RUN [RUN's first seed, else 0].")
 @click.option("--steps", type=int, help="Without RUN: training steps of the model [4690].")
 @click.option("--train-subset", type=int, help="Without RUN: train on the first N images [all].")
-@_OUT
+@out_option
 @output_options
 @lab_command
 def mc_average_cmd(run_dir, ks, repeats, seed, steps, train_subset, out, as_json, quiet):
@@ -126,12 +113,9 @@ def mc_average_cmd(run_dir, ks, repeats, seed, steps, train_subset, out, as_json
         config.training_config()  # range errors of --steps / --train-subset, before any work
     else:
         mc_average.open_source(Path(run_dir), config.seed)  # checks RUN before any work
-    output = Output(as_json, quiet)
-    with output.progress() as progress:
-        result = mc_average.run(config, None if run_dir is None else Path(run_dir),
-                                run_context(out, progress))
-    output.show(*render.mc_average(result))
-    output.emit(mc_average.to_json(result))
+    source = None if run_dir is None else Path(run_dir)
+    execute(Output(as_json, quiet), out, lambda ctx: mc_average.run(config, source, ctx),
+            render.mc_average, mc_average.to_json)
 
 
 COMMANDS = (mnist_cmd, mc_average_cmd)

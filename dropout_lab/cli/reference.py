@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import click
 
-from dropout_lab.cli.common import Output, lab_command, output_options, run_context
-
-_OUT = click.option("--out", default="results", show_default=True,
-                    type=click.Path(file_okay=False), help="Results folder.")
+from dropout_lab.cli.common import Output, execute, lab_command, out_option, output_options
 
 
 @click.command("gradients")
 @click.option("--rate", type=float, help="Drop probability of the Dropout layer, in [0, 1) [0.2].")
 @click.option("--seed", type=int, help="Seed of the weights, the batch and the mask [0].")
 @click.option("--batch-size", type=int, help="Random images in the batch [32].")
-@_OUT
+@out_option
 @output_options
 @lab_command
 def gradients_cmd(rate, seed, batch_size, out, as_json, quiet):
@@ -39,11 +36,8 @@ def gradients_cmd(rate, seed, batch_size, out, as_json, quiet):
 
     config = resolve(gradients.GradientsConfig, None,
                      dict(rate=rate, seed=seed, batch_size=batch_size))
-    output = Output(as_json, quiet)
-    with output.progress() as progress:
-        result = gradients.run(config, run_context(out, progress))
-    output.show(*render.gradients(result))
-    output.emit(gradients.to_json(result))
+    execute(Output(as_json, quiet), out, lambda ctx: gradients.run(config, ctx),
+            render.gradients, gradients.to_json)
 
 
 @click.command("numpy-demo")
@@ -55,7 +49,7 @@ def gradients_cmd(rate, seed, batch_size, out, as_json, quiet):
 @click.option("--samples", type=int, help="Columns of X, shape (3, samples) [1000000].")
 @click.option("--seed", type=int, help="Seed of the weights, X and the masks [0].")
 @click.option("--repeats", type=int, help="Timed test-time passes of each kind [21].")
-@_OUT
+@out_option
 @output_options
 @lab_command
 def numpy_demo_cmd(keep_prob, drop_rate, samples, seed, repeats, out, as_json, quiet):
@@ -78,11 +72,8 @@ def numpy_demo_cmd(keep_prob, drop_rate, samples, seed, repeats, out, as_json, q
     flags = dict(keep_prob=numpy_demo.keep_prob_from(keep_prob, drop_rate), samples=samples,
                  seed=seed, repeats=repeats)
     config = resolve(numpy_demo.NumpyDemoConfig, None, flags)
-    output = Output(as_json, quiet)
-    with output.progress(first=None) as progress:  # NumPy only: no TensorFlow to start
-        result = numpy_demo.run(config, run_context(out, progress))
-    output.show(*render.numpy_demo(result))
-    output.emit(numpy_demo.to_json(result))
+    execute(Output(as_json, quiet), out, lambda ctx: numpy_demo.run(config, ctx),
+            render.numpy_demo, numpy_demo.to_json, first=None)  # NumPy only: no TF to start
 
 
 COMMANDS = (gradients_cmd, numpy_demo_cmd)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dropout_lab.cli.common import (Output, lab_command, output_options, read_config_file,
-                                    run_context)
+from dropout_lab.cli.common import (Output, config_option, execute, lab_command, out_option,
+                                    output_options, read_config_file, reject_combined)
 
 _TRAIN_KEYS = ("rate", "epochs", "learning_rate", "layer")
 
@@ -13,8 +13,7 @@ _TRAIN_KEYS = ("rate", "epochs", "learning_rate", "layer")
 def train_options(func):
     """Options shared by ``train`` and ``compare`` (all default to the config's values)."""
     options = [
-        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
-                     help="TOML file of training settings, e.g. configs/toy.toml."),
+        config_option("TOML file of training settings, e.g. configs/toy.toml."),
         click.option("--rate", type=float, help="Drop probability of the dropout layer [0.5]."),
         click.option("--epochs", type=int, help="Full-batch SGD steps [1000]."),
         click.option("--learning-rate", "--lr", "learning_rate", type=float,
@@ -22,8 +21,7 @@ def train_options(func):
         click.option("--seed", type=int, help="Seed of the run [0]."),
         click.option("--layer", help="Dropout implementation: keras, vanilla or "
                                      "MODULE:CLASS (a Keras layer of yours) [keras]."),
-        click.option("--out", default="results", show_default=True,
-                     type=click.Path(file_okay=False), help="Results folder."),
+        out_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -56,19 +54,15 @@ def train_cmd(config_path, rate, epochs, learning_rate, seed, layer, out, as_jso
 
     config = _train_config(config_path, rate=rate, epochs=epochs, learning_rate=learning_rate,
                            seed=seed, layer=layer)
-    output = Output(as_json, quiet)
-    with output.progress() as progress:
-        result = train.run(config, run_context(out, progress))
-    output.show(*render.train(result))
-    output.emit(render.train_json(result))
+    execute(Output(as_json, quiet), out, lambda ctx: train.run(config, ctx), render.train,
+            render.train_json)
 
 
 @click.command("reload")
 @click.argument("run_dir", metavar="RUN", type=click.Path(exists=True, file_okay=False))
 @click.option("--rate", type=float, help="Drop rate of the rebuilt net [0.0].")
 @click.option("--runs", type=int, help="Repeated test-time predictions [10].")
-@click.option("--out", default="results", show_default=True, type=click.Path(file_okay=False),
-              help="Results folder.")
+@out_option
 @output_options
 @lab_command
 def reload_cmd(run_dir, rate, runs, out, as_json, quiet):
@@ -86,11 +80,8 @@ def reload_cmd(run_dir, rate, runs, out, as_json, quiet):
     from dropout_lab.render import toy as render
 
     config = resolve(reload.ReloadConfig, None, {"rate": rate, "runs": runs})
-    output = Output(as_json, quiet)
-    with output.progress() as progress:
-        result = reload.run(run_dir, config, run_context(out, progress))
-    output.show(*render.reload(result))
-    output.emit(render.reload_json(result))
+    execute(Output(as_json, quiet), out, lambda ctx: reload.run(run_dir, config, ctx),
+            render.reload, render.reload_json)
 
 
 @click.command("compare")
@@ -127,25 +118,15 @@ def compare_cmd(run_dir, config_path, rate, epochs, learning_rate, seed, layer, 
     config = resolve(compare.CompareConfig, None, dict(runs=runs, mc_samples=mc_samples,
                                                        rtol=rtol, seed=seed))
     if run_dir is not None:
-        _reject_with_run(config_path, given)
+        reject_combined(given, config_path, "RUN", "a run is compared with its recorded config "
+                                                   "(RUN/config.toml).")
         source = run_dir
     else:
         source = _train_config(config_path, seed=seed, **given)
-    output = Output(as_json, quiet)
-    with output.progress() as progress:
-        result = compare.run(config, source, run_context(out, progress))
-    output.show(*render.compare(result))
-    output.emit(compare.to_json(result))
+    result = execute(Output(as_json, quiet), out, lambda ctx: compare.run(config, source, ctx),
+                     render.compare, compare.to_json)
     if expect and result.verdict != expect:
         raise click.ClickException(f"Expected verdict {expect!r}, measured {result.verdict!r}.")
-
-
-def _reject_with_run(config_path, given):
-    used = ["--config"] if config_path else []
-    used += [f"--{k.replace('_', '-')}" for k, v in given.items() if v is not None]
-    if used:
-        raise click.UsageError(f"{', '.join(used)} cannot be combined with RUN: a run is "
-                               "compared with its recorded config (RUN/config.toml).")
 
 
 COMMANDS = (train_cmd, reload_cmd, compare_cmd)
