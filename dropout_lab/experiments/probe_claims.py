@@ -25,8 +25,8 @@ def _measured(rows: list, name: str) -> list:
     return [r for r in rows if r.layer == name and r.stats is not None and 0 < r.rate < 1]
 
 
-def _missing(claim: str, statement: str, name: str):
-    return probe.Claim(claim, statement, "not measured", f"{name} was not probed")
+def _missing(claim: str, statement: str, name: str, what: str = "was not probed"):
+    return probe.Claim(claim, statement, "not measured", f"{name} {what}")
 
 
 def _most_asymmetric(rows: list):
@@ -53,7 +53,7 @@ def _c1(rows: list):
 def _c7(edges: dict[str, dict[str, str]]):
     statement = "Dropout(rate=1) lets zero gradient flow"
     if KERAS not in edges:
-        return _missing("C7", statement, KERAS)
+        return _missing("C7", statement, KERAS, "was not probed at the edge rates (--edges)")
     behaviour = edges[KERAS]["1"]
     verdict = ("qualified" if "gradient is None" in behaviour else
                "confirmed" if "gradient is zero" in behaviour else "refuted")
