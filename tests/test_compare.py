@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dropout_lab.experiments.compare import checks_from, decide, false_alarm
+from dropout_lab.experiments.compare import Measured, checks_from, decide, false_alarm
 
 
 @pytest.mark.parametrize("inverted, vanilla, consistent, verdict", [
@@ -19,8 +19,9 @@ def test_decide(inverted, vanilla, consistent, verdict):
 
 
 def _measured(f_r, f_0, g, mean, se):
-    return {"f_r": np.array([f_r], np.float32), "f_0": np.array([f_0], np.float32),
-            "g": np.array(g), "mean": np.array(mean), "se": np.array(se)}
+    return Measured(f_r=np.array([f_r], np.float32), f_0=np.array([f_0], np.float32),
+                    g=np.array(g), mean=np.array(mean), se=np.array(se),
+                    recorded=np.array(f_r), layer_class="test")
 
 
 def test_checks_use_relative_tolerance_and_z_bound():

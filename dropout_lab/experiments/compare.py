@@ -109,6 +109,19 @@ class CompareResult:
     trained_now: bool  # True when this comparison trained the run itself
 
 
+@dataclass(frozen=True)
+class Measured:
+    """The raw measurements behind the checks, over the seed's 3 inputs."""
+
+    f_r: np.ndarray  # (runs, samples): trained net at its rate, test time, repeated
+    f_0: np.ndarray  # (runs, samples): the no-dropout reload, repeated
+    g: np.ndarray  # (samples,): rate-0 net with the dropout layer's input x keep
+    mean: np.ndarray  # (samples,): mean of the training-mode passes (float64)
+    se: np.ndarray  # (samples,): its standard error
+    recorded: np.ndarray  # (samples,): test-time predictions recorded at training
+    layer_class: str  # public name of the dropout layer's class
+
+
 def decide(inverted: bool, vanilla: bool, consistent: bool) -> str:
     """The verdict from the three checks (see the module docstring)."""
     if not consistent:
@@ -144,7 +157,7 @@ def _require_positive_rate(rate: float) -> None:
                                     "are the same function", rate)
 
 
-def _measure(toy_run, train_config, config, seed, ctx) -> dict:
+def _measure(toy_run, train_config, config, seed, ctx) -> Measured:
     from dropout_lab import layers, toy
 
     rate = train_config.rate
@@ -155,18 +168,17 @@ def _measure(toy_run, train_config, config, seed, ctx) -> dict:
     ctx.report("measure", 1, 2)
     passes = toy.training_mode_samples(trained, config.mc_samples).astype(np.float64)
     ctx.report("measure", 2, 2)
-    recorded = np.asarray(toy_run.read_json("results.json")["test/predictions"])
-    return {"f_r": f_r, "f_0": f_0, "g": toy.vanilla_expectation(reloaded, 1.0 - rate),
-            "mean": passes.mean(axis=0),
-            "se": passes.std(axis=0, ddof=1) / np.sqrt(config.mc_samples),
-            "recorded": recorded,
-            "layer_class": layers.qualified_name(type(trained.get_layer("dropout")))}
+    return Measured(f_r=f_r, f_0=f_0, g=toy.vanilla_expectation(reloaded, 1.0 - rate),
+                    mean=passes.mean(axis=0),
+                    se=passes.std(axis=0, ddof=1) / np.sqrt(config.mc_samples),
+                    recorded=np.asarray(toy_run.read_json("results.json")["test/predictions"]),
+                    layer_class=layers.qualified_name(type(trained.get_layer("dropout"))))
 
 
-def checks_from(m: dict, rtol: float, z: float) -> list[Check]:
+def checks_from(m: Measured, rtol: float, z: float) -> list[Check]:
     """The three hypothesis tests on measured arrays (see module docstring)."""
-    f_r, f_0, g = m["f_r"][0].astype(np.float64), m["f_0"][0].astype(np.float64), m["g"]
-    g = np.asarray(g, dtype=np.float64)
+    f_r, f_0 = m.f_r[0].astype(np.float64), m.f_0[0].astype(np.float64)
+    g = np.asarray(m.g, dtype=np.float64)
     bound_text = f"|diff| <= {rtol:g} * |value|"
     checks = []
     for name, other, text in (("inverted", f_0, "f_r = f_0 (identity at test time)"),
@@ -174,10 +186,10 @@ def checks_from(m: dict, rtol: float, z: float) -> list[Check]:
         diff = np.abs(f_r - other)
         ok = bool(np.all(diff <= rtol * np.maximum(np.abs(f_r), np.abs(other))))
         checks.append(Check(name, text, ok, float(diff.max()), bound_text))
-    gap = np.abs(m["mean"] - f_r)
+    gap = np.abs(m.mean - f_r)
     with np.errstate(divide="ignore", invalid="ignore"):
-        zscores = np.where(gap == 0, 0.0, gap / m["se"])
-    ok = bool(np.all(gap <= z * m["se"] + rtol * np.abs(f_r)))
+        zscores = np.where(gap == 0, 0.0, gap / m.se)
+    ok = bool(np.all(gap <= z * m.se + rtol * np.abs(f_r)))
     checks.append(Check("consistency", "E[training-mode output] = f_r",
                         ok, float(np.max(zscores)),
                         f"|mean - f_r| <= {z:g} se + {rtol:g} * |f_r| "
@@ -192,32 +204,31 @@ def false_alarm(z: float, samples: int) -> float:
     return samples * math.erfc(z / math.sqrt(2))  # 2 * P(Z > z) = erfc(z / sqrt 2)
 
 
-def _record(config, train_config, toy_run, m, seed, trained_now, ctx) -> CompareResult:
+def _samples(m: Measured) -> list[Sample]:
+    from dropout_lab import toy
+
+    f_r, f_0 = m.f_r[0].astype(np.float64), m.f_0[0].astype(np.float64)
+    return [Sample(input=x, trained_test=float(a), reload_rate0=float(b), diff=float(a - b),
+                   ratio=float(a / b) if b else float("nan"), vanilla_expected=float(gv),
+                   train_mode_mean=float(mu), train_mode_se=float(se))
+            for x, a, b, gv, mu, se in zip(toy.INPUTS.tolist(), f_r, f_0, m.g, m.mean, m.se)]
+
+
+def _record(config, train_config, toy_run, m: Measured, seed, trained_now, ctx) -> CompareResult:
     checks = checks_from(m, config.rtol, config.z)
-    verdict = decide(*(c.passed for c in checks))
-    f_r, f_0 = m["f_r"][0], m["f_0"][0]
-    spreads = [np.ptp(m[k], axis=0).max() for k in ("f_r", "f_0")]
-    samples = [Sample(input=x, trained_test=float(a), reload_rate0=float(b),
-                      diff=float(a) - float(b), ratio=float(a) / float(b) if b else float("nan"),
-                      vanilla_expected=float(gv), train_mode_mean=float(mu), train_mode_se=float(se))
-               for x, a, b, gv, mu, se in zip(_inputs(), f_r, f_0, m["g"], m["mean"], m["se"])]
-    result = dict(verdict=verdict, layer=train_config.layer, layer_class=m["layer_class"],
-                  rate=train_config.rate, runs=config.runs, mc_samples=config.mc_samples,
-                  rtol=config.rtol, z=config.z, seed=seed,
-                  max_abs_diff=float(np.abs(f_r - f_0).max()), repeat_spread=float(max(spreads)),
-                  round_trip_diff=float(np.abs(f_r - m["recorded"]).max()),
-                  run_dir=toy_run.path, samples=samples, checks=checks, trained_now=trained_now)
+    result = dict(verdict=decide(*(c.passed for c in checks)), layer=train_config.layer,
+                  layer_class=m.layer_class, rate=train_config.rate, runs=config.runs,
+                  mc_samples=config.mc_samples, rtol=config.rtol, z=config.z, seed=seed,
+                  max_abs_diff=float(np.abs(m.f_r[0] - m.f_0[0]).max()),
+                  repeat_spread=float(max(np.ptp(m.f_r, axis=0).max(), np.ptp(m.f_0, axis=0).max())),
+                  round_trip_diff=float(np.abs(m.f_r[0] - m.recorded).max()),
+                  run_dir=toy_run.path, samples=_samples(m), checks=checks,
+                  trained_now=trained_now)
     with new_run(ctx.out, KIND, cfg.to_dict(config), seed, ctx.command,
                  {"source_run": str(toy_run.path)}) as folder:
         folder.write_json("results.json", to_json(CompareResult(compare_dir=folder.final_path,
                                                                 **result)))
     return CompareResult(compare_dir=folder.path, **result)
-
-
-def _inputs() -> list[list[float]]:
-    from dropout_lab import toy
-
-    return toy.INPUTS.tolist()
 
 
 def to_json(result: CompareResult) -> dict:
