@@ -11,7 +11,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
+
+
+def _scipy_stats():
+    """scipy.stats, imported on first use (it costs ~0.7 s, too much for config errors)."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ def clopper_pearson(successes: int, trials: int, confidence: float) -> Interval:
     if trials < 1:
         raise ValueError(f"trials must be >= 1, received {trials}")
     alpha = 1.0 - confidence
+    sps = _scipy_stats()
     low = 0.0 if successes == 0 else sps.beta.ppf(alpha / 2, successes, trials - successes + 1)
     high = 1.0 if successes == trials else sps.beta.ppf(1 - alpha / 2, successes + 1,
                                                         trials - successes)
@@ -63,13 +70,13 @@ def mean_interval(values, confidence: float = 0.95) -> Interval:
     mean = float(data.mean())
     if data.size < 2:
         return Interval(mean, -math.inf, math.inf, confidence)
-    half = sps.t.ppf(0.5 + confidence / 2, data.size - 1) * data.std(ddof=1) / math.sqrt(data.size)
+    half = _scipy_stats().t.ppf(0.5 + confidence / 2, data.size - 1) * data.std(ddof=1) / math.sqrt(data.size)
     return Interval(mean, mean - float(half), mean + float(half), confidence)
 
 
 def normal_quantile(two_sided_alpha: float) -> float:
     """z such that P(|Z| > z) = ``two_sided_alpha`` for a standard normal Z."""
-    return float(sps.norm.isf(two_sided_alpha / 2))
+    return float(_scipy_stats().norm.isf(two_sided_alpha / 2))
 
 
 def family_z(false_alarm: float, tests: int) -> float:
