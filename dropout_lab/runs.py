@@ -160,6 +160,10 @@ class RunFolder:
 
     def finish(self) -> Path:
         """Write the manifest and move the folder to its final name."""
+        from dropout_lab.tfenv import versions
+
+        # Read again at the end: TF is usually imported during the run, not before it.
+        self.manifest["versions"] = versions()
         self.manifest["finished_at"] = utc_now()
         self.manifest["wall_seconds"] = round(time.monotonic() - self.t0, 3)
         self.manifest["files"] = self.hashes()
@@ -205,8 +209,7 @@ def start_run(out: Path, kind: str, config: dict[str, Any], seed: int | None,
 
 @contextlib.contextmanager
 def new_run(out: Path, kind: str, config: dict[str, Any], seed: int | None, command: str,
-            extra: dict[str, Any] | None = None, keep_partial: bool = False
-            ) -> Iterator[RunFolder]:
+            extra: dict[str, Any] | None = None) -> Iterator[RunFolder]:
     """Context manager for a run folder: finished on success, removed on failure.
 
     Args:
@@ -216,84 +219,17 @@ def new_run(out: Path, kind: str, config: dict[str, Any], seed: int | None, comm
         seed: the run's seed.
         command: the command line that started the run.
         extra: more manifest fields (e.g. the source run of a comparison).
-        keep_partial: leave the ``.partial`` folder on failure (resumable sweeps).
+
+    A sweep that must survive interruption uses ``dropout_lab.resume.resumable_run``.
     """
     run = start_run(out, kind, config, seed, command, extra)
     try:
         yield run
-        # The versions are read again: TF may have been imported during the run.
-        from dropout_lab.tfenv import versions
-
-        run.manifest["versions"] = versions()
         run.finish()
     except BaseException:
-        if not keep_partial and run.path.name.endswith(PARTIAL_SUFFIX):
+        if run.path.name.endswith(PARTIAL_SUFFIX):
             shutil.rmtree(run.path, ignore_errors=True)
         raise
-
-
-RESUME_FILE = "resume.json"  # opening manifest kept in a resumable run's .partial folder
-
-
-@contextlib.contextmanager
-def resumable_run(out: Path, kind: str, config: dict[str, Any], seed: int | None,
-                  command: str, extra: dict[str, Any] | None = None,
-                  resume: RunFolder | None = None) -> Iterator[RunFolder]:
-    """Like ``new_run(keep_partial=True)``, but an interrupted run can be continued.
-
-    The opening manifest is saved as ``resume.json`` in the ``.partial`` folder
-    (and removed when the run finishes), so ``reopen_run`` can pick the run up
-    again in another process; pass its result as ``resume``. On failure the
-    ``.partial`` folder is kept, with every file written so far.
-    """
-    run = resume or start_run(out, kind, config, seed, command, extra)
-    if resume is None:
-        atomic_write_json(run.path / RESUME_FILE, run.manifest)
-    yield run
-    from dropout_lab.tfenv import versions
-
-    run.manifest["versions"] = versions()
-    (run.path / RESUME_FILE).unlink()
-    run.finish()
-
-
-def reopen_run(path: str | Path, kind: str, command: str) -> RunFolder:
-    """Reopen an interrupted ``resumable_run``: ``OUT/<kind>/.<id>.partial``.
-
-    ``path`` may also name the run's final folder ``OUT/<kind>/<id>``, which an
-    interrupted run does not have yet. Nothing is written here.
-
-    Raises:
-        ConfigError: ``path`` is not an interrupted resumable run of ``kind`` (exit 2).
-    """
-    path = Path(path)
-    if not path.name.endswith(PARTIAL_SUFFIX):
-        hidden = path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
-        path = hidden if hidden.is_dir() else path
-    manifest = _resume_manifest(path, kind)
-    manifest.setdefault("resumed", []).append({"at": utc_now(), "command": command})
-    final = path.with_name(path.name[1:-len(PARTIAL_SUFFIX)])
-    return RunFolder(kind=kind, final_path=final, path=path, manifest=manifest)
-
-
-def _resume_manifest(path: Path, kind: str) -> dict[str, Any]:
-    expected = (f"Invalid value for `--resume`: expected an interrupted {kind} run "
-                f"(OUT/{kind}/.<run-id>{PARTIAL_SUFFIX} holding {RESUME_FILE}). "
-                f"Received: resume={str(path)!r}")
-    if not path.is_dir():
-        raise ConfigError(f"{expected}, which is not a folder.", param="resume")
-    if (path / MANIFEST).is_file() and not path.name.endswith(PARTIAL_SUFFIX):
-        raise ConfigError(f"{expected}, a completed run: nothing to resume.", param="resume")
-    if not (path / RESUME_FILE).is_file():
-        raise ConfigError(f"{expected}, which has no {RESUME_FILE}.", param="resume")
-    try:
-        manifest = json.loads((path / RESUME_FILE).read_text())
-    except (OSError, ValueError) as exc:
-        raise ExperimentError(f"Cannot read {path / RESUME_FILE}: {exc}.") from exc
-    if not isinstance(manifest, dict) or manifest.get("kind") != kind:
-        found = manifest.get("kind") if isinstance(manifest, dict) else None
-        raise ConfigError(f"{expected}, a {found!r} run.", param="resume")
-    return manifest
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from dropout_lab.errors import ConfigError, ExperimentError
 from dropout_lab.experiments import mnist
 from dropout_lab.experiments.mnist_verdicts import analyse
 from dropout_lab.mnist_units import Unit
-from dropout_lab.runs import MANIFEST, RunContext, open_run, reopen_run, resumable_run
+from dropout_lab.resume import reopen_run, resumable_run
+from dropout_lab.runs import MANIFEST, RunContext, open_run
 from dropout_lab.stats import mean_interval
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"

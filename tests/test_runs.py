@@ -7,6 +7,7 @@ import json
 import pytest
 
 from dropout_lab.errors import ConfigError, ExperimentError
+from dropout_lab.resume import resumable_run
 from dropout_lab.runs import MANIFEST, new_run, open_run, prepare_out, sha256_file
 
 
@@ -40,7 +41,7 @@ def test_failed_run_leaves_no_folder(out):
 
 def test_resumable_run_keeps_its_partial_folder(out):
     with pytest.raises(RuntimeError):
-        with new_run(out, "sweep", {}, 0, "x", keep_partial=True) as run:
+        with resumable_run(out, "sweep", {}, 0, "x") as run:
             run.write_json("unit/results.json", {})
             raise RuntimeError("boom")
     (partial,) = (out / "sweep").iterdir()

@@ -172,7 +172,7 @@ class MnistResult:
 
 def open_resume(path: Path, command: str):
     """The interrupted run at ``path`` and its recorded config (nothing written)."""
-    from dropout_lab.runs import reopen_run
+    from dropout_lab.resume import reopen_run
 
     folder = reopen_run(path, KIND, command)
     source = str(folder.path / "resume.json")
@@ -193,7 +193,7 @@ def run(config: MnistConfig, ctx: RunContext = RunContext(), resume=None,
     """
     from dropout_lab import mnist_units
     from dropout_lab.data.mnist import load_mnist
-    from dropout_lab.runs import resumable_run
+    from dropout_lab.resume import resumable_run
     from dropout_lab.tfenv import import_tf, seed_everything
 
     mnist = load_mnist(data_dir)
