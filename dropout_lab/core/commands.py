@@ -1,0 +1,172 @@
+"""What every command shares: options, output modes, error mapping, progress bars.
+
+Human output is rendered with rich, to stdout normally and to stderr under
+``--json`` (stdout then carries exactly one JSON object). ``--quiet`` keeps
+only errors (and the JSON object, when asked for). Library errors map to exit
+codes here: ConfigError -> 2 (a usage error), ExperimentError -> 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import shlex
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import click
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                           TimeElapsedColumn)
+
+from dropout_lab.core.config import load_toml, resolve
+from dropout_lab.core.errors import ConfigError, ExperimentError
+from dropout_lab.core.runs import RunContext, dumps, prepare_out
+
+#: The arguments of the current invocation, recorded by the group (for manifests).
+INVOCATION: list[str] = []
+
+
+def command_line() -> str:
+    """The command line being run, as a shell-quoted string."""
+    return shlex.join(["dropout-lab", *INVOCATION])
+
+
+def output_options(func: Callable) -> Callable:
+    """Add ``--json`` and ``--quiet`` to a command."""
+    func = click.option("--quiet", "-q", is_flag=True,
+                        help="Print nothing but errors (and the JSON object with --json).")(func)
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON object on stdout; human output goes to stderr.")(func)
+
+
+class Output:
+    """Where a command's human and machine output goes."""
+
+    def __init__(self, as_json: bool = False, quiet: bool = False):
+        self.as_json, self.quiet = as_json, quiet
+        self._console = None
+
+    @property
+    def console(self):
+        """The rich console for people: stderr under --json, else stdout."""
+        if self._console is None:
+            self._console = Console(stderr=self.as_json, highlight=False)
+        return self._console
+
+    def show(self, *renderables: Any) -> None:
+        """Print rich renderables for people (nothing under --quiet)."""
+        if not self.quiet:
+            for item in renderables:
+                self.console.print(item)
+
+    def emit(self, obj: Any) -> None:
+        """Print the JSON object on stdout (only under --json)."""
+        if self.as_json:
+            click.echo(dumps(obj))
+
+    @contextlib.contextmanager
+    def progress(self, first: str | None = "starting TensorFlow"
+                 ) -> Iterator[Callable[[str, int, int], None]]:
+        """A ``progress(task, done, total)`` callback drawing bars on stderr.
+
+        Args:
+            first: a stage shown (as a spinner) until the first report, e.g. the
+                seconds-long TensorFlow import; None for commands without TF.
+        """
+        if self.quiet:
+            yield lambda task, done, total: None
+            return
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn())
+        tasks: dict[str, Any] = {}
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            def update(task: str, done: int, total: int) -> None:
+                if task not in tasks:
+                    for started in bar.tasks:  # a new stage means the earlier ones are over
+                        bar.update(started.id, completed=started.total)
+                    tasks[task] = bar.add_task(task, total=total)
+                bar.update(tasks[task], completed=done, total=total)
+
+            if first:
+                update(first, 0, 1)
+            yield update
+
+
+@contextlib.contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn library errors into Click errors: usage (exit 2) or failure (exit 1)."""
+    try:
+        yield
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    except ExperimentError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.ClickException("Interrupted; no complete run folder was written.") from None
+
+
+def lab_command(func: Callable) -> Callable:
+    """Wrap a command body so library errors are reported as one clean line."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with reported_errors():
+            return func(*args, **kwargs)
+    return wrapper
+
+
+def resolve_config(cls: type, config_path: str | None, flags: dict[str, Any]):
+    """The command's config: dataclass defaults < ``--config`` TOML file < flags."""
+    values = None if config_path is None else load_toml(config_path)
+    return resolve(cls, values, flags, source=str(config_path))
+
+
+def run_context(out: str, progress: Callable | None = None, **extra: Any):
+    """A RunContext for ``--out``, checked writable before any work starts."""
+    return RunContext(out=prepare_out(Path(out)), command=command_line(), progress=progress,
+                      **extra)
+
+
+#: ``--out``, shared by every command that writes a run folder.
+out_option = click.option("--out", default="results", show_default=True,
+                          type=click.Path(file_okay=False), help="Results folder.")
+
+
+def config_option(help_text: str = "TOML file of settings (keys as in the JSON `config`); "
+                                   "flags override it.") -> Callable:
+    """``--config FILE`` (a TOML file of the command's config keys)."""
+    return click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+                        help=help_text)
+
+
+def reject_combined(flags: dict[str, Any], config_path: str | None, what: str, why: str) -> None:
+    """Usage error when any of ``flags`` (or ``--config``) is given together with ``what``.
+
+    Example message: ``--rate, --epochs cannot be combined with RUN: <why>``.
+    """
+    used = ["--config"] if config_path else []
+    used += [f"--{k.replace('_', '-')}" for k, v in flags.items() if v is not None]
+    if used:
+        raise click.UsageError(f"{', '.join(used)} cannot be combined with {what}: {why}")
+
+
+def execute(output: Output, out: str, experiment: Any, config: Any, render: Callable,
+            first: str | None = "starting TensorFlow", **context: Any) -> Any:
+    """Run an experiment under a progress bar, then show its tables and emit its JSON.
+
+    Args:
+        output: where people's and machines' output goes.
+        out: the ``--out`` folder (checked writable before any work).
+        experiment: a module with ``run(config, ctx) -> result`` and
+            ``to_json(result) -> dict`` (the same object as its results.json).
+        config: the resolved config.
+        render: ``render(result) -> renderables`` for people.
+        first: the progress stage shown until the first report (None: no TF to start).
+        context: more RunContext fields (``resume``, ``data_dir``).
+    """
+    with output.progress(first) as progress:
+        result = experiment.run(config, run_context(out, progress, **context))
+    output.show(*render(result))
+    output.emit(experiment.to_json(result))
+    return result
+

@@ -1,0 +1,86 @@
+"""Confidence bounds and tests used by the verdicts.
+
+Every statistical verdict in dropout-lab is a test with a stated bound; the
+helpers here compute those bounds from the sampling distribution (exact
+binomial, Student t, normal), never from hand-picked tolerances.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def _scipy_stats():
+    """scipy.stats, imported on first use (it costs ~0.7 s, too much for config errors)."""
+    from scipy import stats
+
+    return stats
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A two-sided confidence interval.
+
+    Attributes:
+        estimate: point estimate.
+        low, high: the bounds.
+        confidence: coverage, e.g. 0.95.
+    """
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+
+    def covers(self, value: float) -> bool:
+        """True when ``low <= value <= high``."""
+        return self.low <= value <= self.high
+
+    def to_json(self) -> dict[str, float]:
+        """The one JSON form of an interval: estimate, low, high, confidence."""
+        return {"estimate": self.estimate, "low": self.low, "high": self.high,
+                "confidence": self.confidence}
+
+    @classmethod
+    def from_json(cls, data: dict[str, float]) -> "Interval":
+        """The inverse of ``to_json``."""
+        return cls(data["estimate"], data["low"], data["high"], data["confidence"])
+
+
+def clopper_pearson(successes: int, trials: int, confidence: float) -> Interval:
+    """Exact (Clopper-Pearson) interval for a binomial proportion.
+
+    Coverage is at least ``confidence`` for every true proportion, so a test
+    "the proportion is p" that rejects when p falls outside the interval has
+    false-alarm rate at most ``1 - confidence``.
+    """
+    if trials < 1:
+        raise ValueError(f"trials must be >= 1, received {trials}")
+    alpha = 1.0 - confidence
+    sps = _scipy_stats()
+    low = 0.0 if successes == 0 else sps.beta.ppf(alpha / 2, successes, trials - successes + 1)
+    high = 1.0 if successes == trials else sps.beta.ppf(1 - alpha / 2, successes + 1,
+                                                        trials - successes)
+    return Interval(successes / trials, float(low), float(high), confidence)
+
+
+def mean_interval(values, confidence: float = 0.95) -> Interval:
+    """Student-t interval for the mean of independent values (e.g. one per seed).
+
+    With a single value the interval is infinite: one run carries no error bar.
+    """
+    data = np.asarray(values, dtype=np.float64)
+    mean = float(data.mean())
+    if data.size < 2:
+        return Interval(mean, -math.inf, math.inf, confidence)
+    half = _scipy_stats().t.ppf(0.5 + confidence / 2, data.size - 1) * data.std(ddof=1) / math.sqrt(data.size)
+    return Interval(mean, mean - float(half), mean + float(half), confidence)
+
+
+def normal_quantile(two_sided_alpha: float) -> float:
+    """z such that P(|Z| > z) = ``two_sided_alpha`` for a standard normal Z."""
+    return float(_scipy_stats().norm.isf(two_sided_alpha / 2))
+

@@ -1,0 +1,140 @@
+"""The one verdict type of dropout-lab, the claims it judges and their sources.
+
+Every claim the project judges, C1-C12 from the five source documents
+(S000-S004, see ``SOURCES``) and the Monte-Carlo averaging claim of the 2014
+dropout paper (``MC``), has one owner command (``CLAIMS[id].command``); a
+command that touches another's claim points to the owner instead of judging
+it again. Checks that are not a source's claim (the numpy-demo gradient
+check, the activation order...) use the same type with ``source = None``.
+
+Outcomes, one vocabulary for every command:
+
+- ``confirmed``: the measured test supports the claim as stated;
+- ``refuted``: the test contradicts it;
+- ``qualified``: it holds, with a measured qualification the source missed;
+- ``inconclusive``: the test could not decide at this size (more seeds,
+  repeats or rates would);
+- ``not measured``: this run did not measure what the claim needs.
+
+The method of every test is written once, in docs/methods.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+OUTCOMES = ("confirmed", "refuted", "qualified", "inconclusive", "not measured")
+
+#: The documents the project reproduces. "S" for source: an RNG seed is always a ``seed``.
+SOURCES = {
+    "S000": "Keras: train with Dropout(0.5), reload into a rate-0 model (blog post)",
+    "S001": "hand-written dropout in NumPy: vanilla, inverted, as a layer (blog post)",
+    "S002": "which layers does a Dropout layer affect? (Q&A thread)",
+    "S003": "dropout in TensorFlow 2 on MNIST, with and without L2 (blog post)",
+    "S004": "Keras Dropout with noise_shape (blog post)",
+    "P2014": "Srivastava et al. 2014, Dropout: a simple way to prevent neural networks "
+             "from overfitting, JMLR 15",
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of a source document, as the source states it, and its owner command."""
+
+    id: str
+    source: str
+    statement: str
+    command: str  # the dropout-lab command that settles it
+
+
+CLAIMS = {claim.id: claim for claim in (
+    Claim("C1", "S000", "Keras uses inverted dropout, so the rate need not change at test time",
+          "compare"),
+    Claim("C2", "S001", "vanilla dropout's test-time output without the x p (keep_prob) "
+                        "scaling is badly shifted", "numpy-demo"),
+    Claim("C3", "S001", "inverted dropout is preferred because vanilla's x p at test time "
+                        "costs run time", "numpy-demo"),
+    Claim("C4", "S001", "without dropout the train set overfits while test accuracy stalls; "
+                        "with dropout test accuracy keeps rising", "mnist"),
+    Claim("C5", "S002", "only the outputs of the layer just before Dropout are zeroed "
+                        "(a fraction `rate` of them)", "gradients"),
+    Claim("C6", "S002", "earlier trainable layers are affected through their gradients; "
+                        "frozen layers are not updated", "gradients"),
+    Claim("C7", "S002", "Dropout(rate=1) lets zero gradient flow to earlier layers",
+          "gradients"),
+    Claim("C8", "S002", "on 3-D input Dropout drops single entries unless "
+                        "noise_shape=(batch, 1, features), which shares one mask over "
+                        "timesteps; (1, 1, features) shares it over samples too", "noise-shape"),
+    Claim("C9", "S003", "dropout + L2 gives lower test accuracy than dropout alone and than "
+                        "L2 alone", "mnist"),
+    Claim("C10", "S003", "tf.nn.dropout(y, rate=0.5) keeps each unit with probability rate",
+          "probe"),
+    Claim("C11", "S003", "adding dropout makes training run a little faster", "mnist"),
+    Claim("C12", "S004", "the batch entry of noise_shape may be None, resolved from the input "
+                         "at call time", "noise-shape"),
+    Claim("MC", "P2014", "averaging the predictions of about k = 50 dropout-sampled networks "
+                         "matches the weight-scaled network (§7.5)", "mc-average"),
+)}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A judged claim: the outcome, the numbers behind it and the test with its bound.
+
+    Attributes:
+        claim: the claim's id (``"C10"``), or a short id for a check that is
+            not a source's claim (``"order"``).
+        source: the document it comes from (``"S003"``), None for own checks.
+        statement: the claim as the source states it.
+        outcome: one of ``OUTCOMES``.
+        evidence: what was measured, in words and numbers.
+        test: the test and its bound (tolerance, or level and false-alarm rate).
+        numbers: the key numbers: floats, or ``stats.Interval`` objects.
+    """
+
+    claim: str
+    source: str | None
+    statement: str
+    outcome: str
+    evidence: str
+    test: str
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}; expected one of {OUTCOMES}")
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form (intervals as {estimate, low, high, confidence})."""
+        numbers = {k: v.to_json() if hasattr(v, "to_json") else v
+                   for k, v in self.numbers.items()}
+        return {"claim": self.claim, "source": self.source, "statement": self.statement,
+                "outcome": self.outcome, "evidence": self.evidence, "test": self.test,
+                "numbers": numbers}
+
+
+def judge(claim_id: str, outcome: str, evidence: str, test: str,
+          numbers: dict[str, Any] | None = None) -> Verdict:
+    """A Verdict on a catalogued claim (source and statement from ``CLAIMS``)."""
+    claim = CLAIMS[claim_id]
+    return Verdict(claim.id, claim.source, claim.statement, outcome, evidence, test,
+                   numbers or {})
+
+
+def check(check_id: str, statement: str, holds: bool, evidence: str, test: str,
+          numbers: dict[str, Any] | None = None) -> Verdict:
+    """A Verdict on one of dropout-lab's own checks (no source): confirmed or refuted."""
+    return Verdict(check_id, None, statement, "confirmed" if holds else "refuted", evidence,
+                   test, numbers or {})
+
+
+def not_measured(claim_id: str, why: str) -> Verdict:
+    """The verdict of a claim this run could not measure, saying why."""
+    return judge(claim_id, "not measured", why, "not run")
+
+
+def owned_elsewhere(claim_ids: list[str]) -> str:
+    """A sentence pointing to the owners of claims a command touches but does not judge."""
+    parts = [f"{c} by `dropout-lab {CLAIMS[c].command}`" for c in claim_ids]
+    return "Related claims are settled elsewhere: " + ", ".join(parts) + "."

@@ -1,1 +1,0 @@
-"""Datasets, made available offline and verified before use."""

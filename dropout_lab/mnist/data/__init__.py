@@ -1,0 +1,1 @@
+"""Datasets, made available offline and verified before use (MNIST and any idx dataset)."""

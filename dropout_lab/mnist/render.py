@@ -1,0 +1,76 @@
+"""Tables for ``mnist`` and ``mc-average`` (their JSON is the experiments' ``to_json``)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from dropout_lab.core.console import interval, plus_minus, verdict_lines
+from dropout_lab.mnist.config import PAPER_K
+
+
+def mnist(result) -> list:
+    """Per-arm table, paired differences, verdicts and where the files are."""
+    config = result.config
+    return [_arms_table(result), _differences_table(result),
+            *verdict_lines(result.analysis.verdicts),
+            Text(f"{len(result.units)} units ({result.resumed_units} resumed), "
+                 f"{config.steps} steps each ({config.passes:g} passes over "
+                 f"{config.train_images} training images), data: {result.data_source}.\n"
+                 f"Run folder: {result.run_dir}\nPlots: " + ", ".join(result.plots))]
+
+
+def _arms_table(result) -> Table:
+    config = result.config
+    level = f"{config.confidence:.0%}"
+    table = Table(title=f"MNIST ({config.setting}): final accuracy per arm, mean ± {level} "
+                        "t-interval half-width over seeds")
+    table.add_column("arm", no_wrap=True, min_width=10)
+    for name in ("seeds", "test accuracy", "published", "train accuracy", "train - test gap",
+                 "steps/s"):
+        table.add_column(name, justify="right")
+    for arm in result.analysis.arms:
+        published = "—" if arm.published is None else f"{arm.published:.4f}"
+        table.add_row(arm.arm, str(arm.seeds), plus_minus(arm.test_accuracy), published,
+                      plus_minus(arm.train_accuracy), plus_minus(arm.gap, signed=True),
+                      plus_minus(arm.steps_per_second, 0))
+    return table
+
+
+def _differences_table(result) -> Table:
+    level = f"{result.config.confidence:.0%}"
+    table = Table(title="Paired differences of final test accuracy (same seed)")
+    table.add_column("difference", no_wrap=True)
+    for name in ("seeds", "mean", f"{level} interval", "published"):
+        table.add_column(name, justify="right")
+    for diff in result.analysis.differences:
+        published = "—" if diff.published is None else f"{diff.published:+.4f}"
+        table.add_row(f"{diff.second} - {diff.first}", str(diff.seeds),
+                      f"{diff.interval.estimate:+.4f}", interval(diff.interval, signed=True),
+                      published)
+    return table
+
+
+def mc_average(result) -> list:
+    """Error per k with error bars, the deterministic error, and the k reached."""
+    level = f"{result.config.confidence:.0%}"
+    table = Table(title=f"Monte-Carlo averaging vs the deterministic net: test error on "
+                        f"{result.test_images} images ({result.config.repeats} repeats per k)")
+    for name in ("k passes", "test error", f"{level} interval", "- deterministic",
+                 "reaches it"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for k, row in zip(result.ks, result.intervals):
+        reached = row.low <= result.deterministic_error
+        table.add_row(str(k), f"{row.estimate:.4f}", interval(row),
+                      f"{row.estimate - result.deterministic_error:+.4f}",
+                      Text("yes", "green") if reached else Text("no", "red"))
+    reached = (f"k = {result.reached_k}" if result.reached_k is not None
+               else f"not reached up to k = {max(result.ks)}")
+    summary = Text("Deterministic (inverted dropout = weight-scaled) net: test error "
+                   f"{result.deterministic_error:.4f}.\nSmallest k whose {level} interval "
+                   f"reaches it: ")
+    summary.append(reached, "bold")
+    summary.append(f" (Srivastava et al. 2014, §7.5: k ≈ {PAPER_K}).\n"
+                   f"Model: {result.model_source}\nRun folder: {result.run_dir}\n"
+                   f"Plot: {result.plot}")
+    return [table, summary, *verdict_lines(result.verdicts)]

@@ -1,0 +1,159 @@
+"""Units of an MNIST sweep: one (arm, seed) trained, timed, saved and read back.
+
+A unit is written to ``units/<arm>_seed<k>/`` in its run folder through a
+temporary ``.<name>.tmp`` folder renamed when whole, so a folder without the
+dot is always complete: ``unit.json`` (curves, final numbers, timings) and
+``weights.h5`` (dropout_lab.weights format). Imports no TensorFlow itself;
+``train_unit`` imports ``mnist.model`` (TensorFlow) when called.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dropout_lab.core import weights
+from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.runs import RunFolder, atomic_write_json
+from dropout_lab.core.tfenv import versions
+
+UNITS_DIR = "units"
+UNIT_FILE = "unit.json"
+WEIGHTS_FILE = "weights.h5"
+METRICS = ("train/loss", "train/accuracy", "test/accuracy", "test/loss")
+
+
+def unit_name(arm: str, seed: int) -> str:
+    """Sub-folder of a unit under ``units/``."""
+    return f"{arm}_seed{seed}"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One trained (arm, seed): curves, final numbers, timings.
+
+    ``curves`` maps metric keys (METRICS) to one value per step in ``steps``:
+    ``train/loss`` is the mean training objective (cross-entropy + L2 term,
+    training mode) over the steps since the previous evaluation; the
+    accuracies and ``test/loss`` are inference-mode, on the first
+    ``train_eval_size`` training images and on all 10000 test images.
+    """
+
+    arm: str
+    seed: int
+    steps: list[int]
+    curves: dict[str, list[float]]
+    final_test_accuracy: float
+    final_train_accuracy: float
+    steps_per_second: float  # updates / train_seconds
+    train_seconds: float  # inside the compiled loop only (no tracing, no evaluation)
+    eval_seconds: float
+    trace_seconds: float  # building the model and tracing the compiled functions
+    wall_seconds: float  # the whole unit, saving included
+    resumed: bool = False  # True when read back from an earlier session (--resume)
+
+    def to_json(self) -> dict:
+        """The unit's ``unit.json`` (everything but ``resumed``)."""
+        return {k: v for k, v in self.__dict__.items() if k != "resumed"}
+
+
+def read_unit(path: Path) -> Unit:
+    """A completed unit written by ``train_unit`` (``resumed=True``)."""
+    try:
+        data = json.loads((path / UNIT_FILE).read_text())
+        return Unit(**data, resumed=True)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ExperimentError(f"Cannot read unit {path}: {exc}.") from exc
+
+
+def train_unit(config, arm: str, seed: int, data, report) -> tuple[Unit, object]:
+    """Train one unit; ``report(done_steps)`` after each chunk. Returns (unit, model)."""
+    from dropout_lab.mnist import model as mm  # TensorFlow
+
+    started = time.monotonic()
+    model = mm.build_mlp(config.hidden_units, config.arm_drop_rates(arm), config.kernel_init, seed)
+    trainer = mm.Trainer(model, data, config.batch_size, config.optimizer,
+                         config.learning_rate, config.arm_l2_weight(arm))
+    trainer.train_steps(np.zeros(0, np.int32), 0, 0, 0)  # traces the loop, runs no step
+    trainer.evaluate("train"), trainer.evaluate("test")  # traces the evaluation
+    trace_seconds = time.monotonic() - started
+    orders = PassOrders(config.train_images, mm.derived_seed(seed, 3))
+    curves = {key: [] for key in METRICS}
+    train_seconds = eval_seconds = 0.0
+    done = 0
+    for target in config.eval_steps:
+        first_pass, order = orders.covering(done, target, trainer.steps_per_pass)
+        tick = time.monotonic()
+        curves["train/loss"].append(trainer.train_steps(order, first_pass, done, target - done))
+        train_seconds += time.monotonic() - tick
+        tick, done = time.monotonic(), target
+        curves["train/accuracy"].append(trainer.evaluate("train")[0])
+        test_accuracy, test_loss = trainer.evaluate("test")
+        curves["test/accuracy"].append(test_accuracy)
+        curves["test/loss"].append(test_loss)
+        eval_seconds += time.monotonic() - tick
+        report(done)
+    unit = Unit(arm=arm, seed=seed, steps=config.eval_steps, curves=curves,
+                final_test_accuracy=curves["test/accuracy"][-1],
+                final_train_accuracy=curves["train/accuracy"][-1],
+                steps_per_second=config.steps / train_seconds, train_seconds=train_seconds,
+                eval_seconds=eval_seconds, trace_seconds=trace_seconds,
+                wall_seconds=time.monotonic() - started)
+    return unit, model
+
+
+class PassOrders:
+    """The batch order of a unit: pass p is the p-th permutation drawn from the unit's rng."""
+
+    def __init__(self, size: int, seed: int):
+        self.size, self.rng, self.perms = size, np.random.default_rng(seed), []
+
+    def covering(self, first_step: int, end_step: int, steps_per_pass: int):
+        """(first pass, concatenated permutations) covering steps [first_step, end_step)."""
+        first, last = first_step // steps_per_pass, (end_step - 1) // steps_per_pass
+        while len(self.perms) <= last:
+            self.perms.append(self.rng.permutation(self.size).astype(np.int32))
+        return first, np.concatenate(self.perms[first:last + 1])
+
+
+def save_unit(folder: RunFolder, unit: Unit, model, config) -> Path:
+    """Write ``units/<arm>_seed<k>/`` atomically: a temporary folder renamed when whole."""
+    final = folder.path / UNITS_DIR / unit_name(unit.arm, unit.seed)
+    tmp = final.with_name(f".{final.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    attrs = {"arm": unit.arm, "seed": unit.seed, "drop_rates": list(config.arm_drop_rates(
+        unit.arm)), "hidden_units": list(config.hidden_units), "versions": versions()}
+    weights.save(model, tmp / WEIGHTS_FILE, attrs)
+    atomic_write_json(tmp / UNIT_FILE, unit.to_json())
+    tmp.rename(final)
+    return final
+
+
+def completed_units(folder_path: Path) -> dict[tuple[str, int], Unit]:
+    """Units already written in a (resumed) run folder; leftovers of a unit in flight removed."""
+    found: dict[tuple[str, int], Unit] = {}
+    units_dir = folder_path / UNITS_DIR
+    if not units_dir.is_dir():
+        return found
+    for path in sorted(units_dir.iterdir()):
+        if path.name.startswith("."):
+            shutil.rmtree(path, ignore_errors=True)  # a unit interrupted mid-write
+        elif (path / UNIT_FILE).is_file():
+            unit = read_unit(path)
+            found[(unit.arm, unit.seed)] = unit
+    return found
+
+
+def unit_data(config, mnist):
+    """The unit data (train subset, train-eval subset, test set) as TF tensors."""
+    from dropout_lab.mnist.model import Tensors  # TensorFlow
+
+    size = config.train_images
+    return Tensors.from_arrays(mnist.x_train[:size], mnist.y_train[:size], mnist.x_test,
+                               mnist.y_test, min(config.train_eval_size, size))

@@ -1,0 +1,110 @@
+"""Configs of ``probe`` and ``noise-shape``; light: no TF, no NumPy.
+
+Defaults: every built-in implementation at rates 0.2, 0.5 and 0.8 (0.5 alone
+cannot tell a drop rate from a keep rate); S004's worked example for
+noise-shape, input (2, 3, 4) with ``noise_shape=(None, 1, 4)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from dropout_lab.core import config as cfg
+from dropout_lab.core.errors import ConfigError, invalid_value
+from dropout_lab.dropouts import registry
+
+EDGE_RATES = (0.0, 1.0, -0.1, 1.5, float("nan"))
+MIN_SIZE = 4096
+MAX_ENTRIES = 1 << 20  # noise-shape's input; the command is meant for small, printable inputs
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """Settings of a probe run."""
+
+    layers: tuple[str, ...] = ()  # --layer values; () = every built-in one
+    rates: tuple[float, ...] = (0.2, 0.5, 0.8)  # rates measured (0.5 alone cannot tell drop/keep)
+    size: int = 131072  # entries per draw; rank-3 input (size // 1024, 16, 64)
+    seed: int = 0  # seeds the run once; each row's seed derives from it
+    false_alarm: float = 1e-4  # chance a correct implementation fails any verdict of a run
+    edges: bool = True  # also record behaviour at rates 0, 1, -0.1, 1.5 and NaN
+
+    def __post_init__(self):
+        for name in self.layers:
+            registry.check_name(name)
+        for rate in self.rates:
+            if not 0 <= rate <= 1:  # also rejects NaN
+                raise invalid_value("rate", "a number in [0, 1] (invalid rates are probed as "
+                                    "edge behaviour anyway)", rate)
+        if not self.rates:
+            raise invalid_value("rates", "at least one rate", list(self.rates))
+        if self.size < MIN_SIZE:
+            raise invalid_value("size", f"an integer >= {MIN_SIZE}", self.size)
+        cfg.require_probability("false_alarm", self.false_alarm)
+
+    @property
+    def names(self) -> list[str]:
+        """The implementations to probe, in order, aliases resolved, without repeats."""
+        given = [registry.ALIASES.get(name, name) for name in self.layers]
+        return list(dict.fromkeys(given or registry.known_names()))
+
+
+def parse_shape(text: str, name: str, allow_none: bool) -> tuple[int | None, ...]:
+    """``"2,3,4"`` or ``"(None, 1, 4)"`` -> a tuple; ConfigError when malformed."""
+    expected = ("comma-separated positive integers or None, like None,1,4" if allow_none
+                else "comma-separated positive integers, like 2,3,4")
+    items = text.strip().strip("()[]").split(",")
+    dims: list[int | None] = []
+    for item in (i.strip() for i in items):
+        if allow_none and item in ("None", "none", "null"):
+            dims.append(None)
+        elif item.isdigit() and int(item) > 0:
+            dims.append(int(item))
+        else:
+            raise invalid_value(name, expected, text)
+    return tuple(dims)
+
+
+@dataclass(frozen=True)
+class NoiseShapeConfig:
+    """Settings of a noise-shape run; defaults are S004's worked example."""
+
+    layer: str = "keras.layers.Dropout"  # an implementation that takes noise_shape
+    input_shape: str = "2,3,4"  # (batch, timesteps, features) of S004
+    noise_shape: str = "None,1,4"  # S004: one mask per sample, repeated over timesteps
+    rate: float = 0.5  # drop probability (the layer checks its own range)
+    draws: int = 200  # training-mode draws compared slice by slice
+    seed: int = 0  # seeds the run once
+
+    def __post_init__(self):
+        registry.check_name(self.layer, registry.NOISE_SHAPE)
+        cfg.require_finite("rate", self.rate)
+        cfg.require_positive_int("draws", self.draws)
+        check_shapes(self.input_dims, self.noise_dims)
+
+    @property
+    def input_dims(self) -> tuple[int, ...]:
+        return parse_shape(self.input_shape, "input_shape", allow_none=False)  # type: ignore
+
+    @property
+    def noise_dims(self) -> tuple[int | None, ...]:
+        return parse_shape(self.noise_shape, "noise_shape", allow_none=True)
+
+
+def check_shapes(input_dims: tuple[int, ...], noise_dims: tuple[int | None, ...]) -> None:
+    """Rank and broadcast checks, naming both shapes; ConfigError when they fail."""
+    if math.prod(input_dims) > MAX_ENTRIES:
+        raise invalid_value("input_shape", f"at most {MAX_ENTRIES} entries", input_dims)
+    shown = "(" + ", ".join(str(d) for d in noise_dims) + ")"
+    if len(noise_dims) != len(input_dims):
+        raise ConfigError(f"Invalid value for `noise_shape`: expected one entry per input axis "
+                          f"({len(input_dims)} for input shape {input_dims}). Received: "
+                          f"noise_shape={shown}", param="noise_shape")
+    for axis, (noise, size) in enumerate(zip(noise_dims, input_dims)):
+        if noise not in (None, 1, size):
+            raise ConfigError(
+                f"Invalid value for `noise_shape`: expected a shape that broadcasts to the "
+                f"input shape {input_dims} (each entry None, 1 or the input's size on that "
+                f"axis). Received: noise_shape={shown}, whose axis {axis} is {noise} against "
+                f"the input's {size}", param="noise_shape")

@@ -1,0 +1,197 @@
+"""``noise-shape``: which entries share one dropout mask (S002 and S004: claims C8, C12).
+
+A layer built with ``noise_shape`` is applied in training mode, ``draws``
+times, to a structured input whose entries are 1, 2, ..., N (all distinct).
+An entry is dropped when its output is 0 or its gradient is 0; an axis
+*shares* the mask when, in every draw, every slice along it carries the same
+dropped pattern (or, when nothing is dropped, the same multiplier out/x).
+Expected: exactly the axes where ``noise_shape`` is 1 and the input is longer
+than 1. A wrongly shared axis passes one draw by chance with probability at
+most ``(rate^L + (1-rate)^L)`` per independent slice, so over ``draws``
+draws (200 by default) the chance vanishes. The same layer without
+``noise_shape`` is the control: it must share no axis (single entries are
+dropped, C8). ``None`` entries are resolved from the input at call time
+(C12): the same layer object is then applied to an input whose ``None`` axes
+are 3 longer, and its mask checked again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dropout_lab.core import config as cfg
+from dropout_lab.core import results
+from dropout_lab.core.errors import ConfigError, ExperimentError, invalid_value
+from dropout_lab.core.runs import RunContext, new_run
+from dropout_lab.core.tfenv import seed_everything
+from dropout_lab.core.verdict import Verdict
+from dropout_lab.dropouts import registry
+from dropout_lab.probe import classify, verdicts
+from dropout_lab.probe.config import NoiseShapeConfig
+from dropout_lab.probe.probe import build, framework_version
+
+KIND = "noise-shape"
+
+
+@dataclass(frozen=True)
+class AxisReport:
+    """Does the mask repeat along one axis?"""
+
+    axis: int
+    name: str
+    input_size: int
+    noise_size: int | None
+    expected: str  # shared | independent | size 1
+    constant_draws: int  # draws in which every slice along the axis was equal
+    measured: str  # shared | independent | size 1 | undetermined (no noise at all)
+    verified: bool
+
+
+@dataclass(frozen=True)
+class NoiseShapeResult:
+    """What noise-shape measured."""
+
+    config: NoiseShapeConfig
+    framework: str
+    framework_version: str
+    input_shape: list[int]
+    noise_shape: list[int | None]
+    resolved_noise_shape: list[int]
+    axes: list[AxisReport]
+    control_axes: list[AxisReport]  # the same layer without noise_shape: expected independent
+    shared_axes: list[int]  # measured
+    verified: bool  # every axis as noise_shape says
+    kept_fraction: float  # over all draws
+    mask: list  # first draw: out / x per entry (0 = dropped), nested like the input
+    none_check: dict | None  # C12: the same layer on an input with longer None axes
+    verdicts: list[Verdict]
+    run_dir: Path
+
+
+def run(config: NoiseShapeConfig, ctx: RunContext = RunContext()) -> NoiseShapeResult:
+    """Apply, compare slices, check None resolution; write ``ctx.out/noise-shape/<id>/``."""
+    impl = registry.resolve(config.layer, registry.NOISE_SHAPE)
+    require_noise_shape(impl)
+    seed_everything(config.seed)
+    x = structured_input(config.input_dims)
+    applier = _build(impl, config, x, config.noise_dims)
+    signatures = [_signature(x, *applier.train(x)) for _ in range(config.draws)]
+    ctx.report("draws", 1, 2)
+    plain = _build(impl, config, x, None)
+    control = [_signature(x, *plain.train(x)) for _ in range(config.draws)]
+    ctx.report("draws", 2, 2)
+    none_check = _none_check(applier, config)
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command) as folder:
+        result = _result(impl, config, signatures, control, none_check, folder.final_path)
+        folder.write_json("results.json", to_json(result))
+    return result
+
+
+def require_noise_shape(impl: registry.Implementation) -> None:
+    """ConfigError unless ``impl`` takes a ``noise_shape`` argument (a user's layer, once imported)."""
+    if not impl.takes_noise_shape:
+        raise invalid_value("layer", "an implementation that takes noise_shape ("
+                            + ", ".join(registry.known_names(registry.NOISE_SHAPE))
+                            + " or MODULE:CLASS with a noise_shape argument)", impl.name)
+
+
+def structured_input(shape: tuple[int, ...]) -> np.ndarray:
+    """Entries 1, 2, ..., N in C order: every output entry names its input position."""
+    return np.arange(1, math.prod(shape) + 1, dtype=np.float32).reshape(shape)
+
+
+def _build(impl, config: NoiseShapeConfig, x: np.ndarray, noise_shape):
+    """Build and try once; the layer's rejection of the rate is a usage error (exit 2)."""
+    try:
+        applier = build(impl, config.rate, config.seed, noise_shape)
+        applier.train(x)
+    except Exception as exc:
+        message = registry.exception_message(exc)
+        if "rate" in message.lower():
+            raise ConfigError(f"Invalid value for `rate`: {impl.name} rejects it ({message}). "
+                              f"Received: rate={config.rate!r}", param="rate") from exc
+        raise ExperimentError(f"{impl.name} failed on input shape {config.input_dims} with "
+                              f"noise_shape {noise_shape}: {message}") from exc
+    return applier
+
+
+def _signature(x: np.ndarray, out: np.ndarray, grad: np.ndarray | None):
+    """(dropped, multiplier) of one draw."""
+    dropped = out == 0
+    if grad is not None:
+        dropped |= grad == 0
+    return dropped, out.astype(np.float64) / x
+
+
+def _axis_reports(dims, noise, signatures) -> list[AxisReport]:
+    names = classify.AXIS_NAMES.get(len(dims)) or [f"axis {a}" for a in range(len(dims))]
+    varies = any(d.any() and not d.all() for d, _ in signatures)
+    chosen = [d if varies else m for d, m in signatures]  # dropped pattern, else multipliers
+    every_axis = tuple(range(len(dims)))
+    noisy = not all(classify.constant_along(c, every_axis) for c in chosen)
+    reports = []
+    for axis, (size, want) in enumerate(zip(dims, noise)):
+        constant = sum(classify.constant_along(c, (axis,)) for c in chosen)
+        expected = "size 1" if size == 1 else "shared" if want == 1 else "independent"
+        if size == 1 or not noisy:
+            measured = "size 1" if size == 1 else "undetermined"
+        else:
+            measured = "shared" if constant == len(signatures) else "independent"
+        reports.append(AxisReport(axis, names[axis], size, want, expected, int(constant),
+                                  measured, measured == expected))
+    return reports
+
+
+def _none_check(applier, config: NoiseShapeConfig) -> dict | None:
+    """C12: apply the same layer to an input whose None axes are 3 longer."""
+    noise = config.noise_dims
+    if None not in noise:
+        return None
+    dims = tuple(d + 3 if n is None else d for d, n in zip(config.input_dims, noise))
+    wider = structured_input(dims)
+    try:
+        dropped, _ = _signature(wider, *applier.train(wider))
+    except Exception as exc:
+        return {"input_shape": list(dims), "ran": False,
+                "error": registry.describe_exception(exc), "shared_axes": [],
+                "axes_as_expected": False}
+    want = [a for a, (n, d) in enumerate(zip(noise, dims)) if n == 1 and d > 1]
+    ok = all(classify.constant_along(dropped, (a,)) for a in want)
+    return {"input_shape": list(dims), "ran": True, "error": None, "shared_axes": want,
+            "axes_as_expected": ok}
+
+
+def _result(impl, config: NoiseShapeConfig, signatures, control, none_check,
+            run_dir: Path) -> NoiseShapeResult:
+    dims, noise = config.input_dims, config.noise_dims
+    axes = _axis_reports(dims, noise, signatures)
+    control_axes = _axis_reports(dims, dims, control)  # noise_shape = the input's shape
+    shared = [a.axis for a in axes if a.measured == "shared"]
+    resolved = [d if n is None else n for d, n in zip(dims, noise)]
+    first = np.where(signatures[0][0], 0.0, signatures[0][1])  # dropped entries as 0
+    found = [verdicts.c8(config.layer, config.rate, config.draws, axes, control_axes, shared,
+                         list(dims), list(noise)),
+             verdicts.c12(config.layer, none_check, list(dims), list(noise), resolved)]
+    return NoiseShapeResult(
+        config=config, framework=impl.framework, framework_version=framework_version(impl),
+        input_shape=list(dims), noise_shape=list(noise), resolved_noise_shape=resolved,
+        axes=axes, control_axes=control_axes, shared_axes=shared,
+        verified=all(a.verified for a in axes),
+        kept_fraction=float(np.mean([(~d).mean() for d, _ in signatures])),
+        mask=np.round(first, 6).tolist(), none_check=none_check, verdicts=found,
+        run_dir=run_dir)
+
+
+def to_json(result: NoiseShapeResult) -> dict:
+    """The JSON object of ``noise-shape --json``, also the run's results.json."""
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)
+              if f.name not in ("config", "verdicts", "run_dir")}
+    fields["axes"] = [dataclasses.asdict(a) for a in result.axes]
+    fields["control_axes"] = [dataclasses.asdict(a) for a in result.control_axes]
+    return results.result(KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
+                          **fields)

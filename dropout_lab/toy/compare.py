@@ -1,0 +1,140 @@
+"""S000's experiment with a verdict: inverted, vanilla, or inconsistent dropout.
+
+Trains the toy net (or opens a training run), reloads its weights into the
+rate-0 net, and runs the three checks of ``dropout_lab.toy.verdicts`` on
+S000's three inputs. The result names the classification (``inverted``,
+``vanilla``, ``indistinguishable``, ``inconsistent``, ``other``) and the
+verdict: C1 when the layer is Keras's Dropout, else "this layer is inverted".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dropout_lab.core import config as cfg
+from dropout_lab.core import results
+from dropout_lab.core.runs import RunContext, new_run
+from dropout_lab.core.tfenv import seed_everything
+from dropout_lab.core.verdict import Verdict
+from dropout_lab.dropouts import registry
+from dropout_lab.toy import reload as reload_exp
+from dropout_lab.toy import train as train_exp
+from dropout_lab.toy.config import CompareConfig, require_comparable_rate
+from dropout_lab.toy.verdicts import Check, Measured, checks_from, decide, layer_verdict
+
+KIND = "compare"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Per-sample numbers; f_r = trained net at test time, f_0 = rate-0 reload."""
+
+    input: list[float]
+    trained_test: float  # f_r(x)
+    reload_rate0: float  # f_0(x)
+    diff: float  # f_r - f_0
+    ratio: float  # f_r / f_0
+    vanilla_expected: float  # g(x): rate-0 net with dropout input x keep
+    train_mode_mean: float  # mean of mc_samples training-mode passes
+    train_mode_se: float  # its standard error
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """Everything the comparison measured."""
+
+    config: CompareConfig  # with the training fields actually used
+    classification: str
+    layer_class: str
+    max_abs_diff: float  # max |f_r - f_0| over samples
+    repeat_spread: float  # max spread over the repeated test-time predictions
+    round_trip_diff: float  # max |f_r rebuilt from file - f_r recorded at training|
+    source_run: Path  # the training run compared
+    run_dir: Path  # this comparison's own run folder
+    samples: list[Sample]
+    checks: list[Check]
+    verdicts: list[Verdict]
+    trained_now: bool  # True when this comparison trained the run itself
+
+
+def run(config: CompareConfig, ctx: RunContext = RunContext()) -> CompareResult:
+    """Train (without ``config.run``) or open the run, then run the three checks."""
+    trained_now = config.run is None
+    if trained_now:
+        config = config.with_training(config.train_config())
+        seed_everything(config.seed)
+        source = train_exp.train_into_run(config.train_config(), ctx).run_dir
+    else:
+        config = config.with_training(reload_exp.open_train_run(config.run)[1])
+        require_comparable_rate(config.rate)
+        seed_everything(config.seed)
+        source = Path(config.run)
+    toy_run, train_config = reload_exp.open_train_run(source)
+    measured = _measure(toy_run, train_config, config, ctx)
+    return _record(config, toy_run.path, measured, trained_now, ctx)
+
+
+def _measure(toy_run, train_config, config: CompareConfig, ctx: RunContext) -> Measured:
+    from dropout_lab.dropouts import appliers  # TensorFlow
+    from dropout_lab.toy import net  # TensorFlow
+
+    trained = reload_exp.rebuild(toy_run, train_config, config.rate, config.seed + 1)
+    reloaded = reload_exp.rebuild(toy_run, train_config, 0.0, config.seed + 1, layer="keras")
+    f_r = np.stack([net.predict(trained) for _ in range(config.runs)])  # (runs, samples)
+    f_0 = np.stack([net.predict(reloaded) for _ in range(config.runs)])
+    ctx.report("measure", 1, 2)
+    passes = net.training_mode_samples(trained, config.mc_samples).astype(np.float64)
+    ctx.report("measure", 2, 2)
+    return Measured(f_r=f_r, f_0=f_0, g=net.vanilla_expectation(reloaded, 1.0 - config.rate),
+                    mean=passes.mean(axis=0),
+                    se=passes.std(axis=0, ddof=1) / np.sqrt(config.mc_samples),
+                    recorded=np.asarray(toy_run.read_json("results.json")["test/predictions"]),
+                    layer_class=appliers.public_name(trained.get_layer("dropout")))
+
+
+def _samples(m: Measured) -> list[Sample]:
+    from dropout_lab.toy import net  # TensorFlow
+
+    f_r, f_0 = m.f_r[0].astype(np.float64), m.f_0[0].astype(np.float64)
+    return [Sample(input=x, trained_test=float(a), reload_rate0=float(b), diff=float(a - b),
+                   ratio=float(a / b) if b else float("nan"), vanilla_expected=float(gv),
+                   train_mode_mean=float(mu), train_mode_se=float(se))
+            for x, a, b, gv, mu, se in zip(net.INPUTS.tolist(), f_r, f_0, m.g, m.mean, m.se)]
+
+
+def _record(config: CompareConfig, source: Path, m: Measured, trained_now: bool,
+            ctx: RunContext) -> CompareResult:
+    checks = checks_from(m, config.rtol, config.z)
+    classification = decide(*(c.passed for c in checks))
+    noise = getattr(registry.builtin(config.layer), "noise", "bernoulli")
+    verdict = layer_verdict(classification, checks, m.layer_class, noise, config.rtol, config.z)
+    fields = dict(config=config, classification=classification, layer_class=m.layer_class,
+                  max_abs_diff=float(np.abs(m.f_r[0] - m.f_0[0]).max()),
+                  repeat_spread=float(max(np.ptp(m.f_r, axis=0).max(),
+                                          np.ptp(m.f_0, axis=0).max())),
+                  round_trip_diff=float(np.abs(m.f_r[0] - m.recorded).max()),
+                  source_run=source, samples=_samples(m), checks=checks, verdicts=[verdict],
+                  trained_now=trained_now)
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
+                 {"source_run": str(source)}) as folder:
+        result = CompareResult(run_dir=folder.final_path, **fields)
+        folder.write_json("results.json", to_json(result))
+    return result
+
+
+def to_json(result: CompareResult) -> dict:
+    """The JSON object of ``compare --json``, also the run's results.json."""
+    checks = {c.name: {k: v for k, v in dataclasses.asdict(c).items() if k != "name"}
+              for c in result.checks}
+    return results.result(
+        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts, result.source_run,
+        classification=result.classification, layer=result.config.layer,
+        layer_class=result.layer_class, rate=result.config.rate,
+        max_abs_diff=result.max_abs_diff, repeat_spread=result.repeat_spread,
+        round_trip_diff=result.round_trip_diff,
+        samples=[dataclasses.asdict(s) for s in result.samples], checks=checks,
+        trained_now=result.trained_now)

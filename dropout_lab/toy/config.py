@@ -1,0 +1,97 @@
+"""Configs of ``train``, ``reload`` and ``compare`` (S000's toy net); light: no TF, no NumPy.
+
+Defaults are S000's own settings: Dropout(0.5), full-batch SGD(0.001) on MSE
+for 1000 epochs, ten repeated predictions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from dropout_lab.core import config as cfg
+from dropout_lab.core.errors import invalid_value
+from dropout_lab.dropouts import registry
+
+MIN_MC_SAMPLES = 100  # the consistency bound relies on the central limit theorem
+TRAIN_FIELDS = ("rate", "epochs", "learning_rate", "seed", "layer")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings; defaults are S000's."""
+
+    rate: float = 0.5  # drop probability of the dropout layer (S000: 0.5)
+    epochs: int = 1000  # full-batch SGD steps (S000: nb_epoch=1000, 3 samples = 1 batch)
+    learning_rate: float = 0.001  # SGD step size (S000: SGD(0.001))
+    seed: int = 0  # seeds Python, NumPy, TF and Keras once per run
+    layer: str = "keras"  # a --layer value fit for the toy net (see dropouts.registry)
+
+    def __post_init__(self):
+        cfg.require_drop_rate("rate", self.rate)
+        cfg.require_positive_int("epochs", self.epochs)
+        cfg.require_positive("learning_rate", self.learning_rate)
+        registry.check_name(self.layer, registry.TOY)
+
+
+@dataclass(frozen=True)
+class ReloadConfig:
+    """Reload settings: which training run, at which rate, how many predictions."""
+
+    run: str  # the training run folder (RUN)
+    rate: float = 0.0  # drop rate of the rebuilt net (S000's code two: 0)
+    runs: int = 10  # repeated test-time predictions (S000: 10)
+
+    def __post_init__(self):
+        cfg.require_drop_rate("rate", self.rate)
+        cfg.require_positive_int("runs", self.runs)
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """Settings of a comparison: the training settings (unless ``run`` is given) and the checks.
+
+    With ``run``, the training settings are the run's recorded ones and the
+    five training fields here are replaced by them in the recorded config.
+    """
+
+    rate: float = 0.5  # drop probability of the dropout layer (S000: 0.5)
+    epochs: int = 1000  # full-batch SGD steps
+    learning_rate: float = 0.001  # SGD step size
+    seed: int | None = None  # training seed (0) and comparison seed; with run: the run's seed
+    layer: str = "keras"  # a --layer value fit for the toy net
+    runs: int = 10  # repeated test-time predictions of each net (S000: 10)
+    mc_samples: int = 2000  # training-mode passes averaged for the consistency check
+    rtol: float = 1e-6  # relative tolerance of the equality checks (~8 float32 ulps)
+    z: float = 4.5  # consistency bound in standard errors (false alarm <= 2e-5)
+    run: str | None = None  # compare this training run instead of training one
+
+    def __post_init__(self):
+        if self.run is None:
+            self.train_config()  # range checks of the training fields
+            require_comparable_rate(self.rate)
+        cfg.require_positive_int("runs", self.runs)
+        if self.mc_samples < MIN_MC_SAMPLES:
+            raise invalid_value("mc_samples", f"an integer >= {MIN_MC_SAMPLES} (the consistency "
+                                "bound relies on the central limit theorem)", self.mc_samples)
+        if not (math.isfinite(self.rtol) and self.rtol >= 0):
+            raise invalid_value("rtol", "a finite number >= 0", self.rtol)
+        cfg.require_positive("z", self.z)
+
+    def train_config(self) -> TrainConfig:
+        """The training settings, as a TrainConfig (seed None means 0)."""
+        return TrainConfig(self.rate, self.epochs, self.learning_rate, self.seed or 0, self.layer)
+
+    def with_training(self, train: TrainConfig) -> "CompareConfig":
+        """This config with the training fields of ``train`` (and its seed if none was given)."""
+        seed = train.seed if self.seed is None else self.seed
+        fields = {name: getattr(train, name) for name in TRAIN_FIELDS}
+        return dataclasses.replace(self, **{**fields, "seed": seed})
+
+
+def require_comparable_rate(rate: float) -> None:
+    """ConfigError at rate 0: inverted and vanilla dropout are then the same function."""
+    if rate <= 0:
+        raise invalid_value("rate", "a rate in (0, 1): at rate 0 inverted and vanilla dropout "
+                                    "are the same function", rate)

@@ -1,0 +1,86 @@
+"""S000, step one: train the toy net with dropout and save it as a run.
+
+``dropout-lab train`` reproduces S000's "code one" on Keras 3: the
+y = 2*x1 + x2 net with Dropout(0.5), full-batch SGD(0.001) on MSE for 1000
+epochs, then its weights and test-time predictions saved to a run folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dropout_lab.core import config as cfg
+from dropout_lab.core import results, weights
+from dropout_lab.core.runs import RunContext, RunFolder, new_run
+from dropout_lab.core.tfenv import seed_everything, versions
+from dropout_lab.toy.config import TrainConfig
+
+KIND = "train"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training run produced.
+
+    Attributes:
+        run_dir: the completed run folder.
+        losses: MSE before each step, length ``epochs``.
+        predictions: test-time outputs on S000's three inputs.
+        inputs: S000's inputs, (3, 2); targets: (3,).
+        layer_class: public name of the dropout layer's class.
+    """
+
+    run_dir: Path
+    config: TrainConfig
+    losses: list[float]
+    predictions: list[float]
+    inputs: list[list[float]]
+    targets: list[float]
+    layer_class: str
+
+
+def run(config: TrainConfig, ctx: RunContext = RunContext()) -> TrainResult:
+    """Seed everything, train, and write ``ctx.out/train/<run-id>/``."""
+    seed_everything(config.seed)
+    return train_into_run(config, ctx)
+
+
+def train_into_run(config: TrainConfig, ctx: RunContext) -> TrainResult:
+    """Train and save without seeding (the caller has seeded once for its run)."""
+    from dropout_lab.dropouts import appliers  # TensorFlow
+    from dropout_lab.toy import net  # TensorFlow
+
+    model = net.build_net(appliers.make_layer(config.layer, config.rate, config.seed))
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command) as folder:
+        losses = net.train(model, config.epochs, config.learning_rate,
+                           lambda done, total: ctx.report("train", done, total))
+        result = TrainResult(
+            run_dir=folder.final_path, config=config, losses=losses.tolist(),
+            predictions=net.predict(model).tolist(), inputs=net.INPUTS.tolist(),
+            targets=net.TARGETS[:, 0].tolist(),
+            layer_class=appliers.public_name(model.get_layer("dropout")))
+        _write(folder, result, model)
+    return result
+
+
+def _write(folder: RunFolder, result: TrainResult, model) -> None:
+    config = result.config
+    attrs = {"rate": config.rate, "layer": config.layer, "seed": config.seed,
+             "layer_class": result.layer_class, "versions": versions()}
+    with folder.file("weights.h5") as tmp:
+        weights.save(model, tmp, attrs)
+    folder.write_text("config.toml", cfg.to_toml(config, "dropout-lab train: resolved config"))
+    folder.write_json("results.json", to_json(result))
+
+
+def to_json(result: TrainResult) -> dict:
+    """The JSON object of ``train --json``, also the run's results.json."""
+    losses = np.asarray(result.losses)
+    return results.result(
+        KIND, result.run_dir, cfg.to_dict(result.config), [],
+        **{"train/loss": result.losses, "train/first_loss": float(losses[0]),
+           "train/final_loss": float(losses[-1]), "test/predictions": result.predictions},
+        inputs=result.inputs, targets=result.targets, layer_class=result.layer_class)
