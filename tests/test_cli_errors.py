@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from dropout_lab.experiments import train
-from dropout_lab.runs import RunContext
+from dropout_lab.core.runs import RunContext
+from dropout_lab.toy import train
+from dropout_lab.toy.config import TrainConfig
 
 
 def _nothing_written(out):
@@ -31,8 +32,16 @@ def _error_line(result):
     (("compare", "--mc-samples", "0"), "Invalid value for `mc_samples`: expected an integer "
                                        ">= 100"),
     (("reload", ".", "--runs", "-1"), "Invalid value for `runs`: expected an integer >= 1."),
-    (("train", "--layer", "torch"), "Invalid value for `layer`: expected one of keras, vanilla "
-                                    "or MODULE:CLASS. Received: layer='torch'"),
+    (("train", "--layer", "torch"), "Invalid value for `layer`: expected one of keras, "
+                                    "keras.layers.Dropout, keras.random.dropout, tf.nn.dropout"),
+    (("train", "--layer", "torch"), "vanilla, uniform or MODULE:CLASS (a Keras layer of yours). "
+                                    "Received: layer='torch'"),
+    (("train", "--layer", "numpy-inverted"), "Received: layer='numpy-inverted' (numpy-inverted "
+     "cannot be the toy net's dropout layer: a NumPy reference is not a Keras layer"),
+    (("compare", "--layer", "keras.layers.SpatialDropout2D"), "(keras.layers.SpatialDropout2D "
+     "cannot be the toy net's dropout layer: it needs rank-4 input"),
+    (("compare", "--z", "0"), "Invalid value for `z`: expected a finite number > 0. Received: "
+                              "z=0.0"),
     (("train", "--rate", "-0.1"), "Invalid value for `rate`: keras.layers.Dropout rejects it "
                                   "(Invalid value received for argument `rate`. Expected a float "
                                   "value between 0 and 1. Received: rate=-0.1). Received: rate=-0.1"),
@@ -69,8 +78,8 @@ def test_missing_and_foreign_run_folders_exit_2(cli, out, tmp_path):
     line = _error_line(cli("reload", tmp_path / "nope", "--out", out, expect=2))
     assert "does not exist" in line
     line = _error_line(cli("compare", tmp_path, "--out", out, expect=2))
-    assert f"Invalid value for `RUN`: expected a toy run folder. Received: RUN={str(tmp_path)!r}, " \
-           "which has no manifest.json." in line
+    assert f"Invalid value for `RUN`: expected a train run folder. Received: " \
+           f"RUN={str(tmp_path)!r}, which has no manifest.json." in line
     assert _nothing_written(out)
 
 
@@ -133,8 +142,8 @@ def test_interrupted_training_leaves_no_complete_folder(out):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train.run(train.TrainConfig(epochs=40), RunContext(out=out, progress=interrupt))
-    assert list((out / "toy").iterdir()) == []
+        train.run(TrainConfig(epochs=40), RunContext(out=out, progress=interrupt))
+    assert list((out / "train").iterdir()) == []
 
 
 def test_user_layer_from_the_current_folder(cli, out, tmp_path, monkeypatch):
@@ -146,7 +155,8 @@ def test_user_layer_from_the_current_folder(cli, out, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     data = cli.json("compare", "--layer", "my_dropout_mod:MyDropout", "--epochs", "10",
                     "--mc-samples", "200", "--out", out)
-    assert data["verdict"] == "inverted" and data["layer_class"] == "my_dropout_mod.MyDropout"
-    manifest = json.loads((out / "toy" / data["run_dir"].split("/")[-1] / "manifest.json")
+    assert data["classification"] == "inverted"
+    assert data["layer_class"] == "my_dropout_mod.MyDropout"
+    manifest = json.loads((out / "train" / data["source_run"].split("/")[-1] / "manifest.json")
                           .read_text())
     assert manifest["config"]["layer"] == "my_dropout_mod:MyDropout"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dropout_lab.experiments.compare import Measured, checks_from, decide, false_alarm
+from dropout_lab.toy.verdicts import Measured, checks_from, decide, false_alarm
 
 
 @pytest.mark.parametrize("inverted, vanilla, consistent, verdict", [

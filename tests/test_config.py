@@ -7,10 +7,9 @@ import math
 
 import pytest
 
-from dropout_lab.config import load_toml, resolve, to_toml
-from dropout_lab.errors import ConfigError
-from dropout_lab.experiments.compare import CompareConfig
-from dropout_lab.experiments.train import TrainConfig
+from dropout_lab.core.config import load_toml, resolve, to_toml
+from dropout_lab.core.errors import ConfigError
+from dropout_lab.toy.config import CompareConfig, TrainConfig
 
 
 def test_flags_override_file_and_file_overrides_defaults():
@@ -43,8 +42,8 @@ def test_bad_file_values_name_key_expectation_and_value(values, message):
     ("rate", 1.0, "a drop probability below 1"),
     ("rate", math.nan, "a drop probability below 1"),
     ("epochs", 0, "an integer >= 1"),
-    ("learning_rate", -0.1, "a finite positive number"),
-    ("layer", "torch", "one of keras, vanilla or MODULE:CLASS"),
+    ("learning_rate", -0.1, "a finite number > 0"),
+    ("layer", "torch", "one of keras, keras.layers.Dropout, keras.random.dropout"),
 ])
 def test_value_ranges(field, value, expected):
     with pytest.raises(ConfigError) as info:

@@ -8,12 +8,12 @@ import math
 
 import pytest
 
-from dropout_lab.errors import ConfigError
-from dropout_lab.experiments import gradients
-from dropout_lab.experiments.gradients import GradientsConfig
-from dropout_lab.experiments.gradients_claims import verdicts
-from dropout_lab.runs import RunContext
-from dropout_lab.stats import clopper_pearson
+from dropout_lab.core.errors import ConfigError
+from dropout_lab.core.runs import RunContext
+from dropout_lab.core.stats import clopper_pearson
+from dropout_lab.gradients import experiment as gradients
+from dropout_lab.gradients.config import GradientsConfig
+from dropout_lab.gradients.verdicts import verdicts
 
 UPSTREAM = ["frozen_conv_1", "frozen_pool", "frozen_conv_2", "flatten", "dense_512",
             "dense_1024"]
@@ -39,7 +39,7 @@ def test_c5_only_the_dropout_output_gets_new_zeros(measured):
     assert rows["dropout"].zero_fraction_with > rows["dropout"].zero_fraction_without
     # the output layer changes (dropout feeds it) but a sigmoid is never zeroed
     assert rows["output"].output_max_abs_change > 0 and rows["output"].newly_zeroed == 0
-    assert measured.drop_fraction_ci[0] <= 0.2 <= measured.drop_fraction_ci[1]
+    assert measured.drop_fraction.covers(0.2)
     assert measured.drop_trials == pytest.approx(8 * 1024 * (1 - rows["dense_1024"]
                                                              .zero_fraction_without))
 
@@ -76,10 +76,11 @@ def test_activation_order(measured):
 
 
 def test_all_verdicts_hold_and_run_is_written(measured):
-    assert [(c.name, c.holds) for c in measured.claims] == [
-        ("C5", True), ("C6", True), ("C7", True), ("order", True)]
+    assert [(v.claim, v.outcome) for v in measured.verdicts] == [
+        ("C5", "confirmed"), ("C6", "confirmed"), ("C7", "qualified"), ("order", "confirmed")]
     saved = json.loads((measured.run_dir / "results.json").read_text())
-    assert saved["claims"]["C6"]["holds"] is True and len(saved["layers"]) == 8
+    assert saved == gradients.to_json(measured)
+    assert saved["verdicts"][1]["outcome"] == "confirmed" and len(saved["layers"]) == 8
     assert json.loads((measured.run_dir / "manifest.json").read_text())["kind"] == "gradients"
 
 
@@ -88,8 +89,8 @@ def test_rate_zero_changes_nothing_so_c6_does_not_hold(out):
     rows = _rows(result)
     assert all(row.newly_zeroed == 0 for row in result.layers)
     assert rows["dense_512"].gradient_rel_change == 0
-    claims = {c.name: c for c in result.claims}
-    assert claims["C5"].holds and not claims["C6"].holds
+    claims = {v.claim: v for v in result.verdicts}
+    assert claims["C5"].outcome == "confirmed" and claims["C6"].outcome == "refuted"
 
 
 def _fake(measured, **changes):
@@ -111,7 +112,7 @@ def test_verdicts_name_the_defect(measured, layer, changes, failing):
     interval = clopper_pearson(measured.drop_count, measured.drop_trials, 1 - 1e-4)
     found = verdicts(rows, interval, (measured.drop_count, measured.drop_trials),
                      measured.rate1, measured.orders, measured.config)
-    assert [c.name for c in found if not c.holds] == [failing]
+    assert [v.claim for v in found if v.outcome == "refuted"] == [failing]
 
 
 def test_c5_fails_when_the_drop_fraction_is_the_keep_fraction(measured):
@@ -119,12 +120,12 @@ def test_c5_fails_when_the_drop_fraction_is_the_keep_fraction(measured):
     interval = clopper_pearson(kept, measured.drop_trials, 1 - 1e-4)
     found = verdicts(measured.layers, interval, (kept, measured.drop_trials), measured.rate1,
                      measured.orders, measured.config)
-    assert not found[0].holds and "vs rate 0.2" in found[0].measured
+    assert found[0].outcome == "refuted" and "vs rate 0.2" in found[0].evidence
 
 
 def test_cli_json(cli, out):
     data = cli.json("gradients", "--batch-size", "4", "--seed", "3", "--out", out)
-    assert set(data["claims"]) == {"C5", "C6", "C7", "order"}
+    assert [v["claim"] for v in data["verdicts"]] == ["C5", "C6", "C7", "order"]
     assert data["config"] == {"rate": 0.2, "seed": 3, "batch_size": 4, "learning_rate": 1e-4,
                               "false_alarm": 1e-4}
     assert data["layers"][6]["layer"] == "dropout" and data["layers"][6]["newly_zeroed"] > 0

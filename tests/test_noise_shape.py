@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dropout_lab.experiments import noise_shape
+from dropout_lab.probe import config as noise_shape
 
-KNOWN_WITH_NOISE_SHAPE = ("keras.layers.Dropout, keras.random.dropout, tf.nn.dropout, "
+KNOWN_WITH_NOISE_SHAPE = ("keras, keras.layers.Dropout, keras.random.dropout, tf.nn.dropout, "
                           "tf.nn.experimental.stateless_dropout, keras.layers.AlphaDropout, "
                           "uniform or MODULE:CLASS with a noise_shape argument")
 
 
 def _claims(data) -> dict:
-    return {c["claim"]: c for c in data["claims"]}
+    return {v["claim"]: v for v in data["verdicts"]}
 
 
 def test_seed_004_example_one_mask_per_sample_repeated_over_timesteps(cli, out):
@@ -29,11 +29,12 @@ def test_seed_004_example_one_mask_per_sample_repeated_over_timesteps(cli, out):
     assert mask.shape == (2, 3, 4) and set(np.unique(mask)) <= {0.0, 2.0}
     assert (mask == mask[:, :1, :]).all()  # every timestep repeats its sample's mask
     claims = _claims(data)
-    assert claims["C8"]["verdict"] == "confirmed" and claims["C12"]["verdict"] == "confirmed"
+    assert claims["C8"]["outcome"] == "confirmed" and claims["C12"]["outcome"] == "confirmed"
     assert "ran on inputs (2, 3, 4) and (5, 3, 4)" in claims["C12"]["evidence"]
-    (run_dir,) = (out / "noise_shape").iterdir()
-    assert json.loads((run_dir / "manifest.json").read_text())["kind"] == "noise_shape"
-    assert json.loads((run_dir / "results.json").read_text())["axes"] == data["axes"]
+    assert [a["measured"] for a in data["control_axes"]] == ["independent"] * 3
+    (run_dir,) = (out / "noise-shape").iterdir()
+    assert json.loads((run_dir / "manifest.json").read_text())["kind"] == "noise-shape"
+    assert json.loads((run_dir / "results.json").read_text()) == data
 
 
 def test_seed_004_table_prints_each_sample_block(cli, out):
@@ -49,7 +50,7 @@ def test_same_neurons_for_all_samples(cli, out, layer):
     data = cli.json("noise-shape", "--input-shape", "4,3,8", "--noise-shape", "1,1,8",
                     "--layer", layer, "--draws", "50", "--out", out)
     assert data["shared_axes"] == [0, 1] and data["verified"], data["axes"]
-    assert _claims(data)["C12"]["verdict"] == "not measured"
+    assert _claims(data)["C12"]["outcome"] == "not measured"
 
 
 def test_channels_first_feature_maps_of_seed_004(cli, out):
@@ -65,14 +66,14 @@ def test_layer_ignoring_noise_shape_is_caught(cli, out):
                     "--out", out)
     timesteps = data["axes"][1]
     assert timesteps["expected"] == "shared" and timesteps["measured"] == "independent"
-    assert not data["verified"] and _claims(data)["C8"]["verdict"] == "refuted"
+    assert not data["verified"] and _claims(data)["C8"]["outcome"] == "refuted"
 
 
 def test_rate_zero_leaves_sharing_undetermined(cli, out):
     data = cli.json("noise-shape", "--rate", "0", "--draws", "5", "--out", out)
     assert [a["measured"] for a in data["axes"]] == ["undetermined"] * 3
     assert not data["verified"] and data["kept_fraction"] == 1.0
-    assert _claims(data)["C8"]["verdict"] == "not measured"
+    assert _claims(data)["C8"]["outcome"] == "not measured"
 
 
 @pytest.mark.parametrize("text, dims", [("2,3,4", (2, 3, 4)), ("(None, 1, 4)", (None, 1, 4)),
@@ -96,9 +97,8 @@ def test_parse_shape(text, dims):
      "Invalid value for `noise_shape`: expected comma-separated positive integers or None, "
      "like None,1,4. Received: noise_shape='None;1;4'"),
     (("--input-shape", "2,0,4"), "Received: input_shape='2,0,4'"),
-    (("--layer", "nope"), "Invalid value for `layer`: expected one of keras.layers.Dropout, "
-                          "keras.random.dropout, tf.nn.dropout, "
-                          "tf.nn.experimental.stateless_dropout, keras.layers.SpatialDropout1D"),
+    (("--layer", "nope"), f"Invalid value for `layer`: expected an implementation that takes "
+                          f"noise_shape ({KNOWN_WITH_NOISE_SHAPE}). Received: layer='nope'"),
     (("--layer", "keras.layers.SpatialDropout1D"),
      f"Invalid value for `layer`: expected an implementation that takes noise_shape "
      f"({KNOWN_WITH_NOISE_SHAPE}). Received: layer='keras.layers.SpatialDropout1D'"),
@@ -115,11 +115,11 @@ def test_bad_input_exits_2_and_writes_nothing(cli, out, args, message):
     result = cli("noise-shape", *args, "--out", out, expect=2)
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
-    assert not (out / "noise_shape").exists()
+    assert not (out / "noise-shape").exists()
 
 
 def test_example_config_file_is_seed_004():
-    from dropout_lab.config import load_toml, resolve
+    from dropout_lab.core.config import load_toml, resolve
 
     path = Path(__file__).parents[1] / "configs" / "noise_shape.toml"
     config = resolve(noise_shape.NoiseShapeConfig, load_toml(path))

@@ -8,12 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from dropout_lab.errors import ConfigError
-from dropout_lab.experiments import numpy_demo
-from dropout_lab.experiments.numpy_demo import NumpyDemoConfig
-from dropout_lab.runs import RunContext
-from dropout_lab.seednet import SeedNet, relu
-from dropout_lab.stats import clopper_pearson
+from dropout_lab.core.errors import ConfigError
+from dropout_lab.core.runs import RunContext
+from dropout_lab.core.stats import clopper_pearson
+from dropout_lab.numpy_demo import experiment as numpy_demo
+from dropout_lab.numpy_demo.config import COMPARISONS, NumpyDemoConfig, keep_prob_from
+from dropout_lab.numpy_demo.net import SeedNet, relu
 
 TINY = dict(samples=4000, repeats=3)
 
@@ -40,7 +40,7 @@ def test_mask_expectation_equals_brute_force_over_both_masks(inverted):
 
 
 def test_folded_net_equals_vanilla_test_time():
-    from dropout_lab.numpy_ref import VanillaDropout
+    from dropout_lab.dropouts.numpy_ref import VanillaDropout
 
     net, x = _net_and_x(1, 100)
     layer = VanillaDropout.from_keep_prob(0.3)
@@ -68,42 +68,45 @@ def _by(result):
 
 def test_run_tiny(out):
     result = numpy_demo.run(NumpyDemoConfig(**TINY), RunContext(out=out))
-    by, claims = _by(result), {c.name: c for c in result.claims}
+    by, claims = _by(result), {v.claim: v for v in result.verdicts}
     assert by[("layer 1", "vanilla", "test time, x keep_prob")].verdict == "matches"
     assert by[("layer 1", "vanilla", "test time, identity")].verdict == "shifted"
     assert by[("layer 1", "inverted", "test time, identity")].verdict == "matches"
     assert by[("layer 1", "inverted", "test time, x keep_prob")].verdict == "shifted"
     unscaled = by[("output", "vanilla", "test time, identity")]
     # at keep 0.5 the unscaled vanilla net doubles every hidden unit: a large upward shift
-    assert unscaled.shift_ci[0] > 0.1
-    assert all(claims[name].holds for name in ("expectation", "mask-mean", "C2", "gradient"))
+    assert unscaled.shift.low > 0.1
+    assert all(claims[name].outcome == "confirmed"
+               for name in ("expectation", "mask-mean", "C2", "gradient"))
     assert all(c.max_rel_error <= 1e-8 for c in result.gradient_checks)
     assert result.timing.folded_max_rel_diff <= 1e-12
     assert len(result.gradient_checks) == 4 and result.timing.vanilla_ratio.min > 0
     saved = json.loads((result.run_dir / "results.json").read_text())
+    assert saved == numpy_demo.to_json(result)
     assert saved["config"]["drop_rate"] == 0.5
-    assert saved["claims"]["C2"]["holds"] is True
-    assert json.loads((result.run_dir / "manifest.json").read_text())["kind"] == "numpy_demo"
+    assert [v["outcome"] for v in saved["verdicts"] if v["claim"] == "C2"] == ["confirmed"]
+    assert json.loads((result.run_dir / "manifest.json").read_text())["kind"] == "numpy-demo"
 
 
 def test_keep_prob_one_nothing_is_shifted_so_c2_does_not_hold(out):
     result = numpy_demo.run(NumpyDemoConfig(keep_prob=1.0, **TINY), RunContext(out=out))
     assert {c.verdict for c in result.comparisons} == {"matches"}
-    assert all(c.shift == 0 for c in result.comparisons if c.reference != "exact mask expectation")
-    assert not {c.name: c for c in result.claims}["C2"].holds
+    assert all(c.shift.estimate == 0 for c in result.comparisons
+               if c.reference != "exact mask expectation")
+    assert {v.claim: v for v in result.verdicts}["C2"].outcome == "refuted"
 
 
 def test_keep_prob_from_flags():
-    assert numpy_demo.keep_prob_from(None, None) is None
-    assert numpy_demo.keep_prob_from(0.8, None) == 0.8
-    assert numpy_demo.keep_prob_from(None, 0.2) == 0.8
+    assert keep_prob_from(None, None) is None
+    assert keep_prob_from(0.8, None) == 0.8
+    assert keep_prob_from(None, 0.2) == 0.8
     with pytest.raises(ConfigError) as info:
-        numpy_demo.keep_prob_from(0.5, 0.5)
+        keep_prob_from(0.5, 0.5)
     assert str(info.value) == ("Invalid options: expected one of `keep_prob` or `drop_rate`, not "
                                "both. Received: keep_prob=0.5, drop_rate=0.5")
     with pytest.raises(ConfigError, match=r"Invalid value for `drop_rate`: expected a drop "
                                           r"probability in \[0, 1\)\. Received: drop_rate=1\.0"):
-        numpy_demo.keep_prob_from(None, 1.0)
+        keep_prob_from(None, 1.0)
 
 
 @pytest.mark.parametrize("field, value, expected", [
@@ -123,18 +126,19 @@ def test_cli_json(cli, out):
     data = cli.json("numpy-demo", "--drop-rate", "0.2", "--samples", "3000", "--repeats", "3",
                     "--out", out)
     assert data["config"]["keep_prob"] == 0.8 and data["config"]["drop_rate"] == pytest.approx(0.2)
-    assert set(data["claims"]) == {"expectation", "mask-mean", "C2", "gradient", "C3"}
-    assert len(data["comparisons"]) == numpy_demo.COMPARISONS
+    assert [v["claim"] for v in data["verdicts"]] == ["expectation", "mask-mean", "C2",
+                                                      "gradient", "C3"]
+    assert len(data["comparisons"]) == COMPARISONS
     assert set(data["timing"]["pass_ms"]) == {"inverted", "vanilla", "vanilla folded"}
-    assert len(list((out / "numpy_demo").iterdir())) == 1
+    assert len(list((out / "numpy-demo").iterdir())) == 1
 
 
 def test_cli_human_and_quiet(cli, out):
     shown = cli("numpy-demo", "--samples", "3000", "--repeats", "3", "--out", out)
     text = " ".join(shown.stdout.split())  # undo rich's line wrapping
-    run_dir = next((out / "numpy_demo").iterdir())
+    run_dir = next((out / "numpy-demo").iterdir())
     assert "keep_prob = 0.5 (drop_rate = 0.5)" in text
-    assert "C2: holds" in text
+    assert "C2 confirmed — S001:" in text
     assert f"Runfolder:{run_dir}" in "".join(shown.stdout.split())
     quiet = cli("numpy-demo", "--samples", "3000", "--repeats", "3", "--out", out, "--quiet")
     assert quiet.stdout == ""
@@ -156,12 +160,13 @@ def test_cli_bad_input_exit_2_nothing_written(cli, out, args, message):
     assert list(out.iterdir()) == []
 
 
-@pytest.mark.parametrize("slower, holds", [(21, True), (12, False), (0, False)])
-def test_c3_verdict_is_a_sign_test(slower, holds):
+@pytest.mark.parametrize("slower, outcome", [(21, "confirmed"), (12, "inconclusive"),
+                                             (0, "refuted")])
+def test_c3_verdict_is_a_sign_test(slower, outcome):
     from scipy.stats import binomtest
 
-    from dropout_lab.experiments.numpy_demo import Spread, Timing
-    from dropout_lab.experiments.numpy_demo_claims import _c3
+    from dropout_lab.numpy_demo.experiment import Spread, Timing
+    from dropout_lab.numpy_demo.verdicts import _c3
 
     ratios = [1.2] * slower + [0.9] * (21 - slower)
     timing = Timing(pass_ms={"inverted": Spread.of([10.0]), "vanilla": Spread.of([12.0])},
@@ -169,6 +174,6 @@ def test_c3_verdict_is_a_sign_test(slower, holds):
                     vanilla_slower=slower, sign_test_p=float(binomtest(slower, 21, 0.5).pvalue),
                     folded_max_rel_diff=0.0)
     claim = _c3(timing, NumpyDemoConfig(repeats=21))
-    assert claim.holds is holds
-    assert ("not decided" in claim.measured) is (timing.sign_test_p > 1e-3)
-    assert f"slower in {slower} of 21 repeats" in claim.measured
+    assert claim.outcome == outcome
+    assert ("not decided" in claim.evidence) is (timing.sign_test_p > 1e-3)
+    assert f"slower in {slower} of 21 repeats" in claim.evidence

@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dropout_lab import implementations as impls
-from dropout_lab import probe_stats, stats
-from dropout_lab.experiments import probe
-from dropout_lab.runs import RunContext
+from dropout_lab.core import stats
+from dropout_lab.core.runs import RunContext
+from dropout_lab.dropouts import registry
+from dropout_lab.probe import probe
+from dropout_lab.probe import stats as probe_stats
+from dropout_lab.probe.config import ProbeConfig
 
 WRONG = ("wrong_layers:KeepsWithRate", "wrong_layers:NeverRescales",
          "wrong_layers:RescalesTwice", "wrong_layers:SharesMaskAcrossBatch")
@@ -29,7 +31,7 @@ def _row(result, layer, rate):
 
 def _false_alarm_seeds(seeds, false_alarm: float, size: int = 4096) -> int:
     """Seeds in which a correct inverted dropout fails any verdict at the default rates."""
-    impl, rates = impls.BUILTIN["numpy-inverted"], probe.ProbeConfig().rates
+    impl, rates = registry.BUILTIN["numpy-inverted"], ProbeConfig().rates
     alpha = probe_stats.per_test_alpha(false_alarm, len(rates))
     failed = 0
     for seed in seeds:
@@ -95,7 +97,7 @@ def test_uniform_reference_numbers_match_its_documented_moments():
     # Var[U(1 - r, 1 + r)] = r^2 / 3; the sample variance of n draws has standard error
     # sqrt((mu4 - sigma^4) / n) with mu4 - sigma^4 = 4 r^4 / 45; bound 4.5 standard errors.
     rate, size = 0.5, 16384
-    row = probe.measure_row(impls.BUILTIN["uniform"], rate, size, 7, 1e-5)
+    row = probe.measure_row(registry.BUILTIN["uniform"], rate, size, 7, 1e-5)
     m, n = row.stats.multipliers, size  # every entry is kept: n multipliers
     assert m.kind == "continuous" and 1 - rate <= m.values[0] and m.values[1] <= 1 + rate
     assert abs(m.var - rate ** 2 / 3) <= 4.5 * math.sqrt(4 * rate ** 4 / 45 / n)
@@ -109,7 +111,7 @@ def test_uniform_reference_numbers_match_its_documented_moments():
 
 @pytest.fixture(scope="module")
 def wrong(tmp_path_factory):
-    config = probe.ProbeConfig(layers=(*WRONG, "keras.layers.Dropout"), rates=(0.2, 0.5),
+    config = ProbeConfig(layers=(*WRONG, "keras.layers.Dropout"), rates=(0.2, 0.5),
                                size=16384, edges=False)
     return probe.run(config, RunContext(out=tmp_path_factory.mktemp("results")))
 
@@ -117,7 +119,7 @@ def wrong(tmp_path_factory):
 def test_keeps_with_rate_is_named(wrong):
     s = _row(wrong, WRONG[0], 0.2).stats
     assert s.rate_means == "keep" and "rate is the keep probability" in s.deviations
-    assert s.drop_fraction_ci[0] <= 0.8 <= s.drop_fraction_ci[1]
+    assert s.drop_fraction.covers(0.8)
     assert _row(wrong, WRONG[0], 0.5).stats.rate_means == "undecidable"
     assert wrong.rate_meaning[WRONG[0]] == "keep"
 
@@ -127,7 +129,7 @@ def test_never_rescales_is_named(wrong):
     assert s.scaling == "none" and s.multipliers.values == [1.0]
     assert "never rescales (kept x1, identity at test)" in s.deviations
     assert not s.mean_preserved and not s.consistent
-    assert s.mean_ratio_ci[0] <= 0.8 <= s.mean_ratio_ci[1]
+    assert s.mean_ratio.covers(0.8)
 
 
 def test_rescales_twice_is_named(wrong):
@@ -155,7 +157,7 @@ def test_keras_dropout_control_has_no_deviation(wrong):
 
 def test_default_probe_covers_every_builtin(cli, out):
     data = cli.json("probe", "--size", "4096", "--out", out)
-    assert [r["layer"] for r in data["rows"][::3]] == impls.known_names()
+    assert [r["layer"] for r in data["rows"][::3]] == registry.known_names()
     by = {(r["layer"], r["rate"]): r for r in data["rows"]}
     for name in ("keras.layers.Dropout", "keras.random.dropout", "tf.nn.dropout",
                  "tf.nn.experimental.stateless_dropout", "numpy-inverted"):
@@ -200,7 +202,7 @@ def test_rate_one_row_records_behaviour(cli, out):
     tf_row, keras_row = data["rows"]
     assert tf_row["behaviour"].startswith("raises ValueError: `rate` must be a scalar tensor")
     assert tf_row["drop_fraction"] is None
-    assert keras_row["behaviour"] is None and keras_row["drop_fraction"] == 1.0
+    assert keras_row["behaviour"] is None and keras_row["drop_fraction"]["estimate"] == 1.0
     assert keras_row["gradient"] == "None" and not keras_row["mean_preserved"]
 
 
@@ -208,8 +210,8 @@ def test_rate_one_row_records_behaviour(cli, out):
     (("--rate", "1.5"), "Invalid value for `rate`: expected a number in [0, 1] (invalid rates "
                         "are probed as edge behaviour anyway). Received: rate=1.5"),
     (("--rate", "nan"), "Received: rate=nan"),
-    (("--layer", "nope"), "Invalid value for `layer`: expected one of keras.layers.Dropout, "
-                          "keras.random.dropout, tf.nn.dropout,"),
+    (("--layer", "nope"), "Invalid value for `layer`: expected one of keras, "
+                          "keras.layers.Dropout, keras.random.dropout, tf.nn.dropout,"),
     (("--layer", "nomodule_here:Cls"), "(ModuleNotFoundError: No module named 'nomodule_here')"),
     (("--size", "100"), "Invalid value for `size`: expected an integer >= 4096. Received: "
                         "size=100"),
@@ -224,7 +226,7 @@ def test_bad_input_exits_2_and_writes_nothing(cli, out, args, message):
 
 
 def test_same_seed_same_numbers(tmp_path):
-    config = probe.ProbeConfig(layers=("tf.nn.dropout", "keras.random.dropout", "uniform",
+    config = ProbeConfig(layers=("tf.nn.dropout", "keras.random.dropout", "uniform",
                                        "numpy-inverted"), rates=(0.3,), size=4096, seed=5)
     first, second = (probe.run(config, RunContext(out=tmp_path / name)) for name in "ab")
     assert probe.to_json(first)["rows"] == probe.to_json(second)["rows"]
@@ -234,7 +236,7 @@ def test_same_seed_same_numbers(tmp_path):
 
 
 def test_example_config_file_is_the_default():
-    from dropout_lab.config import load_toml, resolve
+    from dropout_lab.core.config import load_toml, resolve
 
     path = Path(__file__).parents[1] / "configs" / "probe.toml"
-    assert resolve(probe.ProbeConfig, load_toml(path)) == probe.ProbeConfig()
+    assert resolve(ProbeConfig, load_toml(path)) == ProbeConfig()

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from dropout_lab.runs import sha256_file
+from dropout_lab.core.runs import sha256_file
 
 
 def _train(out, seed):
@@ -15,8 +15,9 @@ def _train(out, seed):
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     assert done.stderr == ""  # TF's C++ log noise is silenced; --quiet leaves nothing else
     data = json.loads(done.stdout)
-    results = json.loads((out / "toy" / data["run_dir"].split("/")[-1] / "results.json")
+    results = json.loads((out / "train" / data["run_dir"].split("/")[-1] / "results.json")
                          .read_text())
+    assert results == data  # --json is the run's results.json
     return data, results
 
 
@@ -36,8 +37,8 @@ def test_two_processes_same_seed_identical(tmp_path):
     second, second_results = _train(tmp_path / "b", 11)
     other, _ = _train(tmp_path / "c", 12)
     assert first_results["train/loss"] == second_results["train/loss"]
-    assert first["predictions"] == second["predictions"]
+    assert first["test/predictions"] == second["test/predictions"]
     assert _weights_hash(first["run_dir"]) == _weights_hash(second["run_dir"])
     assert _weights_hash(first["run_dir"]) != _weights_hash(other["run_dir"])
-    assert sha256_file(tmp_path / "a" / "toy" / first["run_dir"].split("/")[-1] / "config.toml") \
-        == sha256_file(tmp_path / "b" / "toy" / second["run_dir"].split("/")[-1] / "config.toml")
+    assert sha256_file(tmp_path / "a" / "train" / first["run_dir"].split("/")[-1] / "config.toml") \
+        == sha256_file(tmp_path / "b" / "train" / second["run_dir"].split("/")[-1] / "config.toml")

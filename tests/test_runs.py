@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from dropout_lab.errors import ConfigError, ExperimentError
-from dropout_lab.resume import resumable_run
-from dropout_lab.runs import MANIFEST, new_run, open_run, prepare_out, sha256_file
+from dropout_lab.core.errors import ConfigError, ExperimentError
+from dropout_lab.core.resume import resumable_run
+from dropout_lab.core.runs import MANIFEST, new_run, open_run, prepare_out, sha256_file
 
 
 def _write_run(out, kind="toy"):
@@ -86,3 +86,10 @@ def test_prepare_out_rejects_unwritable_folder(tmp_path):
 def test_prepare_out_writes_nothing(tmp_path):
     assert prepare_out(tmp_path / "a" / "b") == tmp_path / "a" / "b"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_open_run_reads_a_kind_written_by_version_0_1(out):
+    path = _write_run(out, kind="toy")  # 0.1 wrote training runs under toy/
+    assert open_run(path, ("train",)).manifest["kind"] == "toy"
+    with pytest.raises(ConfigError, match="a 'toy' run"):
+        open_run(path, ("compare",))

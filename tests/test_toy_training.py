@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dropout_lab import layers, toy
-from dropout_lab.tfenv import import_tf
+from dropout_lab.core.tfenv import import_tf
+from dropout_lab.dropouts import appliers
+from dropout_lab.toy import net as toy
 
 tf = import_tf()
 import keras  # noqa: E402
@@ -13,7 +14,7 @@ import keras  # noqa: E402
 
 def _net(seed):
     keras.utils.set_random_seed(seed)
-    return toy.build_net(layers.make_layer("keras", 0.5, seed))
+    return toy.build_net(appliers.make_layer("keras", 0.5, seed))
 
 
 def test_compiled_loop_is_bit_identical_to_eager_keras_sgd():

@@ -6,15 +6,17 @@ import h5py
 import numpy as np
 import pytest
 
-from dropout_lab import layers, toy, weights
-from dropout_lab.errors import ExperimentError
+from dropout_lab.core import weights
+from dropout_lab.core.errors import ExperimentError
+from dropout_lab.dropouts import appliers
+from dropout_lab.toy import net as toy
 
 
 def _net(units_seed=0, rate=0.5):
     import keras
 
     keras.utils.set_random_seed(units_seed)
-    return toy.build_net(layers.make_layer("keras", rate, units_seed))
+    return toy.build_net(appliers.make_layer("keras", rate, units_seed))
 
 
 def test_round_trip_is_exact_and_ignores_rng_state(tmp_path):

@@ -296,7 +296,7 @@ def open_run(path: str | Path, kinds: tuple[str, ...]) -> Run:
         raise ExperimentError(f"Cannot read {manifest_path}: {exc}.") from exc
     kind = manifest.get("kind") if isinstance(manifest, dict) else None
     kind = kind if isinstance(kind, str) else None
-    if LEGACY_KINDS.get(kind, kind) not in kinds:
+    if kind not in kinds and LEGACY_KINDS.get(kind) not in kinds:
         raise ConfigError(f"Invalid value for `RUN`: expected {accepted}. "
                           f"Received: RUN={str(path)!r}, a {kind!r} run.", param="run")
     return Run(path=path, manifest=manifest)
