@@ -7,7 +7,7 @@ ratios compare like with like on the same machine and load:
 - compare:  ``dropout-lab compare --runs 10`` (train 1000 epochs, save, reload,
             three checks with 2000 training-mode passes)
 - baseline: seed 000's two scripts in plain Keras (``fit`` 1000 epochs + save;
-            then rate-0 net + load + predict 10x), see plain_keras_seed000.py
+            then rate-0 net + load + predict 10x), see plain_keras_s000.py
 - help:     ``dropout-lab --help`` and ``--version`` (must not import TF)
 
 Targets (issue 2): compare <= 1.3x the floor, >= 8x faster than the baseline,
@@ -37,7 +37,7 @@ def wall(command: list[str]) -> float:
 
 def measure(repeats: int, work: str) -> dict[str, list[float]]:
     py, lab = sys.executable, [sys.executable, "-m", "dropout_lab"]
-    plain = os.path.join(HERE, "plain_keras_seed000.py")
+    plain = os.path.join(HERE, "plain_keras_s000.py")
     times: dict[str, list[float]] = {k: [] for k in ("floor", "compare", "baseline", "help",
                                                       "version")}
     wall([py, "-c", "import tensorflow"])  # warm the file cache once

@@ -114,9 +114,10 @@ def test_damaged_weights_exit_1(cli, out, trained, tmp_path):
 
 
 def test_weights_from_another_architecture_exit_1(cli, out, trained):
+    from pathlib import Path
+
     import h5py
     import numpy as np
-    from pathlib import Path
 
     with h5py.File(Path(trained) / "weights.h5", "a") as handle:
         del handle["dense_hidden/kernel"]
@@ -127,8 +128,9 @@ def test_weights_from_another_architecture_exit_1(cli, out, trained):
 
 
 def test_tampered_weights_exit_1(cli, out, trained):
-    import h5py
     from pathlib import Path
+
+    import h5py
 
     with h5py.File(Path(trained) / "weights.h5", "a") as handle:
         handle["dense_out/bias"][0] += 1.0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import shutil
 import socket
 import subprocess
@@ -20,10 +19,16 @@ import time
 import numpy as np
 import pytest
 
-from dropout_lab.mnist.data import mnist, sources
-from dropout_lab.mnist.data.idx import (IDX_FILES, IdxFormatError, encode_idx, idx_names,
-                                  load_idx_dataset, parse_idx)
 from dropout_lab.core.errors import ExperimentError
+from dropout_lab.mnist.data import mnist, sources
+from dropout_lab.mnist.data.idx import (
+    IDX_FILES,
+    IdxFormatError,
+    encode_idx,
+    idx_names,
+    load_idx_dataset,
+    parse_idx,
+)
 
 
 def fake_arrays(seed: int = 0) -> dict[str, np.ndarray]:

@@ -83,7 +83,7 @@ def test_run_tiny(out):
     assert len(result.gradient_checks) == 4 and result.timing.vanilla_ratio.min > 0
     saved = json.loads((result.run_dir / "results.json").read_text())
     assert saved == numpy_demo.to_json(result)
-    assert saved["config"]["drop_rate"] == 0.5
+    assert saved["drop_rate"] == 0.5 and saved["config"]["keep_prob"] == 0.5
     assert [v["outcome"] for v in saved["verdicts"] if v["claim"] == "C2"] == ["confirmed"]
     assert json.loads((result.run_dir / "manifest.json").read_text())["kind"] == "numpy-demo"
 
@@ -125,7 +125,7 @@ def test_config_errors(field, value, expected):
 def test_cli_json(cli, out):
     data = cli.json("numpy-demo", "--drop-rate", "0.2", "--samples", "3000", "--repeats", "3",
                     "--out", out)
-    assert data["config"]["keep_prob"] == 0.8 and data["config"]["drop_rate"] == pytest.approx(0.2)
+    assert data["config"]["keep_prob"] == 0.8 and data["drop_rate"] == pytest.approx(0.2)
     assert [v["claim"] for v in data["verdicts"]] == ["expectation", "mask-mean", "C2",
                                                       "gradient", "C3"]
     assert len(data["comparisons"]) == COMPARISONS

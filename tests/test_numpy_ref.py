@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from dropout_lab.core.stats import clopper_pearson
 from dropout_lab.dropouts import numpy_ref
 from dropout_lab.dropouts.numpy_ref import InvertedDropout, VanillaDropout
-from dropout_lab.core.stats import clopper_pearson
 
 LAYERS = (VanillaDropout, InvertedDropout)
 CONFIDENCE = 1 - 1e-4  # each interval test below fails a correct layer at most once in 1e4 seeds

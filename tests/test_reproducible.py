@@ -22,8 +22,9 @@ def _train(out, seed):
 
 
 def _weights_hash(run_dir):
-    import h5py
     import hashlib
+
+    import h5py
 
     digest = hashlib.sha256()
     with h5py.File(f"{run_dir}/weights.h5") as handle:

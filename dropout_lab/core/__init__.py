@@ -1,1 +1,1 @@
-"""Shared rooms: config resolution, errors, run folders, statistics, TF setup, weights, verdicts, console helpers."""
+"""Shared rooms: config, errors, run folders, statistics, TF setup, weights, verdicts, console."""

@@ -16,8 +16,14 @@ from typing import Any, Callable, Iterator
 
 import click
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from dropout_lab.core.config import load_toml, resolve
 from dropout_lab.core.errors import ConfigError, ExperimentError

@@ -1,6 +1,6 @@
 """Resumable run folders, for sweeps that must survive an interruption.
 
-A resumable run is written like any run (``dropout_lab.runs``) under
+A resumable run is written like any run (``dropout_lab.core.runs``) under
 ``OUT/<kind>/.<run-id>.partial``, but its opening manifest is also kept there as
 ``resume.json``, so that after an interruption another process can reopen the
 folder (``reopen_run``), skip what is complete and finish it.
@@ -14,8 +14,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from dropout_lab.core.errors import ConfigError, ExperimentError
-from dropout_lab.core.runs import (MANIFEST, PARTIAL_SUFFIX, RunFolder, atomic_write_json,
-                              start_run, utc_now)
+from dropout_lab.core.runs import (
+    MANIFEST,
+    PARTIAL_SUFFIX,
+    RunFolder,
+    atomic_write_json,
+    start_run,
+    utc_now,
+)
 
 RESUME_FILE = "resume.json"  # opening manifest kept in a resumable run's .partial folder
 

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 
 from dropout_lab import __version__
 from dropout_lab.core.errors import ConfigError, ExperimentError
+from dropout_lab.core.tfenv import versions
 
 MANIFEST = "manifest.json"
 PARTIAL_SUFFIX = ".partial"
@@ -162,8 +163,6 @@ class RunFolder:
 
     def finish(self) -> Path:
         """Write the manifest and move the folder to its final name."""
-        from dropout_lab.core.tfenv import versions
-
         # Read again at the end: TF is usually imported during the run, not before it.
         self.manifest["versions"] = versions()
         self.manifest["finished_at"] = utc_now()
@@ -185,8 +184,6 @@ def _new_run_id() -> str:
 def start_run(out: Path, kind: str, config: dict[str, Any], seed: int | None,
               command: str, extra: dict[str, Any] | None = None) -> RunFolder:
     """Create ``OUT/<kind>/.<id>.partial`` and fill in the manifest's opening fields."""
-    from dropout_lab.core.tfenv import versions
-
     parent = Path(out) / kind
     try:
         parent.mkdir(parents=True, exist_ok=True)

@@ -76,7 +76,8 @@ def mean_interval(values, confidence: float = 0.95) -> Interval:
     mean = float(data.mean())
     if data.size < 2:
         return Interval(mean, -math.inf, math.inf, confidence)
-    half = _scipy_stats().t.ppf(0.5 + confidence / 2, data.size - 1) * data.std(ddof=1) / math.sqrt(data.size)
+    quantile = _scipy_stats().t.ppf(0.5 + confidence / 2, data.size - 1)
+    half = quantile * data.std(ddof=1) / math.sqrt(data.size)
     return Interval(mean, mean - float(half), mean + float(half), confidence)
 
 

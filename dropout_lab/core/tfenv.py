@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import sys
 import tempfile
 from types import ModuleType
@@ -72,8 +73,6 @@ def seed_everything(seed: int) -> None:
 
 def versions() -> dict[str, str]:
     """Versions of the frameworks a run depends on, for the manifest."""
-    import platform
-
     import h5py
     import numpy
 

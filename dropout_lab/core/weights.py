@@ -70,8 +70,9 @@ def read_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     try:
         with h5py.File(path, "r") as handle:
             if handle.attrs.get("format") != FORMAT:
+                found = handle.attrs.get("format")
                 raise ExperimentError(f"{path} is not a dropout-lab weights file "
-                                      f"(its `format` attribute is {handle.attrs.get('format')!r}).")
+                                      f"(its `format` attribute is {found!r}).")
             arrays: dict[str, np.ndarray] = {}
             handle.visititems(lambda name, obj: _collect(arrays, path, name, obj))
             attrs = {k: _plain(v) for k, v in handle.attrs.items()}
@@ -107,7 +108,8 @@ def load(model, path: Path) -> dict[str, Any]:
     arrays, attrs = read_arrays(path)
     variables = model_variables(model)
     problems = [f"the model's `{k}` is missing from the file" for k in variables if k not in arrays]
-    problems += [f"the file's `{k}` has no place in the model" for k in arrays if k not in variables]
+    problems += [f"the file's `{k}` has no place in the model"
+                 for k in arrays if k not in variables]
     problems += [f"`{k}` has shape {arrays[k].shape} in the file but {tuple(v.shape)} in the model"
                  for k, v in variables.items() if k in arrays and arrays[k].shape != tuple(v.shape)]
     if problems:

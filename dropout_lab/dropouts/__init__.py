@@ -1,1 +1,1 @@
-"""The dropout implementations under test: the one --layer registry, dropout-lab's own layers, the NumPy reference."""
+"""The implementations under test: the one --layer registry, own layers, the NumPy reference."""

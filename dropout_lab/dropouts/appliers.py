@@ -1,4 +1,4 @@
-"""Build the implementations the registry names: Keras layers for the toy net, appliers for the probe.
+"""Build the registry's implementations: Keras layers for the toy net, appliers for the probe.
 
 ``make_layer(spec, rate, seed)`` gives a Keras layer to put in a model
 (train, reload, compare). ``build(impl, rate, seed, noise_shape)`` gives an

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import click
 
-from dropout_lab.core.commands import (Output, config_option, execute, lab_command, out_option,
-                                       output_options, resolve_config)
+from dropout_lab.core.commands import (
+    Output,
+    config_option,
+    execute,
+    lab_command,
+    out_option,
+    output_options,
+    resolve_config,
+)
+from dropout_lab.gradients import render
 from dropout_lab.gradients.config import GradientsConfig
 
 
@@ -38,7 +46,7 @@ def gradients_cmd(rate, seed, batch_size, learning_rate, false_alarm, config_pat
       dropout-lab gradients --rate 0.2 --seed 0
       dropout-lab gradients --json > gradients.json
     """
-    from dropout_lab.gradients import experiment, render
+    from dropout_lab.gradients import experiment
 
     config = resolve_config(GradientsConfig, config_path, dict(
         rate=rate, seed=seed, batch_size=batch_size, learning_rate=learning_rate,

@@ -74,7 +74,8 @@ def _backward(rows) -> Table:
 def _rate1_notes(rate1) -> str:
     warned = "; ".join(rate1.optimizer_warnings) or "none"
     return (f"Rate 1: training-mode Dropout output is {_percent(rate1.train_zero_fraction)} zeros;"
-            f" test-time Dropout(rate=1) is {'the identity' if rate1.test_time_identity else 'not the identity'}"
+            f" test-time Dropout(rate=1) is "
+            f"{'the identity' if rate1.test_time_identity else 'not the identity'}"
             f"; Keras warnings at train_on_batch: {warned}")
 
 

@@ -1,4 +1,4 @@
-"""``mnist`` and ``mc-average``: S003 and S001 on the real MNIST, over many seeds (C4, C9, C11, MC)."""
+"""``mnist`` and ``mc-average``: S003 and S001 on the real MNIST (C4, C9, C11, MC)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,18 @@ from pathlib import Path
 
 import click
 
-from dropout_lab.core.commands import (Output, command_line, config_option, execute,
-                                       lab_command, out_option, output_options, reject_combined,
-                                       resolve_config)
+from dropout_lab.core.commands import (
+    Output,
+    command_line,
+    config_option,
+    execute,
+    lab_command,
+    out_option,
+    output_options,
+    reject_combined,
+    resolve_config,
+)
+from dropout_lab.mnist import render
 from dropout_lab.mnist.config import McAverageConfig, MnistConfig, parse_arms, parse_ks
 
 _DATA_DIR = click.option("--data-dir", type=click.Path(exists=True, file_okay=False,
@@ -54,7 +63,7 @@ def mnist_cmd(config_path, arms, seeds, first_seed, steps, eval_every, train_sub
       dropout-lab mnist --seeds 2 --steps 300 --train-subset 2000 --json
       dropout-lab mnist --resume results/mnist/.20261125-120000-a1b2c3.partial
     """
-    from dropout_lab.mnist import render, sweep
+    from dropout_lab.mnist import sweep
 
     flags = dict(seeds=seeds, first_seed=first_seed, steps=steps, eval_every=eval_every,
                  train_subset=train_subset, arms=parse_arms(arms) if arms else None)
@@ -98,7 +107,7 @@ def mc_average_cmd(run_dir, ks, repeats, seed, confidence, steps, train_subset, 
       dropout-lab mc-average results/mnist/20261125-120000-a1b2c3
       dropout-lab mc-average --k 1,2,5,10,20,50,100 --repeats 10
     """
-    from dropout_lab.mnist import mc_average, render
+    from dropout_lab.mnist import mc_average
 
     if run_dir is not None and (steps is not None or train_subset is not None):
         raise click.UsageError("--steps and --train-subset train a model; they cannot be "

@@ -1,7 +1,8 @@
 """PNG plots of the MNIST experiments, drawn with matplotlib's Agg backend.
 
 matplotlib costs ~0.5 s to import: this module is imported only when a plot
-is drawn. Only matplotlib's object-oriented API is used (``Figure``, no pyplot state), so plotting works
+is drawn. Only matplotlib's object-oriented API is used (``Figure``, no pyplot
+state), so plotting works
 without a display and leaks no figures. Files are written atomically.
 """
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import click
 
-from dropout_lab.core.commands import (Output, config_option, execute, lab_command, out_option,
-                                       output_options, resolve_config)
+from dropout_lab.core.commands import (
+    Output,
+    config_option,
+    execute,
+    lab_command,
+    out_option,
+    output_options,
+    resolve_config,
+)
+from dropout_lab.numpy_demo import render
 from dropout_lab.numpy_demo.config import NumpyDemoConfig, keep_prob_from
 
 
@@ -39,7 +47,7 @@ def numpy_demo_cmd(keep_prob, drop_rate, samples, seed, repeats, false_alarm, co
       dropout-lab numpy-demo --keep-prob 0.5 --samples 1000000
       dropout-lab numpy-demo --drop-rate 0.2 --repeats 31 --json
     """
-    from dropout_lab.numpy_demo import experiment, render
+    from dropout_lab.numpy_demo import experiment
 
     config = resolve_config(NumpyDemoConfig, config_path, dict(
         keep_prob=keep_prob_from(keep_prob, drop_rate), samples=samples, seed=seed,

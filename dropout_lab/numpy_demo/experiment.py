@@ -118,14 +118,14 @@ class NumpyDemoResult:
 
 
 def run(config: NumpyDemoConfig, ctx: RunContext = RunContext()) -> NumpyDemoResult:
-    """Draw the seed's net and X, measure means, gradients and timings, write a run.
+    """Draw S001's net and X, measure means, gradients and timings, write a run.
 
     All randomness comes from one ``numpy.random.Generator`` seeded with
     ``config.seed`` (NumPy only: TensorFlow is not imported).
     """
     rng = np.random.default_rng(config.seed)
     net = SeedNet.draw(rng)
-    x = rng.standard_normal((3, config.samples))  # (features, samples) as in the seed
+    x = rng.standard_normal((3, config.samples))  # (features, samples) as in S001
     mask_seed, check_seed = (int(s) for s in rng.integers(0, 2**62, size=2))
     ctx.report("means", 0, 1)
     comparisons = compare_means(net, x, config.keep_prob, mask_seed,
@@ -236,9 +236,9 @@ def _timing(seconds: dict[str, list[float]], outputs: dict[str, np.ndarray]) -> 
 
 def to_json(result: NumpyDemoResult) -> dict:
     """The JSON object of ``numpy-demo --json``, also the run's results.json."""
-    config = {**cfg.to_dict(result.config), "drop_rate": result.config.drop_rate}
     return results.result(
-        KIND, result.run_dir, config, result.verdicts,
+        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
+        drop_rate=result.config.drop_rate,
         comparisons=[dataclasses.asdict(c) for c in result.comparisons],
         gradient_checks=[dataclasses.asdict(c) for c in result.gradient_checks],
         timing=dataclasses.asdict(result.timing))

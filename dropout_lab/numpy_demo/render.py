@@ -79,7 +79,8 @@ def _interpretation(result) -> Text:
     extra = ms["vanilla"].median - ms["inverted"].median
     return Text(
         f"C3, what was measured: the two x keep_prob multiplies of vanilla's test-time pass "
-        f"changed its median time by {extra:+.3g} ms ({100 * (timing.vanilla_ratio.median - 1):+.1f}"
+        f"changed its median time by {extra:+.3g} ms "
+        f"({100 * (timing.vanilla_ratio.median - 1):+.1f}"
         f"% by the median ratio; vanilla slower in {timing.vanilla_slower} of "
         f"{result.config.repeats} repeats, sign test p = {timing.sign_test_p:.2g}). Folding "
         f"keep_prob into W2 and W3 gives the same outputs (max relative difference "

@@ -148,7 +148,8 @@ def with_deviations(row, keep: float, rank: int):
     if not row.mean_preserved:
         found.append(f"training mean not preserved: E[out]/E[in] = {row.mean_ratio.estimate:.4g}")
     if not row.consistent:
-        found.append(f"E[training output] / test output = {row.train_test_ratio.estimate:.4g}, not 1")
+        found.append(f"E[training output] / test output = "
+                     f"{row.train_test_ratio.estimate:.4g}, not 1")
     if row.shared_axes:
         labels = AXIS_NAMES.get(rank) or [f"axis {a}" for a in range(rank)]
         names = ", ".join(labels[a] for a in row.shared_axes)

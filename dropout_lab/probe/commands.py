@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import click
 
-from dropout_lab.core.commands import (Output, config_option, execute, lab_command, out_option,
-                                       output_options, resolve_config)
+from dropout_lab.core.commands import (
+    Output,
+    config_option,
+    execute,
+    lab_command,
+    out_option,
+    output_options,
+    resolve_config,
+)
 from dropout_lab.probe.config import NoiseShapeConfig, ProbeConfig
 
 

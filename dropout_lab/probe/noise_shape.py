@@ -93,7 +93,7 @@ def run(config: NoiseShapeConfig, ctx: RunContext = RunContext()) -> NoiseShapeR
 
 
 def require_noise_shape(impl: registry.Implementation) -> None:
-    """ConfigError unless ``impl`` takes a ``noise_shape`` argument (a user's layer, once imported)."""
+    """ConfigError unless ``impl`` takes ``noise_shape`` (a user's layer is known once imported)."""
     if not impl.takes_noise_shape:
         raise invalid_value("layer", "an implementation that takes noise_shape ("
                             + ", ".join(registry.known_names(registry.NOISE_SHAPE))

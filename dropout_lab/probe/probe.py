@@ -33,6 +33,7 @@ from dropout_lab import __version__
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, stats
 from dropout_lab.core.runs import RunContext, new_run
+from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.dropouts import numpy_ref, registry
 from dropout_lab.dropouts.registry import Implementation
@@ -78,8 +79,6 @@ def run(config: ProbeConfig, ctx: RunContext = RunContext()) -> ProbeResult:
     started = time.monotonic()
     chosen = [registry.resolve(name) for name in config.names]
     if any(impl.framework != "numpy" for impl in chosen):
-        from dropout_lab.core.tfenv import seed_everything
-
         seed_everything(config.seed)  # NumPy references use explicit per-row generators
     alpha = probe_stats.per_test_alpha(config.false_alarm, len(config.rates))
     rows, edges = [], {}
@@ -110,7 +109,7 @@ def row_seed(seed: int, name: str, rate: float) -> int:
 
 
 def build(impl: Implementation, rate: float, seed: int, noise_shape=None):
-    """An applier for ``impl`` (see ``dropout_lab.dropouts.appliers``); the NumPy ones need no TF."""
+    """An applier for ``impl`` (``dropouts.appliers``); the NumPy references need no TF."""
     if impl.framework == "numpy":
         return numpy_ref.applier(impl.name, rate, seed)
     from dropout_lab.dropouts import appliers  # TensorFlow

@@ -46,9 +46,17 @@ import numpy as np
 
 from dropout_lab.core import stats
 from dropout_lab.core.stats import Interval
-from dropout_lab.probe.classify import (RTOL, Multipliers, clusters, constant_along,
-                                        gradient_behaviour, multipliers, scaling_kind,
-                                        test_behaviour, with_deviations)
+from dropout_lab.probe.classify import (
+    RTOL,
+    Multipliers,
+    clusters,
+    constant_along,
+    gradient_behaviour,
+    multipliers,
+    scaling_kind,
+    test_behaviour,
+    with_deviations,
+)
 
 SHARED_CHANCE = 1e-6  # largest accepted chance that an independent mask looks shared
 TESTS_PER_ROW = 3  # T1, T2, T3 above

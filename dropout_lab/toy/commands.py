@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import click
 
-from dropout_lab.core.commands import (Output, config_option, execute, lab_command, out_option,
-                                       output_options, reject_combined, resolve_config)
+from dropout_lab.core.commands import (
+    Output,
+    config_option,
+    execute,
+    lab_command,
+    out_option,
+    output_options,
+    reject_combined,
+    resolve_config,
+)
+from dropout_lab.toy import render
 from dropout_lab.toy.config import CompareConfig, ReloadConfig, TrainConfig
 
 _RUN = click.Path(exists=True, file_okay=False)
@@ -45,7 +54,7 @@ def train_cmd(config_path, rate, epochs, learning_rate, seed, layer, out, as_jso
     Example:
       dropout-lab train --rate 0.5 --epochs 1000 --seed 0
     """
-    from dropout_lab.toy import render, train
+    from dropout_lab.toy import train
 
     config = resolve_config(TrainConfig, config_path, dict(
         rate=rate, epochs=epochs, learning_rate=learning_rate, seed=seed, layer=layer))
@@ -70,7 +79,7 @@ def reload_cmd(run_dir, rate, runs, config_path, out, as_json, quiet):
     Example:
       dropout-lab reload results/train/20261125-120000-a1b2c3 --rate 0 --runs 10
     """
-    from dropout_lab.toy import reload, render
+    from dropout_lab.toy import reload
 
     config = resolve_config(ReloadConfig, config_path, dict(run=run_dir, rate=rate, runs=runs))
     execute(Output(as_json, quiet), out, reload, config, render.reload)
@@ -80,7 +89,8 @@ def reload_cmd(run_dir, rate, runs, config_path, out, as_json, quiet):
 @click.argument("run_dir", metavar="[RUN]", required=False, type=_RUN)
 @train_options
 @click.option("--runs", type=int, help="Repeated test-time predictions of each net [10].")
-@click.option("--mc-samples", type=int, help="Training-mode passes for the consistency check [2000].")
+@click.option("--mc-samples", type=int,
+              help="Training-mode passes for the consistency check [2000].")
 @click.option("--rtol", type=float, help="Relative tolerance of the equality checks [1e-6].")
 @click.option("--z", type=float, help="Consistency bound in standard errors [4.5].")
 @click.option("--expect", type=click.Choice(["inverted", "vanilla"]),
@@ -105,7 +115,7 @@ def compare_cmd(run_dir, config_path, rate, epochs, learning_rate, seed, layer, 
       dropout-lab compare --layer keras.layers.GaussianDropout --rate 0.3
       dropout-lab compare results/train/20261125-120000-a1b2c3 --json
     """
-    from dropout_lab.toy import compare, render
+    from dropout_lab.toy import compare
 
     training = dict(rate=rate, epochs=epochs, learning_rate=learning_rate, layer=layer)
     if run_dir is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -40,8 +41,6 @@ def data_mnist_cmd(data_dir, as_json, quiet):
       dropout-lab data mnist
       dropout-lab data mnist --data-dir ~/Downloads/mnist --json
     """
-    import time
-
     from dropout_lab.mnist.data import render
     from dropout_lab.mnist.data.mnist import load_mnist
 

@@ -7,12 +7,14 @@ caller checks the checksum). Nothing here prints; progress goes to ``say``.
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import urllib.request
 import zipfile
 import zlib
 from pathlib import Path
@@ -91,9 +93,6 @@ def download_npz(url: str, say: Callable[[str], None]) -> dict[str, np.ndarray]:
     Raises:
         SourceFailed: unreachable, timed out (``URL_TIMEOUT_S``), or not the npz expected.
     """
-    import http.client
-    import urllib.request
-
     say(f"url: downloading {url}")
     try:
         with urllib.request.urlopen(url, timeout=URL_TIMEOUT_S) as response:

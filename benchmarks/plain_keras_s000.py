@@ -1,8 +1,8 @@
-"""Seed 000's two scripts in plain Keras 3: the baseline of bench_compare.py.
+"""S000's two scripts in plain Keras 3: the baseline of bench_compare.py.
 
-``python plain_keras_seed000.py train DIR``: build the net with Dropout(0.5),
+``python plain_keras_s000.py train DIR``: build the net with Dropout(0.5),
 ``fit`` 1000 epochs (verbose 0), save the weights, predict 10 times.
-``python plain_keras_seed000.py reload DIR``: build the rate-0 net, load the
+``python plain_keras_s000.py reload DIR``: build the rate-0 net, load the
 weights, predict 10 times. Ported as literally as Keras 3 allows
 (``epochs`` for ``nb_epoch``, a ``.weights.h5`` name, explicit layer names
 because ``by_name`` loading is gone).

@@ -1,0 +1,145 @@
+"""The package's shape: no import cycles, late imports only of heavy modules, a fast --help."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "dropout_lab"
+#: Third-party modules worth importing late: each costs a large part of a second or more.
+HEAVY = {"tensorflow", "keras", "scipy", "matplotlib", "numpy", "h5py", "torch", "jax", "flax",
+         "equinox", "jinja2"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> tuple[set[str], set[str]]:
+    """(modules imported at module level, modules imported inside functions)."""
+    tree = ast.parse(path.read_text())
+    top, late = set(), set()
+    module = _module_name(path)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = _targets(node, module, path)
+            inside = any(isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))
+                         for p in _parents(tree, node))
+            (late if inside else top).update(names)
+    return top, late
+
+
+def _targets(node, module: str, path: Path) -> set[str]:
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names}
+    base = node.module or ""
+    if node.level:
+        package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+        for _ in range(node.level - 1):
+            package = package.rsplit(".", 1)[0]
+        base = f"{package}.{base}" if base else package
+    # ``from pkg import module`` imports pkg.module (pkg itself is an empty __init__)
+    submodules = {f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in MODULES}
+    return submodules if len(submodules) == len(node.names) else {base} | submodules
+
+
+def _parents(tree, target):
+    parents, stack = {}, [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+            stack.append(child)
+    node = target
+    while node in parents:
+        node = parents[node]
+        yield node
+
+
+MODULES = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+GRAPH = {name: _imports(path) for name, path in MODULES.items()}
+
+
+def _own(names: set[str]) -> set[str]:
+    return {n for n in names if n in MODULES}
+
+
+def _cycle() -> list[str] | None:
+    """A cycle among dropout_lab's modules (top-level and late imports alike), or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> list[str] | None:
+        state[name] = 1
+        stack.append(name)
+        top, late = GRAPH[name]
+        for nxt in sorted(_own(top | late)):
+            if nxt == name or nxt.startswith(name + "."):
+                continue  # a package importing its own submodule
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[name] = 2
+        return None
+
+    for module in sorted(MODULES):
+        if module not in state and (found := visit(module)):
+            return found
+    return None
+
+
+def test_no_import_cycle():
+    assert _cycle() is None, " -> ".join(_cycle())
+
+
+def _heavy(name: str, seen: frozenset = frozenset()) -> bool:
+    """True when importing ``name`` imports a heavy third-party module (at module level)."""
+    top, _ = GRAPH[name]
+    if any(n.split(".")[0] in HEAVY for n in top):
+        return True
+    return any(_heavy(n, seen | {name}) for n in _own(top) if n not in seen and n != name)
+
+
+def test_late_imports_are_only_of_heavy_modules():
+    light_late = sorted(f"{name} imports {target} inside a function"
+                        for name, (_, late) in GRAPH.items() for target in late
+                        if not (target.split(".")[0] in HEAVY
+                                or (target in MODULES and _heavy(target))))
+    assert light_late == []
+
+
+def test_there_are_no_leftovers_of_the_old_layout():
+    assert not (PACKAGE / "experiments").exists() and not (PACKAGE / "render").exists()
+    assert {p.name for p in PACKAGE.iterdir() if p.suffix == ".py"} == {
+        "__init__.py", "__main__.py", "cli.py"}
+
+
+def test_cli_and_configs_import_no_heavy_module():
+    light = [name for name in MODULES
+             if name.endswith((".commands", ".config", ".registry", ".verdict", ".results"))
+             or name in ("dropout_lab.cli", "dropout_lab")]
+    code = ("import sys\n" + "".join(f"import {name}\n" for name in light)
+            + "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            + repr(sorted(HEAVY)) + "))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_answers_within_0_2_seconds(flag):
+    times = []
+    for _ in range(5):  # the fastest of five: a busy machine slows some, never all
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "dropout_lab", flag], check=True,
+                       capture_output=True)
+        times.append(time.perf_counter() - start)
+    assert min(times) <= 0.2, times

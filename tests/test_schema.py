@@ -1,0 +1,100 @@
+"""Every command's ``--json`` follows the one result schema and equals the results.json it writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Invoker
+from test_meta import COMMANDS
+from test_mnist_data import fake_arrays, write_idx_dir
+
+from dropout_lab.core import results
+from dropout_lab.core.verdict import CLAIMS, SOURCES
+
+invoke = Invoker(None)
+MNIST = ("--train-subset", "200", "--steps", "20", "--eval-every", "10")
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """kind -> the --json object of one small run of each command."""
+    out = tmp_path_factory.mktemp("schema")
+    found = {}
+
+    def run(*args):
+        data = json.loads(invoke(*args, "--json", "--quiet").stdout)
+        found[data["kind"]] = data
+        return data
+
+    trained = run("train", "--epochs", "5", "--out", out)
+    run("reload", trained["run_dir"], "--runs", "2", "--out", out)
+    run("compare", trained["run_dir"], "--runs", "2", "--mc-samples", "100", "--out", out)
+    run("probe", "--layer", "keras", "--rate", "0.2", "--size", "4096", "--no-edges",
+        "--out", out)
+    run("noise-shape", "--draws", "5", "--out", out)
+    run("gradients", "--batch-size", "2", "--out", out)
+    run("numpy-demo", "--samples", "500", "--repeats", "3", "--out", out)
+    sweep = run("mnist", *MNIST, "--arms", "none,dropout", "--seeds", "1", "--out", out)
+    run("mc-average", sweep["run_dir"], "--k", "1,2", "--repeats", "2", "--out", out)
+    run("data", "mnist")
+    run("data", "idx", write_idx_dir(out / "idx", fake_arrays()))
+    return found
+
+
+def test_every_command_is_covered(outputs):
+    names = {name for name, _ in COMMANDS}
+    assert set(outputs) == names, "add the new command to this test's fixture"
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
+def test_json_follows_the_schema(outputs, name):
+    data = outputs[name]
+    assert results.problems(data) == []
+    assert data["kind"] == name
+    for verdict in data["verdicts"]:
+        if verdict["source"] is not None:
+            claim = CLAIMS[verdict["claim"]]
+            assert (verdict["source"], verdict["statement"]) == (claim.source, claim.statement)
+            assert verdict["source"] in SOURCES and claim.command == name
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
+def test_json_equals_the_results_json_it_writes(outputs, name):
+    data = outputs[name]
+    if data["run_dir"] is None:
+        assert name.startswith("data ")  # the data commands write no run folder
+        return
+    run_dir = Path(data["run_dir"])
+    assert run_dir.parent.name == name  # the folder is named by the command
+    assert json.loads((run_dir / "results.json").read_text()) == data
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["kind"] == name and manifest["config"] == data["config"]
+
+
+def test_each_claim_has_one_owner_and_owners_judge_their_claims(outputs):
+    judged = {v["claim"]: kind for kind, data in outputs.items() for v in data["verdicts"]
+              if v["source"] is not None}
+    for claim, kind in judged.items():
+        assert CLAIMS[claim].command == kind
+    owners = {claim.command for claim in CLAIMS.values()}
+    assert owners <= set(outputs)
+
+
+def test_problems_names_what_is_wrong():
+    good = results.result("x", None, {}, [])
+    assert results.problems(good) == []
+    assert results.problems([]) == ["a result is a JSON object, not list"]
+    assert results.problems({**good, "verdicts": {}}) == ["`verdicts` must be a list"]
+    bad_order = {"run_dir": None, **good}
+    assert "the first keys must be" in results.problems(bad_order)[0]
+    verdict = {"claim": "C1", "source": "S000", "statement": "s", "outcome": "holds",
+               "evidence": "", "test": "", "numbers": {}}
+    assert results.problems({**good, "verdicts": [verdict]}) == [
+        "verdict 'C1': outcome 'holds' is not one of ('confirmed', 'refuted', 'qualified', "
+        "'inconclusive', 'not measured')"]
+    assert results.problems({**good, "drop_ci": [0.1, 0.2]}) == [
+        "drop_ci: an interval must be an object with ['confidence', 'estimate', 'high', 'low']"]
+    assert results.problems({**good, "x": {"estimate": 1, "low": 0, "high": 2}}) == [
+        "x: an interval needs ['confidence', 'estimate', 'high', 'low']"]
