@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import Invoker
 
-from dropout_lab.core.runs import open_run
+from dropout_lab.core.reading import open_run
 from dropout_lab.core.stats import mean_interval
 from dropout_lab.mnist.config import PAPER_K, McAverageConfig
 
@@ -61,9 +61,10 @@ def test_mc_average_trains_a_model_without_run(tmp_path):
     open_run(run_dir, ("mc-average",)).verified("units/dropout_seed0/weights.h5")
 
 
-BAD_K = [("1,0,5", "Invalid value for `k`: expected a comma-separated list of integers >= 1. "
-                   "Received: k='1,0,5'"),
-         ("1,2.5", "Received: k='1,2.5'"), ("two", "Received: k='two'"), ("", "Received: k=''")]
+BAD_K = [("1,0,5", "Invalid value for `k`: expected a comma-separated list of integers in "
+                   "[1, 2147483647]. Received: k='1,0,5'"),
+         ("1,2.5", "Received: k='1,2.5'"), ("two", "Received: k='two'"), ("", "Received: k=''"),
+         ("1,99999999999", "Received: k='1,99999999999'"), ("1,²", "Received: k='1,²'")]
 
 
 @pytest.mark.parametrize("ks, message", BAD_K)
@@ -81,7 +82,7 @@ def test_bad_runs_and_options_exit_2_and_write_nothing(mnist_run, tmp_path):
         ([sweep["run_dir"], "--seed", "0"], "Invalid value for `seed`: expected a seed of "
                                             "RUN's units (3..4). Received: seed=0"),
         ([sweep["run_dir"], "--steps", "10"], "--steps and --train-subset train a model"),
-        (["--repeats", "1"], "Invalid value for `repeats`: expected an integer >= 2"),
+        (["--repeats", "1"], "Invalid value for `repeats`: expected an integer in [2, 100000]"),
         (["--train-subset", "0"], "Invalid value for `train_subset`"),
     ]
     for args, message in cases:

@@ -43,6 +43,20 @@ def test_command_help_has_an_example_and_readme_section(cli, name, command):
             assert option.help, f"{name} {option.opts} has no help text"
 
 
+@pytest.mark.parametrize("name, command", [c for c in COMMANDS if not c[0].startswith("data ")],
+                         ids=[n for n, _ in COMMANDS if not n.startswith("data ")])
+def test_every_experiment_takes_a_config_file_and_out(name, command):
+    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    assert {"--config", "--out", "--json", "--quiet"} <= options
+
+
+def test_readme_is_a_short_guide_linking_the_docs():
+    assert len(README.splitlines()) <= 250
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    for page in ("methods.md", "transcripts.md", "results.md", "benchmarks.md", "sources.md"):
+        assert f"](docs/{page})" in README and (docs / page).is_file()
+
+
 def test_readme_starts_with_the_two_commands():
     blocks = README.split("```")
     assert "dropout-lab compare --runs 10" in blocks[1]

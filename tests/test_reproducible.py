@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from dropout_lab.core.runs import sha256_file
+from dropout_lab.core.atomic import sha256_file
 
 
 def _train(out, seed):

@@ -8,7 +8,9 @@ import pytest
 
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.resume import resumable_run
-from dropout_lab.core.runs import MANIFEST, new_run, open_run, prepare_out, sha256_file
+from dropout_lab.core.atomic import sha256_file
+from dropout_lab.core.reading import open_run
+from dropout_lab.core.runs import MANIFEST, new_run, prepare_out
 
 
 def _write_run(out, kind="toy"):

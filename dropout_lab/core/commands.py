@@ -9,8 +9,10 @@ codes here: ConfigError -> 2 (a usage error), ExperimentError -> 1.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import shlex
+import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -27,7 +29,8 @@ from rich.progress import (
 
 from dropout_lab.core.config import load_toml, resolve
 from dropout_lab.core.errors import ConfigError, ExperimentError
-from dropout_lab.core.runs import RunContext, dumps, prepare_out
+from dropout_lab.core.atomic import dumps
+from dropout_lab.core.runs import RunContext, prepare_out
 
 #: The arguments of the current invocation, recorded by the group (for manifests).
 INVOCATION: list[str] = []
@@ -36,6 +39,14 @@ INVOCATION: list[str] = []
 def command_line() -> str:
     """The command line being run, as a shell-quoted string."""
     return shlex.join(["dropout-lab", *INVOCATION])
+
+
+def trust_layer_option(func: Callable) -> Callable:
+    """``--trust-layer``: import the MODULE:CLASS layer a run folder names."""
+    return click.option("--trust-layer", is_flag=True, default=None,
+                        help="Import the MODULE:CLASS layer RUN's manifest names. Reading a "
+                             "run folder never runs code otherwise: trust only runs you "
+                             "made or checked.")(func)
 
 
 def output_options(func: Callable) -> Callable:
@@ -69,7 +80,7 @@ class Output:
     def emit(self, obj: Any) -> None:
         """Print the JSON object on stdout (only under --json)."""
         if self.as_json:
-            click.echo(dumps(obj))
+            click.echo(dumps(obj), file=_JSON_STDOUT.get(sys.stdout))
 
     @contextlib.contextmanager
     def progress(self, first: str | None = "starting TensorFlow"
@@ -101,23 +112,48 @@ class Output:
 
 @contextlib.contextmanager
 def reported_errors() -> Iterator[None]:
-    """Turn library errors into Click errors: usage (exit 2) or failure (exit 1)."""
+    """Turn every failure into one line: usage (exit 2) or failure (exit 1), never a traceback.
+
+    An exception the library did not expect is a bug; it is still one line
+    (``Internal error``), with what is needed to report it.
+    """
     try:
         yield
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     except ExperimentError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         raise click.ClickException("Interrupted; no complete run folder was written.") from None
+    except MemoryError:
+        raise click.ClickException("Out of memory; nothing complete was written. Smaller "
+                                   "sizes, or $DROPOUT_LAB_MEMORY_LIMIT, keep a run within "
+                                   "memory.") from None
+    except Exception as exc:  # noqa: BLE001  (see the docstring)
+        raise click.ClickException(f"Internal error ({type(exc).__name__}: {exc}); please "
+                                   f"report it with the command line: {command_line()}"
+                                   ) from None
+
+
+#: Where ``--json`` prints its object: the real stdout, while the command runs with
+#: ``sys.stdout`` pointed at stderr (a user's layer that prints cannot spoil the JSON).
+_JSON_STDOUT: contextvars.ContextVar[Any] = contextvars.ContextVar("json_stdout")
 
 
 def lab_command(func: Callable) -> Callable:
-    """Wrap a command body so library errors are reported as one clean line."""
+    """Wrap a command body: one clean error line, and stdout kept for the JSON object."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with reported_errors():
-            return func(*args, **kwargs)
+        token = _JSON_STDOUT.set(sys.stdout)
+        guard = (contextlib.redirect_stdout(sys.stderr) if kwargs.get("as_json")
+                 else contextlib.nullcontext())
+        try:
+            with reported_errors(), guard:
+                return func(*args, **kwargs)
+        finally:
+            _JSON_STDOUT.reset(token)
     return wrapper
 
 

@@ -18,8 +18,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dropout_lab.core.errors import ConfigError, invalid_value
+from dropout_lab.core.files import UnsafeFile, read_bytes
 
 C = TypeVar("C")
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few lines; a larger "config" is not one
+INT32_MAX = 2**31 - 1  # step and sample counts run through TensorFlow's int32 loops
+SEED_MAX = 2**32 - 1  # NumPy and Keras seeds are 32-bit
 
 _TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 
@@ -28,15 +32,25 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file into a dict.
 
     Raises:
-        ConfigError: the file cannot be read or is not valid TOML.
+        ConfigError: the file is not a regular file of at most ``MAX_CONFIG_BYTES``, is not
+            UTF-8 text, or is not valid TOML.
     """
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"Cannot read config file {path}: {exc.strerror}.") from exc
+        text = read_bytes(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except UnsafeFile as exc:
+        raise ConfigError(f"Invalid value for `--config`: expected a regular TOML file of at "
+                          f"most {MAX_CONFIG_BYTES >> 20} MiB. Received: {exc}.",
+                          param="config") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not UTF-8 text (byte {exc.start}: "
+                          f"{exc.reason}); expected a TOML file.", param="config") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Config file {path} is not valid TOML: {exc}.") from exc
+        raise ConfigError(f"Config file {path} is not valid TOML: {exc}.") from None
+    except RecursionError:
+        raise ConfigError(f"Config file {path} is not valid TOML: its arrays or tables nest "
+                          "too deeply.", param="config") from None
 
 
 def resolve(cls: type[C], file_values: dict[str, Any] | None = None,
@@ -137,10 +151,20 @@ def _toml_value(value: Any) -> str:
     return "[" + ", ".join(_toml_value(v) for v in value) + "]"
 
 
-def require_positive_int(name: str, value: int) -> None:
-    """Raise ConfigError unless ``value`` >= 1."""
+def require_positive_int(name: str, value: int, high: int = INT32_MAX,
+                         why: str = " (a 32-bit count)") -> None:
+    """Raise ConfigError unless ``1 <= value <= high`` (default: a count TensorFlow can loop)."""
     if value < 1:
         raise invalid_value(name, "an integer >= 1", value)
+    if value > high:
+        raise invalid_value(name, f"an integer <= {high}{why}", value)
+
+
+def require_seed(name: str, value: int | None) -> None:
+    """Raise ConfigError unless ``value`` is None or a 32-bit seed, in [0, 2**32 - 1]."""
+    if value is not None and not 0 <= value <= SEED_MAX:
+        raise invalid_value(name, f"an integer in [0, {SEED_MAX}] (NumPy and Keras seeds are "
+                                  "32-bit)", value)
 
 
 def require_finite(name: str, value: float, expected: str = "a finite number") -> None:

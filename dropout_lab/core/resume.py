@@ -3,27 +3,50 @@
 A resumable run is written like any run (``dropout_lab.core.runs``) under
 ``OUT/<kind>/.<run-id>.partial``, but its opening manifest is also kept there as
 ``resume.json``, so that after an interruption another process can reopen the
-folder (``reopen_run``), skip what is complete and finish it.
+folder (``reopen_run``), skip what is complete and finish it. While a process
+works in the folder it holds an exclusive lock on ``.lock`` in it (``fcntl``),
+so a second ``--resume`` of the same folder is refused at once instead of
+racing the first.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import fcntl
+import os
 from pathlib import Path
 from typing import Any, Iterator
 
+from dropout_lab.core.atomic import atomic_write_json
 from dropout_lab.core.errors import ConfigError, ExperimentError
-from dropout_lab.core.runs import (
-    MANIFEST,
-    PARTIAL_SUFFIX,
-    RunFolder,
-    atomic_write_json,
-    start_run,
-    utc_now,
-)
+from dropout_lab.core.files import UnsafeFile, read_bytes
+from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
+from dropout_lab.core.runs import MANIFEST, PARTIAL_SUFFIX, RunFolder, start_run, utc_now
 
 RESUME_FILE = "resume.json"  # opening manifest kept in a resumable run's .partial folder
+LOCK_FILE = ".lock"  # hidden: never recorded in the manifest
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (refused at once if another process holds it)."""
+    lock = folder / LOCK_FILE
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ExperimentError(f"Cannot lock {folder}: {exc.strerror}.") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"Invalid value for `--resume`: {folder} is being written by "
+                              "another dropout-lab process; wait for it or stop it first.",
+                              param="resume") from None
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -38,11 +61,12 @@ def resumable_run(out: Path, kind: str, config: dict[str, Any], seed: int | None
     ``.partial`` folder is kept, with every file written so far.
     """
     run = resume or start_run(out, kind, config, seed, command, extra)
-    if resume is None:
-        atomic_write_json(run.path / RESUME_FILE, run.manifest)
-    yield run
-    (run.path / RESUME_FILE).unlink()
-    run.finish()
+    with _locked(run.path):
+        if resume is None:
+            atomic_write_json(run.path / RESUME_FILE, run.manifest)
+        yield run
+        # resume.json goes only once the manifest is written: a failure leaves it resumable
+        run.finish(drop=(RESUME_FILE, LOCK_FILE))
 
 
 def reopen_run(path: str | Path, kind: str, command: str) -> RunFolder:
@@ -55,30 +79,46 @@ def reopen_run(path: str | Path, kind: str, command: str) -> RunFolder:
         ConfigError: ``path`` is not an interrupted resumable run of ``kind`` (exit 2).
     """
     path = Path(path)
-    if not path.name.endswith(PARTIAL_SUFFIX):
+    if path.name in ("", ".", ".."):
+        path = path.resolve()
+    if path.name and not path.name.endswith(PARTIAL_SUFFIX):
         hidden = path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
-        path = hidden if hidden.is_dir() else path
+        path = hidden if _is_dir(hidden) else path
     manifest = _resume_manifest(path, kind)
     manifest.setdefault("resumed", []).append({"at": utc_now(), "command": command})
-    final = path.with_name(path.name[1:-len(PARTIAL_SUFFIX)])
+    stem = path.name[:-len(PARTIAL_SUFFIX)]
+    final = path.with_name(stem[1:] if stem.startswith(".") else stem)
+    if _is_dir(final):
+        raise ConfigError(f"Invalid value for `--resume`: {path} cannot be finished because "
+                          f"{final} already exists; move one of them.", param="resume")
     return RunFolder(kind=kind, final_path=final, path=path, manifest=manifest)
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name longer than the system allows
+        return False
 
 
 def _resume_manifest(path: Path, kind: str) -> dict[str, Any]:
     expected = (f"Invalid value for `--resume`: expected an interrupted {kind} run "
                 f"(OUT/{kind}/.<run-id>{PARTIAL_SUFFIX} holding {RESUME_FILE}). "
                 f"Received: resume={str(path)!r}")
-    if not path.is_dir():
+    if not _is_dir(path):
         raise ConfigError(f"{expected}, which is not a folder.", param="resume")
     if (path / MANIFEST).is_file() and not path.name.endswith(PARTIAL_SUFFIX):
         raise ConfigError(f"{expected}, a completed run: nothing to resume.", param="resume")
-    if not (path / RESUME_FILE).is_file():
+    if not path.name.endswith(PARTIAL_SUFFIX) or not (path / RESUME_FILE).exists():
         raise ConfigError(f"{expected}, which has no {RESUME_FILE}.", param="resume")
     try:
-        manifest = json.loads((path / RESUME_FILE).read_text())
-    except (OSError, ValueError) as exc:
-        raise ExperimentError(f"Cannot read {path / RESUME_FILE}: {exc}.") from exc
-    if not isinstance(manifest, dict) or manifest.get("kind") != kind:
-        found = manifest.get("kind") if isinstance(manifest, dict) else None
+        manifest = parse_json(read_bytes(path / RESUME_FILE, MAX_JSON_BYTES),
+                              path / RESUME_FILE)
+    except UnsafeFile as exc:
+        raise ExperimentError(f"Cannot read {path / RESUME_FILE}: {exc}.") from None
+    found = manifest.get("kind") if isinstance(manifest, dict) else None
+    if found != kind:
         raise ConfigError(f"{expected}, a {found!r} run.", param="resume")
+    if not isinstance(manifest.get("config"), dict):
+        raise ExperimentError(f"{path / RESUME_FILE} is damaged: its `config` is not an object.")
     return manifest

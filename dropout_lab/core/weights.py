@@ -2,14 +2,25 @@
 
 Format (``format = "dropout-lab.weights"``, version 1): one group per layer
 name, one float dataset per variable (``dense_in/kernel``), root attributes
-for the run (rate, layer kind, seed, framework versions). Loading reads arrays
-only, never code or configs, and insists that every variable of the model is
-matched by name and shape: nothing is skipped silently (the Keras 3
+for the run (rate, layer kind, seed, framework versions).
+
+Writing builds the file in memory (h5py's core driver, no backing store) and
+writes its bytes with the same atomic write as every other file, so a full
+disk is one clean error, never a half-written file or a crash inside libhdf5.
+
+Reading treats the file as untrusted data: a regular file only; arrays
+only, never code or configs; and before a byte of data is read, every
+dataset the model needs is checked to be a plain dataset stored in the file
+itself (no external storage, external or soft links, or virtual datasets,
+which could pull bytes from elsewhere on the machine) whose declared dtype
+and shape match the model's variable. Every variable must be matched by name
+and shape: nothing is skipped silently (the Keras 3
 ``load_weights(by_name=True)`` pitfall).
 """
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -17,10 +28,13 @@ from typing import Any
 import h5py
 import numpy as np
 
+from dropout_lab.core.atomic import atomic_write_bytes
 from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.files import UnsafeFile, check_regular
 
 FORMAT = "dropout-lab.weights"
 FORMAT_VERSION = 1
+MAX_ATTRS_BYTES = 1 << 20  # run attributes: a few hundred bytes
 
 
 def model_variables(model) -> dict[str, Any]:
@@ -40,15 +54,15 @@ def model_variables(model) -> dict[str, Any]:
     return found
 
 
-def save(model, path: Path, attrs: dict[str, Any]) -> None:
-    """Write every variable of ``model`` to a new HDF5 file at ``path``.
+def to_bytes(model, attrs: dict[str, Any]) -> bytes:
+    """The HDF5 file of every variable of ``model``, built in memory.
 
     Args:
         model: a built Keras model with uniquely named layers.
-        path: destination (written as is: callers handle atomicity).
         attrs: run attributes stored on the root; non-scalars are JSON-encoded.
     """
-    with h5py.File(path, "w") as handle:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
         handle.attrs["format"] = FORMAT
         handle.attrs["format_version"] = FORMAT_VERSION
         for key, value in attrs.items():
@@ -59,40 +73,118 @@ def save(model, path: Path, attrs: dict[str, Any]) -> None:
             group = handle.require_group(layer_name)
             group.attrs["class_name"] = type(model.get_layer(layer_name)).__name__
             group.create_dataset(variable.name, data=np.asarray(variable.numpy()))
+    return buffer.getvalue()
 
 
-def read_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Read every dataset of a weights file as a NumPy array, and the root attrs.
+def save(model, path: Path, attrs: dict[str, Any]) -> None:
+    """Write the weights file of ``model`` to ``path``, atomically."""
+    atomic_write_bytes(path, to_bytes(model, attrs))
 
-    Raises:
-        ExperimentError: not HDF5, truncated, another format, or non-numeric data.
-    """
+
+def _open(path: Path) -> h5py.File:
     try:
-        with h5py.File(path, "r") as handle:
-            if handle.attrs.get("format") != FORMAT:
-                found = handle.attrs.get("format")
-                raise ExperimentError(f"{path} is not a dropout-lab weights file "
-                                      f"(its `format` attribute is {found!r}).")
-            arrays: dict[str, np.ndarray] = {}
-            handle.visititems(lambda name, obj: _collect(arrays, path, name, obj))
-            attrs = {k: _plain(v) for k, v in handle.attrs.items()}
+        check_regular(path)
+    except UnsafeFile as exc:
+        missing = "does not exist" in str(exc)
+        raise ExperimentError(f"Cannot read weights file {path}: "
+                              + ("the file is missing." if missing else f"{exc}.")) from None
+    try:
+        return h5py.File(path, "r")
     except OSError as exc:
         raise ExperimentError(f"Cannot read weights file {path}: not a readable HDF5 file "
-                              f"(truncated or another format: {exc}).") from exc
+                              f"(truncated or another format: {exc}).") from None
+
+
+def _root_attrs(handle: h5py.File, path: Path) -> dict[str, Any]:
+    found = handle.attrs.get("format")
+    if isinstance(found, bytes):
+        found = found.decode(errors="replace")
+    if not isinstance(found, str) or found != FORMAT:
+        raise ExperimentError(f"{path} is not a dropout-lab weights file (its `format` "
+                              f"attribute is {str(found)[:40]!r}, not {FORMAT!r}).")
+    attrs = {}
+    for key in handle.attrs:
+        if handle.attrs.get_id(key).get_storage_size() > MAX_ATTRS_BYTES:
+            raise ExperimentError(f"{path}: attribute `{key}` is larger than "
+                                  f"{MAX_ATTRS_BYTES} bytes; not a dropout-lab weights file.")
+        value = handle.attrs[key]
+        attrs[key] = value.item() if isinstance(value, np.generic) else value
+    return attrs
+
+
+def _datasets(handle: h5py.File, path: Path) -> dict[str, h5py.Dataset]:
+    """Every dataset of the file, each checked to be stored in the file itself."""
+    found: dict[str, h5py.Dataset] = {}
+
+    def visit(group: h5py.Group, prefix: str) -> None:
+        for name in group:
+            key = f"{prefix}{name}"
+            link = group.get(name, getlink=True)
+            if not isinstance(link, h5py.HardLink):
+                raise ExperimentError(f"{path}: `{key}` is a {type(link).__name__}; a weights "
+                                      "file holds its data itself, never a link.")
+            item = group[name]
+            if isinstance(item, h5py.Group):
+                visit(item, key + "/")
+            elif isinstance(item, h5py.Dataset):
+                _check_storage(item, key, path)
+                found[key] = item
+
+    visit(handle, "")
+    return found
+
+
+def _check_storage(dataset: h5py.Dataset, key: str, path: Path) -> None:
+    if dataset.is_virtual:
+        raise ExperimentError(f"{path}: dataset `{key}` is virtual (its data lives in other "
+                              "files); refused.")
+    if dataset.id.get_create_plist().get_external_count() > 0:
+        raise ExperimentError(f"{path}: dataset `{key}` keeps its data in external files; "
+                              "refused.")
+    if dataset.dtype.kind not in "fiu":
+        raise ExperimentError(f"{path}: dataset `{key}` holds {dataset.dtype} data; "
+                              f"only numeric arrays are accepted.")
+
+
+def read_arrays(path: Path, expected: dict[str, tuple[int, ...]]) -> tuple[
+        dict[str, np.ndarray], dict[str, Any]]:
+    """Read the datasets named in ``expected``, after checking them all, and the root attrs.
+
+    Args:
+        expected: dataset name -> the shape it must have.
+
+    Raises:
+        ExperimentError: not HDF5, truncated, another format, a link or external
+            storage, non-numeric data, or datasets that do not match ``expected``
+            (checked from the declared shapes, before any data is read).
+    """
+    with _open(path) as handle:
+        try:
+            attrs = _root_attrs(handle, path)
+            datasets = _datasets(handle, path)
+            problems = _mismatches(datasets, expected)
+            if problems:
+                more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+                raise ExperimentError(f"Weights file {path} does not match the model: "
+                                      + "; ".join(problems[:3]) + more + ".")
+            arrays = {key: np.asarray(datasets[key][()]) for key in expected}
+        except ExperimentError:
+            raise
+        except (OSError, RuntimeError, KeyError, ValueError) as exc:
+            raise ExperimentError(f"Cannot read weights file {path}: damaged HDF5 data "
+                                  f"({type(exc).__name__}: {exc}).") from None
     return arrays, attrs
 
 
-def _collect(arrays: dict[str, np.ndarray], path: Path, name: str, obj: Any) -> None:
-    if not isinstance(obj, h5py.Dataset):
-        return
-    if obj.dtype.kind not in "fiu":
-        raise ExperimentError(f"{path}: dataset `{name}` holds {obj.dtype} data; "
-                              f"only numeric arrays are accepted.")
-    arrays[name] = np.asarray(obj[()])
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
+def _mismatches(datasets: dict[str, h5py.Dataset], expected: dict[str, tuple[int, ...]]):
+    problems = [f"the model's `{k}` is missing from the file" for k in expected
+                if k not in datasets]
+    problems += [f"the file's `{k}` has no place in the model"
+                 for k in datasets if k not in expected]
+    problems += [f"`{k}` has shape {datasets[k].shape} in the file but {shape} in the model"
+                 for k, shape in expected.items()
+                 if k in datasets and tuple(datasets[k].shape) != shape]
+    return problems
 
 
 def load(model, path: Path) -> dict[str, Any]:
@@ -102,20 +194,11 @@ def load(model, path: Path) -> dict[str, Any]:
         The file's root attributes.
 
     Raises:
-        ExperimentError: unreadable file, or any variable missing, extra or of
-            another shape (the message names the first few mismatches).
+        ExperimentError: unreadable or unsafe file, or any variable missing, extra or
+            of another shape (the message names the first few mismatches).
     """
-    arrays, attrs = read_arrays(path)
     variables = model_variables(model)
-    problems = [f"the model's `{k}` is missing from the file" for k in variables if k not in arrays]
-    problems += [f"the file's `{k}` has no place in the model"
-                 for k in arrays if k not in variables]
-    problems += [f"`{k}` has shape {arrays[k].shape} in the file but {tuple(v.shape)} in the model"
-                 for k, v in variables.items() if k in arrays and arrays[k].shape != tuple(v.shape)]
-    if problems:
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise ExperimentError(f"Weights file {path} does not match the model: "
-                              + "; ".join(problems[:3]) + more + ".")
+    arrays, attrs = read_arrays(path, {k: tuple(v.shape) for k, v in variables.items()})
     for key, variable in variables.items():
         variable.assign(arrays[key].astype(variable.dtype))
     return attrs

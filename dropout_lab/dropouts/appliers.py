@@ -18,12 +18,13 @@ Imports TensorFlow and Keras at module level: import it only where they run.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from dropout_lab.core.errors import ConfigError
+from dropout_lab.core.errors import ConfigError, DropoutLabError, ExperimentError
 from dropout_lab.core.tfenv import import_tf
 from dropout_lab.dropouts import keras_layers, plugins, registry
 from dropout_lab.dropouts.registry import Implementation
@@ -116,10 +117,29 @@ def make_layer(spec: str, rate: float, seed: int | None, name: str = "dropout"):
     except ValueError as exc:
         raise ConfigError(f"Invalid value for `rate`: {plugins.qualified_name(cls)} rejects it "
                           f"({exc}). Received: rate={rate!r}", param="rate") from exc
-    except Exception as exc:  # a user's constructor may raise anything
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a user's constructor may raise anything)
         raise ConfigError(f"Invalid value for `layer`: expected a class constructible as "
                           f"CLASS(rate=..., name=...). Received: layer={spec!r} "
                           f"({type(exc).__name__}: {exc})", param="layer") from exc
+
+
+@contextlib.contextmanager
+def layer_errors(spec: str, stage: str) -> Iterator[None]:
+    """Report any failure of the layer ``spec`` during ``stage`` as one ExperimentError.
+
+    A user's layer may raise anything, SystemExit included; Ctrl-C and the
+    library's own errors pass through unchanged.
+    """
+    try:
+        yield
+    except (KeyboardInterrupt, GeneratorExit, DropoutLabError):
+        raise
+    except BaseException as exc:  # noqa: BLE001  (see the docstring)
+        raise ExperimentError(f"The dropout layer {spec} failed {stage}: "
+                              f"{type(exc).__name__}: {registry.exception_message(exc)}"
+                              ) from None
 
 
 def public_name(layer) -> str:

@@ -35,7 +35,9 @@ def import_layer_class(spec: str) -> type:
     try:
         module = importlib.import_module(module_name)
         cls = getattr(module, class_name)
-    except Exception as exc:  # any failure inside the user's module is reported, not raised
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a user's module may raise anything, even exit)
         raise ConfigError(f"Invalid value for `layer`: expected {_EXPECTED}. Received: "
                           f"layer={spec!r} ({type(exc).__name__}: {exc})", param="layer") from exc
     if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import invalid_value
+from dropout_lab.core.limits import require_memory
+
+#: Four passes' activations and gradients, kept as NumPy per layer, per 16x16x3 image.
+BYTES_PER_IMAGE = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -24,5 +28,8 @@ class GradientsConfig:
             raise invalid_value("rate", "a drop probability in [0, 1) (rate 1 is measured "
                                         "separately, as claim C7)", self.rate)
         cfg.require_positive_int("batch_size", self.batch_size)
+        require_memory("batch_size", self.batch_size, self.batch_size * BYTES_PER_IMAGE,
+                       f"a batch of {self.batch_size} images")
         cfg.require_positive("learning_rate", self.learning_rate)
         cfg.require_probability("false_alarm", self.false_alarm)
+        cfg.require_seed("seed", self.seed)

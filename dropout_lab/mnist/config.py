@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import invalid_value
+from dropout_lab.core.limits import require_memory
 
 ARMS = ("none", "dropout", "l2", "dropout+l2")
 #: Which source's experiment a config reproduces, and the claims it carries.
@@ -24,6 +25,11 @@ MNIST_TRAIN_IMAGES = 60000
 KERNEL_INITS = ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform")
 PAPER_K = 50  # Srivastava et al. 2014, §7.5: MC averaging matches weight scaling at k ~ 50
 MODEL_ARM = "dropout"  # the arm mc-average takes its model from
+MAX_SEEDS = 10_000  # units per arm
+MAX_EVALUATIONS = 10_000  # per unit: every evaluation is kept in the curves
+MAX_WIDTH = 1 << 16  # units of one hidden layer
+MAX_REPEATS = 100_000  # mc-average: repeats per k are kept in memory
+MNIST_BYTES = 70_000 * 784  # the images, uint8, held in memory
 
 
 @dataclass(frozen=True)
@@ -52,18 +58,38 @@ class MnistConfig:
             object.__setattr__(self, "setting", LEGACY_SETTINGS[self.setting])
         cfg.require_choice("setting", self.setting, SETTINGS)
         check_arms(self.arms)
-        for name in ("seeds", "steps", "eval_every", "batch_size", "train_eval_size"):
+        cfg.require_positive_int("seeds", self.seeds, MAX_SEEDS, " (units per arm)")
+        cfg.require_seed("first_seed", self.first_seed)
+        cfg.require_seed("first_seed + seeds - 1", self.first_seed + self.seeds - 1)
+        for name in ("steps", "eval_every"):
             cfg.require_positive_int(name, getattr(self, name))
+        if self.steps / self.eval_every > MAX_EVALUATIONS:
+            raise invalid_value("eval_every", f"an integer >= steps / {MAX_EVALUATIONS} (at "
+                                f"most {MAX_EVALUATIONS} evaluations per unit, steps = "
+                                f"{self.steps})", self.eval_every)
+        for name in ("batch_size", "train_eval_size"):
+            cfg.require_positive_int(name, getattr(self, name), MNIST_TRAIN_IMAGES,
+                                     " (MNIST has 60000 training images)")
         if self.train_subset is not None:
             cfg.require_int_range("train_subset", self.train_subset, 1, MNIST_TRAIN_IMAGES,
                                   f" (MNIST has {MNIST_TRAIN_IMAGES} training images)")
         _check_layers(self.hidden_units, self.drop_rates, self.arms)
+        require_memory("hidden_units", list(self.hidden_units), self.memory_bytes(),
+                       f"a {'-'.join(map(str, self.hidden_units))} MLP at batch "
+                       f"{self.batch_size}")
         cfg.require_positive("learning_rate", self.learning_rate)
         if any(arm.endswith("l2") for arm in self.arms):
             cfg.require_positive("l2_weight", self.l2_weight, " when an l2 arm is run")
         cfg.require_choice("optimizer", self.optimizer, ("adam", "sgd"))
         cfg.require_choice("kernel_init", self.kernel_init, KERNEL_INITS)
         cfg.require_probability("confidence", self.confidence)
+
+    def memory_bytes(self) -> int:
+        """An estimate of a unit's peak memory: the data, weights with Adam's slots, activations."""
+        widths = [784, *self.hidden_units, 10]
+        params = sum(a * b + b for a, b in zip(widths, widths[1:]))
+        activations = (self.batch_size + 10000) * sum(widths)  # a batch; the test set at once
+        return MNIST_BYTES + params * 4 * 5 + activations * 4 * 6
 
     @property
     def train_images(self) -> int:
@@ -112,8 +138,9 @@ def check_arms(arms: tuple[str, ...]) -> None:
 
 
 def _check_layers(units: tuple[int, ...], rates: tuple[float, ...], arms) -> None:
-    if not units or any(u < 1 for u in units):
-        raise invalid_value("hidden_units", "a non-empty list of integers >= 1", list(units))
+    if not units or any(not 1 <= u <= MAX_WIDTH for u in units):
+        raise invalid_value("hidden_units", f"a non-empty list of integers in [1, {MAX_WIDTH}]",
+                            list(units))
     if len(rates) != len(units):
         raise invalid_value("drop_rates", f"one rate per hidden layer ({len(units)} rates)",
                             list(rates))
@@ -144,12 +171,13 @@ class McAverageConfig:
     run: str | None = None  # a mnist run with a dropout arm to take the model from
 
     def __post_init__(self):
-        if not self.ks or any(k < 1 for k in self.ks):
-            raise invalid_value("k", "a comma-separated list of integers >= 1",
-                                ",".join(map(str, self.ks)))
-        if self.repeats < 2:
-            raise invalid_value("repeats", "an integer >= 2 (an error bar needs two repeats)",
-                                self.repeats)
+        if not self.ks or any(not 1 <= k <= cfg.INT32_MAX for k in self.ks):
+            raise invalid_value("k", f"a comma-separated list of integers in [1, "
+                                f"{cfg.INT32_MAX}]", ",".join(map(str, self.ks)))
+        if not 2 <= self.repeats <= MAX_REPEATS:
+            raise invalid_value("repeats", f"an integer in [2, {MAX_REPEATS}] (an error bar "
+                                "needs two repeats)", self.repeats)
+        cfg.require_seed("seed", self.seed)
         cfg.require_probability("confidence", self.confidence)
         if self.run is None:
             self.training_config()  # range errors of steps / train_subset, before any work
@@ -168,10 +196,9 @@ class McAverageConfig:
 
 def parse_ks(text: str) -> tuple[int, ...]:
     """``"1,2,5"`` -> (1, 2, 5); ConfigError for zeros, negatives or non-integers."""
-    try:
-        ks = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        ks = ()
-    if not ks or any(k < 1 for k in ks):
-        raise invalid_value("k", "a comma-separated list of integers >= 1", text)
+    parts = [part.strip() for part in text.split(",")]
+    ks = tuple(int(p) for p in parts) if all(p.isascii() and p.isdigit() for p in parts) else ()
+    if not ks or any(not 1 <= k <= cfg.INT32_MAX for k in ks):
+        raise invalid_value("k", f"a comma-separated list of integers in [1, {cfg.INT32_MAX}]",
+                            text)
     return ks

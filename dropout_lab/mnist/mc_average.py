@@ -31,7 +31,8 @@ import numpy as np
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, weights
 from dropout_lab.core.errors import ConfigError, invalid_value
-from dropout_lab.core.runs import MANIFEST, Run, RunContext, new_run, open_run
+from dropout_lab.core.reading import Run, open_run
+from dropout_lab.core.runs import MANIFEST, RunContext, new_run
 from dropout_lab.core.stats import Interval, mean_interval
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict, judge
@@ -126,7 +127,7 @@ def _measure(config: McAverageConfig, model_config: MnistConfig, weights_path: P
     ks = config.sorted_ks
     errors = []
     for repeat in range(config.repeats):
-        errors.append(sampler.errors(max(ks))[np.array(ks) - 1])  # (len(ks),)
+        errors.append(sampler.errors(ks))  # (len(ks),)
         ctx.report("Monte-Carlo passes", repeat + 1, config.repeats)
     return {"deterministic": sampler.deterministic_error(), "errors": np.array(errors),
             "ks": ks, "test_images": len(mnist.y_test)}

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dropout_lab.core.chunks import in_chunks
 from dropout_lab.core.tfenv import import_tf
 
 tf = import_tf()
@@ -143,7 +144,7 @@ class Trainer:
         self.optimizer = FusedOptimizer(optimizer, learning_rate, model.trainable_variables)
         spec = tf.TensorSpec([], tf.int32)
         self._steps = tf.function(self._train_steps, input_signature=[
-            tf.TensorSpec([None], tf.int32), spec, spec, spec])
+            tf.TensorSpec([None], tf.int32), spec, spec, spec, tf.TensorSpec([], tf.float32)])
         self._evaluate = tf.function(self._evaluate_graph)
 
     def objective(self, pixels, labels):
@@ -156,8 +157,7 @@ class Trainer:
             loss += self.l2_weight * penalty
         return loss
 
-    def _train_steps(self, order, first_pass, first_step, count):
-        total = tf.constant(0.0)
+    def _train_steps(self, order, first_pass, first_step, count, total):
         size, batch, per_pass = self.train_size, self.batch_size, self.steps_per_pass
         for step in tf.range(first_step, first_step + count):
             offset = (step // per_pass - first_pass) * size  # start of this pass in `order`
@@ -170,18 +170,31 @@ class Trainer:
             grads = tape.gradient(loss, self.model.trainable_variables)
             self.optimizer.apply(grads)
             total += loss
-        return total / tf.cast(tf.maximum(count, 1), tf.float32)
+        return total  # the running sum of the objective, carried from call to call
 
-    def train_steps(self, order: np.ndarray, first_pass: int, first_step: int, count: int) -> float:
+    def train_steps(self, orders, first_step: int, count: int) -> float:
         """Run ``count`` updates from step ``first_step``; return their mean objective.
 
+        The updates run in chunks of about a quarter of a second
+        (``core.chunks``), so Ctrl-C is honoured; the running sum of the
+        objective is carried through the chunks in float32, exactly as one
+        long call would add it.
+
         Args:
-            order: the permutations of passes ``first_pass``, ``first_pass + 1``, ...
-                concatenated, covering every step run (int32, length multiple of N).
+            orders: ``PassOrders``: ``covering(start, end, steps_per_pass)`` gives the first
+                pass and the permutations covering steps [start, end).
         """
-        mean = self._steps(tf.constant(order, tf.int32), tf.constant(first_pass),
-                           tf.constant(first_step), tf.constant(count))
-        return float(mean)
+        total = tf.constant(0.0)
+
+        def run(done: int, size: int) -> None:
+            nonlocal total
+            step = first_step + done
+            first_pass, order = orders.covering(step, step + size, self.steps_per_pass)
+            total = self._steps(tf.constant(order, tf.int32), tf.constant(first_pass),
+                                tf.constant(step), tf.constant(size), total)
+
+        in_chunks(count, run)
+        return float(total / tf.cast(max(count, 1), tf.float32))
 
     def _evaluate_graph(self, pixels, labels):
         logits = self.model(to_inputs(pixels), training=False)  # (n, 10)
@@ -225,19 +238,31 @@ class McSampler:
                                       != self.labels, tf.int32))
         return int(wrong) / int(self.labels.shape[0])
 
-    def _errors_graph(self, passes):
-        total = tf.zeros([tf.shape(self.hidden)[0], CLASSES])  # (n, 10) sum of softmaxes
+    def _errors_graph(self, passes, total):
         wrong = tf.TensorArray(tf.int32, size=passes)
         for i in tf.range(passes):
             out = self.hidden
             for layer in self.stochastic:
                 out = layer(out, training=True)
-            total += tf.nn.softmax(out)
+            total += tf.nn.softmax(out)  # (n, 10) running sum of softmaxes
             predicted = tf.argmax(total, axis=1, output_type=tf.int32)
             wrong = wrong.write(i, tf.reduce_sum(tf.cast(predicted != self.labels, tf.int32)))
-        return wrong.stack()
+        return wrong.stack(), total
 
-    def errors(self, passes: int) -> np.ndarray:
-        """Error rate of the average of the first k passes, for k = 1 .. passes, shape (passes,)."""
-        wrong = self._errors(tf.constant(passes)).numpy()
-        return wrong / int(self.labels.shape[0])
+    def errors(self, ks: list[int]) -> np.ndarray:
+        """Error rate of the average of the first k passes, for each k of ``ks`` (ascending).
+
+        The passes run in chunks (``core.chunks``; Ctrl-C is honoured between
+        them); only the errors at the ks asked for are kept.
+        """
+        total = tf.zeros([int(self.hidden.shape[0]), CLASSES])  # (n, 10) sum of softmaxes
+        wanted, found = np.asarray(ks), np.zeros(len(ks))
+
+        def run(done: int, size: int) -> None:
+            nonlocal total
+            wrong, total = self._errors(tf.constant(size), total)
+            inside = (wanted > done) & (wanted <= done + size)
+            found[inside] = wrong.numpy()[wanted[inside] - done - 1]
+
+        in_chunks(int(wanted.max()), run, first=4)
+        return found / int(self.labels.shape[0])

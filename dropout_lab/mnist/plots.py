@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from dropout_lab.core.runs import atomic_path
+from dropout_lab.core.atomic import atomic_path
 from dropout_lab.core.stats import mean_interval
 
 TEST_ACCURACY_PNG = "test_accuracy.png"

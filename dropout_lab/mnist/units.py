@@ -19,7 +19,8 @@ import numpy as np
 
 from dropout_lab.core import weights
 from dropout_lab.core.errors import ExperimentError
-from dropout_lab.core.runs import RunFolder, atomic_write_json
+from dropout_lab.core.atomic import atomic_write_json
+from dropout_lab.core.runs import RunFolder
 from dropout_lab.core.tfenv import versions
 
 UNITS_DIR = "units"
@@ -79,17 +80,16 @@ def train_unit(config, arm: str, seed: int, data, report) -> tuple[Unit, object]
     model = mm.build_mlp(config.hidden_units, config.arm_drop_rates(arm), config.kernel_init, seed)
     trainer = mm.Trainer(model, data, config.batch_size, config.optimizer,
                          config.learning_rate, config.arm_l2_weight(arm))
-    trainer.train_steps(np.zeros(0, np.int32), 0, 0, 0)  # traces the loop, runs no step
+    orders = PassOrders(config.train_images, mm.derived_seed(seed, 3))
+    trainer.train_steps(orders, 0, 0)  # traces the loop, runs no step
     trainer.evaluate("train"), trainer.evaluate("test")  # traces the evaluation
     trace_seconds = time.monotonic() - started
-    orders = PassOrders(config.train_images, mm.derived_seed(seed, 3))
     curves = {key: [] for key in METRICS}
     train_seconds = eval_seconds = 0.0
     done = 0
     for target in config.eval_steps:
-        first_pass, order = orders.covering(done, target, trainer.steps_per_pass)
         tick = time.monotonic()
-        curves["train/loss"].append(trainer.train_steps(order, first_pass, done, target - done))
+        curves["train/loss"].append(trainer.train_steps(orders, done, target - done))
         train_seconds += time.monotonic() - tick
         tick, done = time.monotonic(), target
         curves["train/accuracy"].append(trainer.evaluate("train")[0])
@@ -108,30 +108,42 @@ def train_unit(config, arm: str, seed: int, data, report) -> tuple[Unit, object]
 
 
 class PassOrders:
-    """The batch order of a unit: pass p is the p-th permutation drawn from the unit's rng."""
+    """The batch order of a unit: pass p is the p-th permutation drawn from the unit's rng.
+
+    Steps are asked for in increasing order, so passes before the one asked for
+    are forgotten: memory stays at the passes one call covers.
+    """
 
     def __init__(self, size: int, seed: int):
-        self.size, self.rng, self.perms = size, np.random.default_rng(seed), []
+        self.size, self.rng = size, np.random.default_rng(seed)
+        self.perms: dict[int, np.ndarray] = {}
+        self.drawn = 0  # passes drawn so far
 
     def covering(self, first_step: int, end_step: int, steps_per_pass: int):
         """(first pass, concatenated permutations) covering steps [first_step, end_step)."""
-        first, last = first_step // steps_per_pass, (end_step - 1) // steps_per_pass
-        while len(self.perms) <= last:
-            self.perms.append(self.rng.permutation(self.size).astype(np.int32))
-        return first, np.concatenate(self.perms[first:last + 1])
+        first, last = first_step // steps_per_pass, max(first_step, end_step - 1) // steps_per_pass
+        while self.drawn <= last:
+            self.perms[self.drawn] = self.rng.permutation(self.size).astype(np.int32)
+            self.drawn += 1
+        for old in [p for p in self.perms if p < first]:
+            del self.perms[old]
+        return first, np.concatenate([self.perms[p] for p in range(first, last + 1)])
 
 
 def save_unit(folder: RunFolder, unit: Unit, model, config) -> Path:
     """Write ``units/<arm>_seed<k>/`` atomically: a temporary folder renamed when whole."""
     final = folder.path / UNITS_DIR / unit_name(unit.arm, unit.seed)
     tmp = final.with_name(f".{final.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     attrs = {"arm": unit.arm, "seed": unit.seed, "drop_rates": list(config.arm_drop_rates(
         unit.arm)), "hidden_units": list(config.hidden_units), "versions": versions()}
-    weights.save(model, tmp / WEIGHTS_FILE, attrs)
-    atomic_write_json(tmp / UNIT_FILE, unit.to_json())
-    tmp.rename(final)
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir(parents=True)
+        weights.save(model, tmp / WEIGHTS_FILE, attrs)
+        atomic_write_json(tmp / UNIT_FILE, unit.to_json())
+        tmp.rename(final)
+    except OSError as exc:
+        raise ExperimentError(f"Cannot write unit {final}: {exc.strerror}.") from None
     return final
 
 

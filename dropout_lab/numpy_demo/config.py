@@ -35,6 +35,7 @@ class NumpyDemoConfig:
                               " (an interval needs two samples)")
         cfg.require_int_range("repeats", self.repeats, 3, 1000)
         cfg.require_probability("false_alarm", self.false_alarm)
+        cfg.require_seed("seed", self.seed)
 
     @property
     def drop_rate(self) -> float:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import ConfigError, invalid_value
+from dropout_lab.core.limits import require_memory
 from dropout_lab.dropouts import registry
 
 EDGE_RATES = (0.0, 1.0, -0.1, 1.5, float("nan"))
 MIN_SIZE = 4096
+BYTES_PER_ENTRY = 96  # a draw's input, output, gradient, test output and float64 copies
 MAX_ENTRIES = 1 << 20  # noise-shape's input; the command is meant for small, printable inputs
 
 
@@ -41,7 +43,10 @@ class ProbeConfig:
             raise invalid_value("rates", "at least one rate", list(self.rates))
         if self.size < MIN_SIZE:
             raise invalid_value("size", f"an integer >= {MIN_SIZE}", self.size)
+        require_memory("size", self.size, self.size * BYTES_PER_ENTRY,
+                       f"a draw of {self.size} entries")
         cfg.require_probability("false_alarm", self.false_alarm)
+        cfg.require_seed("seed", self.seed)
 
     @property
     def names(self) -> list[str]:
@@ -59,7 +64,7 @@ def parse_shape(text: str, name: str, allow_none: bool) -> tuple[int | None, ...
     for item in (i.strip() for i in items):
         if allow_none and item in ("None", "none", "null"):
             dims.append(None)
-        elif item.isdigit() and int(item) > 0:
+        elif item.isascii() and item.isdigit() and int(item) > 0:
             dims.append(int(item))
         else:
             raise invalid_value(name, expected, text)
@@ -81,6 +86,7 @@ class NoiseShapeConfig:
         registry.check_name(self.layer, registry.NOISE_SHAPE)
         cfg.require_finite("rate", self.rate)
         cfg.require_positive_int("draws", self.draws)
+        cfg.require_seed("seed", self.seed)
         check_shapes(self.input_dims, self.noise_dims)
 
     @property

@@ -80,14 +80,14 @@ def run(config: NoiseShapeConfig, ctx: RunContext = RunContext()) -> NoiseShapeR
     seed_everything(config.seed)
     x = structured_input(config.input_dims)
     applier = _build(impl, config, x, config.noise_dims)
-    signatures = [_signature(x, *applier.train(x)) for _ in range(config.draws)]
-    ctx.report("draws", 1, 2)
+    tally = _draw(applier, x, config.draws, lambda done: ctx.report("draws", done,
+                                                                     2 * config.draws))
     plain = _build(impl, config, x, None)
-    control = [_signature(x, *plain.train(x)) for _ in range(config.draws)]
-    ctx.report("draws", 2, 2)
+    control = _draw(plain, x, config.draws, lambda done: ctx.report(
+        "draws", config.draws + done, 2 * config.draws))
     none_check = _none_check(applier, config)
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command) as folder:
-        result = _result(impl, config, signatures, control, none_check, folder.final_path)
+        result = _result(impl, config, tally, control, none_check, folder.final_path)
         folder.write_json("results.json", to_json(result))
     return result
 
@@ -128,21 +128,63 @@ def _signature(x: np.ndarray, out: np.ndarray, grad: np.ndarray | None):
     return dropped, out.astype(np.float64) / x
 
 
-def _axis_reports(dims, noise, signatures) -> list[AxisReport]:
+class Tally:
+    """What the draws say about each axis, counted as they come: memory does not grow with draws.
+
+    Both signatures are counted, the dropped pattern and the multiplier out/x;
+    the dropped pattern decides when some draw drops part of the entries, the
+    multiplier when none does (continuous noise, or nothing dropped).
+    """
+
+    def __init__(self, ndim: int):
+        self.draws, self.varies, self.first, self.kept = 0, False, None, 0.0
+        self.noisy = {"dropped": False, "multiplier": False}
+        self.constant = {"dropped": [0] * ndim, "multiplier": [0] * ndim}
+
+    def add(self, dropped: np.ndarray, multiplier: np.ndarray) -> None:
+        """Count one draw."""
+        if self.first is None:
+            self.first = np.where(dropped, 0.0, multiplier)  # dropped entries as 0
+        self.draws += 1
+        self.kept += float((~dropped).mean())
+        self.varies |= bool(dropped.any() and not dropped.all())
+        every_axis = tuple(range(dropped.ndim))
+        for key, signature in (("dropped", dropped), ("multiplier", multiplier)):
+            self.noisy[key] |= not classify.constant_along(signature, every_axis)
+            for axis in every_axis:
+                self.constant[key][axis] += classify.constant_along(signature, (axis,))
+
+    @property
+    def kept_fraction(self) -> float:
+        """The mean kept fraction over the draws."""
+        return self.kept / self.draws
+
+    def decisive(self) -> tuple[bool, list[int]]:
+        """(any noise at all, per axis the draws in which every slice was equal)."""
+        key = "dropped" if self.varies else "multiplier"
+        return self.noisy[key], self.constant[key]
+
+
+def _draw(applier, x: np.ndarray, draws: int, report) -> Tally:
+    tally = Tally(x.ndim)
+    for done in range(1, draws + 1):
+        tally.add(*_signature(x, *applier.train(x)))
+        if done % 50 == 0 or done == draws:
+            report(done)
+    return tally
+
+
+def _axis_reports(dims, noise, tally: Tally) -> list[AxisReport]:
     names = classify.AXIS_NAMES.get(len(dims)) or [f"axis {a}" for a in range(len(dims))]
-    varies = any(d.any() and not d.all() for d, _ in signatures)
-    chosen = [d if varies else m for d, m in signatures]  # dropped pattern, else multipliers
-    every_axis = tuple(range(len(dims)))
-    noisy = not all(classify.constant_along(c, every_axis) for c in chosen)
+    noisy, constant = tally.decisive()
     reports = []
     for axis, (size, want) in enumerate(zip(dims, noise)):
-        constant = sum(classify.constant_along(c, (axis,)) for c in chosen)
         expected = "size 1" if size == 1 else "shared" if want == 1 else "independent"
         if size == 1 or not noisy:
             measured = "size 1" if size == 1 else "undetermined"
         else:
-            measured = "shared" if constant == len(signatures) else "independent"
-        reports.append(AxisReport(axis, names[axis], size, want, expected, int(constant),
+            measured = "shared" if constant[axis] == tally.draws else "independent"
+        reports.append(AxisReport(axis, names[axis], size, want, expected, int(constant[axis]),
                                   measured, measured == expected))
     return reports
 
@@ -166,14 +208,13 @@ def _none_check(applier, config: NoiseShapeConfig) -> dict | None:
             "axes_as_expected": ok}
 
 
-def _result(impl, config: NoiseShapeConfig, signatures, control, none_check,
+def _result(impl, config: NoiseShapeConfig, tally: Tally, control: Tally, none_check,
             run_dir: Path) -> NoiseShapeResult:
     dims, noise = config.input_dims, config.noise_dims
-    axes = _axis_reports(dims, noise, signatures)
+    axes = _axis_reports(dims, noise, tally)
     control_axes = _axis_reports(dims, dims, control)  # noise_shape = the input's shape
     shared = [a.axis for a in axes if a.measured == "shared"]
     resolved = [d if n is None else n for d, n in zip(dims, noise)]
-    first = np.where(signatures[0][0], 0.0, signatures[0][1])  # dropped entries as 0
     found = [verdicts.c8(config.layer, config.rate, config.draws, axes, control_axes, shared,
                          list(dims), list(noise)),
              verdicts.c12(config.layer, none_check, list(dims), list(noise), resolved)]
@@ -182,8 +223,8 @@ def _result(impl, config: NoiseShapeConfig, signatures, control, none_check,
         input_shape=list(dims), noise_shape=list(noise), resolved_noise_shape=resolved,
         axes=axes, control_axes=control_axes, shared_axes=shared,
         verified=all(a.verified for a in axes),
-        kept_fraction=float(np.mean([(~d).mean() for d, _ in signatures])),
-        mask=np.round(first, 6).tolist(), none_check=none_check, verdicts=found,
+        kept_fraction=tally.kept_fraction, mask=np.round(tally.first, 6).tolist(),
+        none_check=none_check, verdicts=found,
         run_dir=run_dir)
 
 

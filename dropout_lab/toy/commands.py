@@ -13,6 +13,7 @@ from dropout_lab.core.commands import (
     output_options,
     reject_combined,
     resolve_config,
+    trust_layer_option,
 )
 from dropout_lab.toy import render
 from dropout_lab.toy.config import CompareConfig, ReloadConfig, TrainConfig
@@ -65,11 +66,12 @@ def train_cmd(config_path, rate, epochs, learning_rate, seed, layer, out, as_jso
 @click.argument("run_dir", metavar="RUN", type=_RUN)
 @click.option("--rate", type=float, help="Drop rate of the rebuilt net [0.0].")
 @click.option("--runs", type=int, help="Repeated test-time predictions [10].")
+@trust_layer_option
 @config_option()
 @out_option
 @output_options
 @lab_command
-def reload_cmd(run_dir, rate, runs, config_path, out, as_json, quiet):
+def reload_cmd(run_dir, rate, runs, trust_layer, config_path, out, as_json, quiet):
     """Rebuild a training run's net at another rate and reload its weights.
 
     Every variable is matched by layer name and shape, or the command fails
@@ -81,7 +83,8 @@ def reload_cmd(run_dir, rate, runs, config_path, out, as_json, quiet):
     """
     from dropout_lab.toy import reload
 
-    config = resolve_config(ReloadConfig, config_path, dict(run=run_dir, rate=rate, runs=runs))
+    config = resolve_config(ReloadConfig, config_path, dict(run=run_dir, rate=rate, runs=runs,
+                                                            trust_layer=trust_layer))
     execute(Output(as_json, quiet), out, reload, config, render.reload)
 
 
@@ -95,10 +98,11 @@ def reload_cmd(run_dir, rate, runs, config_path, out, as_json, quiet):
 @click.option("--z", type=float, help="Consistency bound in standard errors [4.5].")
 @click.option("--expect", type=click.Choice(["inverted", "vanilla"]),
               help="Exit with code 1 unless the classification is this (for CI).")
+@trust_layer_option
 @output_options
 @lab_command
 def compare_cmd(run_dir, config_path, rate, epochs, learning_rate, seed, layer, out, runs,
-                mc_samples, rtol, z, expect, as_json, quiet):
+                mc_samples, rtol, z, expect, trust_layer, as_json, quiet):
     """Is the dropout inverted or vanilla? Train, save, reload at rate 0, compare.
 
     Without RUN it trains first (as `train`, same options); with RUN it uses
@@ -122,7 +126,8 @@ def compare_cmd(run_dir, config_path, rate, epochs, learning_rate, seed, layer, 
         reject_combined(training, config_path, "RUN", "a run is compared with its recorded "
                                                       "config (RUN/config.toml).")
     config = resolve_config(CompareConfig, config_path, dict(
-        **training, seed=seed, runs=runs, mc_samples=mc_samples, rtol=rtol, z=z, run=run_dir))
+        **training, seed=seed, runs=runs, mc_samples=mc_samples, rtol=rtol, z=z, run=run_dir,
+        trust_layer=trust_layer))
     result = execute(Output(as_json, quiet), out, compare, config, render.compare)
     if expect and result.classification != expect:
         raise click.ClickException(f"Expected classification {expect!r}, measured "

@@ -69,11 +69,12 @@ def run(config: CompareConfig, ctx: RunContext = RunContext()) -> CompareResult:
         seed_everything(config.seed)
         source = train_exp.train_into_run(config.train_config(), ctx).run_dir
     else:
-        config = config.with_training(reload_exp.open_train_run(config.run)[1])
+        config = config.with_training(reload_exp.open_train_run(config.run,
+                                                                config.trust_layer)[1])
         require_comparable_rate(config.rate)
         seed_everything(config.seed)
         source = Path(config.run)
-    toy_run, train_config = reload_exp.open_train_run(source)
+    toy_run, train_config = reload_exp.open_train_run(source, trust_layer=True)
     measured = _measure(toy_run, train_config, config, ctx)
     return _record(config, toy_run.path, measured, trained_now, ctx)
 
@@ -82,17 +83,20 @@ def _measure(toy_run, train_config, config: CompareConfig, ctx: RunContext) -> M
     from dropout_lab.dropouts import appliers  # TensorFlow
     from dropout_lab.toy import net  # TensorFlow
 
-    trained = reload_exp.rebuild(toy_run, train_config, config.rate, config.seed + 1)
-    reloaded = reload_exp.rebuild(toy_run, train_config, 0.0, config.seed + 1, layer="keras")
-    f_r = np.stack([net.predict(trained) for _ in range(config.runs)])  # (runs, samples)
+    recorded = reload_exp.recorded_predictions(toy_run)
+    seed = (config.seed + 1) % (cfg.SEED_MAX + 1)  # the layers' own generators
+    trained = reload_exp.rebuild(toy_run, train_config, config.rate, seed)
+    reloaded = reload_exp.rebuild(toy_run, train_config, 0.0, seed, layer="keras")
+    with appliers.layer_errors(config.layer, "at test time"):
+        f_r = np.stack([net.predict(trained) for _ in range(config.runs)])  # (runs, samples)
     f_0 = np.stack([net.predict(reloaded) for _ in range(config.runs)])
-    ctx.report("measure", 1, 2)
-    passes = net.training_mode_samples(trained, config.mc_samples).astype(np.float64)
-    ctx.report("measure", 2, 2)
+    with appliers.layer_errors(config.layer, "in training mode"):
+        mean, sd = net.training_mode_moments(
+            trained, config.mc_samples,
+            progress=lambda done, total: ctx.report("training-mode passes", done, total))
     return Measured(f_r=f_r, f_0=f_0, g=net.vanilla_expectation(reloaded, 1.0 - config.rate),
-                    mean=passes.mean(axis=0),
-                    se=passes.std(axis=0, ddof=1) / np.sqrt(config.mc_samples),
-                    recorded=np.asarray(toy_run.read_json("results.json")["test/predictions"]),
+                    mean=mean, se=sd / np.sqrt(config.mc_samples),
+                    recorded=np.asarray(recorded),
                     layer_class=appliers.public_name(trained.get_layer("dropout")))
 
 

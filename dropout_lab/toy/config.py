@@ -15,6 +15,7 @@ from dropout_lab.core.errors import invalid_value
 from dropout_lab.dropouts import registry
 
 MIN_MC_SAMPLES = 100  # the consistency bound relies on the central limit theorem
+MAX_RUNS = 1_000_000  # repeated predictions are kept in memory (3 floats each)
 TRAIN_FIELDS = ("rate", "epochs", "learning_rate", "seed", "layer")
 
 
@@ -32,6 +33,7 @@ class TrainConfig:
         cfg.require_drop_rate("rate", self.rate)
         cfg.require_positive_int("epochs", self.epochs)
         cfg.require_positive("learning_rate", self.learning_rate)
+        cfg.require_seed("seed", self.seed)
         registry.check_name(self.layer, registry.TOY)
 
 
@@ -42,10 +44,11 @@ class ReloadConfig:
     run: str  # the training run folder (RUN)
     rate: float = 0.0  # drop rate of the rebuilt net (S000's code two: 0)
     runs: int = 10  # repeated test-time predictions (S000: 10)
+    trust_layer: bool = False  # import the MODULE:CLASS layer RUN names (it runs that code)
 
     def __post_init__(self):
         cfg.require_drop_rate("rate", self.rate)
-        cfg.require_positive_int("runs", self.runs)
+        _require_runs(self.runs)
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,18 @@ class CompareConfig:
     rtol: float = 1e-6  # relative tolerance of the equality checks (~8 float32 ulps)
     z: float = 4.5  # consistency bound in standard errors (false alarm <= 2e-5)
     run: str | None = None  # compare this training run instead of training one
+    trust_layer: bool = False  # with run: import the MODULE:CLASS layer it names
 
     def __post_init__(self):
+        cfg.require_seed("seed", self.seed)
         if self.run is None:
             self.train_config()  # range checks of the training fields
             require_comparable_rate(self.rate)
-        cfg.require_positive_int("runs", self.runs)
+        _require_runs(self.runs)
         if self.mc_samples < MIN_MC_SAMPLES:
             raise invalid_value("mc_samples", f"an integer >= {MIN_MC_SAMPLES} (the consistency "
                                 "bound relies on the central limit theorem)", self.mc_samples)
+        cfg.require_positive_int("mc_samples", self.mc_samples)
         if not (math.isfinite(self.rtol) and self.rtol >= 0):
             raise invalid_value("rtol", "a finite number >= 0", self.rtol)
         cfg.require_positive("z", self.z)
@@ -88,6 +94,10 @@ class CompareConfig:
         seed = train.seed if self.seed is None else self.seed
         fields = {name: getattr(train, name) for name in TRAIN_FIELDS}
         return dataclasses.replace(self, **{**fields, "seed": seed})
+
+
+def _require_runs(runs: int) -> None:
+    cfg.require_positive_int("runs", runs, MAX_RUNS, " (repeated predictions are kept in memory)")
 
 
 def require_comparable_rate(rate: float) -> None:

@@ -11,6 +11,8 @@ from typing import Callable
 
 import numpy as np
 
+from dropout_lab.core.chunks import in_chunks
+from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.tfenv import import_tf
 
 tf = import_tf()
@@ -29,6 +31,10 @@ def build_net(dropout_layer) -> keras.Model:
     inputs = keras.Input(shape=(2,), name="x")
     hidden = keras.layers.Dense(HIDDEN_UNITS, name="dense_in")(inputs)  # (batch, 100)
     dropped = dropout_layer(hidden)
+    if tuple(dropped.shape) != tuple(hidden.shape):
+        raise ExperimentError(f"The dropout layer {type(dropout_layer).__name__} returns shape "
+                              f"{tuple(dropped.shape)} for its input of shape "
+                              f"{tuple(hidden.shape)}; a dropout layer keeps the shape.")
     hidden2 = keras.layers.Dense(HIDDEN_UNITS, name="dense_hidden")(dropped)
     outputs = keras.layers.Dense(1, name="dense_out")(hidden2)  # (batch, 1)
     return keras.Model(inputs, outputs, name="toy")
@@ -71,19 +77,29 @@ def train(model: keras.Model, epochs: int, learning_rate: float,
           progress: ProgressFn | None = None) -> np.ndarray:
     """Train ``model`` for ``epochs`` full-batch steps; return the loss curve.
 
-    The steps run in one traced ``tf.function``, called in about 10 chunks so
-    that ``progress(done, total)`` can be reported between them.
+    The steps run in one traced ``tf.function``, called in chunks of about a
+    quarter of a second (``core.chunks``): Ctrl-C is honoured between them and
+    ``progress(done, total)`` reported.
     """
     loop = make_train_loop(model, learning_rate)
-    chunk = max(1, epochs // 10)
-    losses, done = [], 0
-    while done < epochs:
-        size = min(chunk, epochs - done)
-        losses.append(loop(tf.constant(size)).numpy())
-        done += size
-        if progress:
-            progress(done, epochs)
-    return np.concatenate(losses)
+    losses = np.empty(epochs, np.float32)
+
+    def run(done: int, size: int) -> None:
+        losses[done:done + size] = loop(tf.constant(size)).numpy()
+
+    in_chunks(epochs, run, progress)
+    return losses
+
+
+def require_finite_training(losses: np.ndarray, model: keras.Model, learning_rate: float) -> None:
+    """ExperimentError when the loss or a weight became NaN or infinite: training diverged."""
+    bad = np.flatnonzero(~np.isfinite(losses))
+    if bad.size == 0 and all(np.isfinite(w.numpy()).all() for w in model.weights):
+        return
+    where = (f"the loss became {losses[bad[0]]} at step {bad[0] + 1} of {len(losses)}"
+             if bad.size else "a weight became non-finite")
+    raise ExperimentError(f"Training diverged: {where} (learning rate {learning_rate:g}); no "
+                          "run folder was written. A smaller learning rate trains (S000: 0.001).")
 
 
 def predict(model: keras.Model, inputs: np.ndarray = INPUTS) -> np.ndarray:
@@ -92,11 +108,15 @@ def predict(model: keras.Model, inputs: np.ndarray = INPUTS) -> np.ndarray:
     return model(inputs, training=False).numpy()[:, 0]
 
 
-def training_mode_samples(model: keras.Model, n: int, inputs: np.ndarray = INPUTS) -> np.ndarray:
-    """``n`` independent training-mode forward passes, shape (n, samples).
+def training_mode_moments(model: keras.Model, n: int, inputs: np.ndarray = INPUTS,
+                          progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample standard deviation of ``n`` training-mode passes, each (samples,).
 
-    One pass per call (not one tiled batch), so a layer that shares its mask
-    across the batch still gives independent samples.
+    One pass per call of the model (not one tiled batch), so a layer that
+    shares its mask across the batch still gives independent samples. The
+    passes run in chunks (``core.chunks``) and are combined as they come
+    (Chan et al.'s pairwise update of mean and sum of squared deviations, in
+    float64): memory does not grow with ``n``.
     """
     inputs_t = tf.constant(inputs)
 
@@ -109,7 +129,20 @@ def training_mode_samples(model: keras.Model, n: int, inputs: np.ndarray = INPUT
                                 (tf.constant(0), tf.TensorArray(tf.float32, size=count)))
         return outs.stack()  # (count, samples)
 
-    return sample(tf.constant(n)).numpy()
+    count, mean, squares = 0, np.zeros(len(inputs)), np.zeros(len(inputs))
+
+    def run(done: int, size: int) -> None:
+        nonlocal count, mean, squares
+        chunk = sample(tf.constant(size)).numpy().astype(np.float64)  # (size, samples)
+        chunk_mean = chunk.mean(axis=0)
+        delta = chunk_mean - mean
+        total = count + size
+        within = ((chunk - chunk_mean) ** 2).sum(axis=0)
+        squares = squares + within + delta ** 2 * count * size / total
+        mean, count = mean + delta * size / total, total
+
+    in_chunks(n, run, progress, first=256)
+    return mean, np.sqrt(squares / (n - 1))
 
 
 def vanilla_expectation(model: keras.Model, keep_prob: float,

@@ -53,13 +53,19 @@ def train_into_run(config: TrainConfig, ctx: RunContext) -> TrainResult:
     from dropout_lab.dropouts import appliers  # TensorFlow
     from dropout_lab.toy import net  # TensorFlow
 
-    model = net.build_net(appliers.make_layer(config.layer, config.rate, config.seed))
+    layer = appliers.make_layer(config.layer, config.rate, config.seed)
+    with appliers.layer_errors(config.layer, "when the toy net was built"):
+        model = net.build_net(layer)
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command) as folder:
-        losses = net.train(model, config.epochs, config.learning_rate,
-                           lambda done, total: ctx.report("train", done, total))
+        with appliers.layer_errors(config.layer, "in training mode"):
+            losses = net.train(model, config.epochs, config.learning_rate,
+                               lambda done, total: ctx.report("train", done, total))
+        net.require_finite_training(losses, model, config.learning_rate)
+        with appliers.layer_errors(config.layer, "at test time"):
+            predictions = net.predict(model)
         result = TrainResult(
             run_dir=folder.final_path, config=config, losses=losses.tolist(),
-            predictions=net.predict(model).tolist(), inputs=net.INPUTS.tolist(),
+            predictions=predictions.tolist(), inputs=net.INPUTS.tolist(),
             targets=net.TARGETS[:, 0].tolist(),
             layer_class=appliers.public_name(model.get_layer("dropout")))
         _write(folder, result, model)
@@ -70,8 +76,7 @@ def _write(folder: RunFolder, result: TrainResult, model) -> None:
     config = result.config
     attrs = {"rate": config.rate, "layer": config.layer, "seed": config.seed,
              "layer_class": result.layer_class, "versions": versions()}
-    with folder.file("weights.h5") as tmp:
-        weights.save(model, tmp, attrs)
+    folder.write_bytes("weights.h5", weights.to_bytes(model, attrs))
     folder.write_text("config.toml", cfg.to_toml(config, "dropout-lab train: resolved config"))
     folder.write_json("results.json", to_json(result))
 

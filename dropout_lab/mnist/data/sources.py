@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dropout_lab.core.runs import atomic_path
+from dropout_lab.core.atomic import atomic_path
 from dropout_lab.mnist.data.idx import IDX_FILES, IdxFormatError, match_idx_names, parse_idx
 
 #: Seconds a download may stall before it fails (connect and each read).
