@@ -48,7 +48,8 @@ def _error_line(result):
     (("compare", "--rate", "0"), "Invalid value for `rate`: expected a rate in (0, 1): at rate 0 "
                                  "inverted and vanilla dropout are the same function."),
     (("train", "--layer", "no_such_module:Drop"), "expected MODULE:CLASS naming a Keras layer "
-     "importable from the current folder or PYTHONPATH. Received: layer='no_such_module:Drop' "
+     "importable from PYTHONPATH (the current folder is searched only when it is on PYTHONPATH, "
+     "e.g. PYTHONPATH=.). Received: layer='no_such_module:Drop' "
      "(ModuleNotFoundError: No module named 'no_such_module')"),
     (("train", "--layer", "toy_layers:Missing"), "(AttributeError: module 'toy_layers' has no "
                                                  "attribute 'Missing')"),

@@ -165,7 +165,7 @@ def resolve_config(cls: type, config_path: str | None, flags: dict[str, Any]):
 
 def run_context(out: str, progress: Callable | None = None, **extra: Any):
     """A RunContext for ``--out``, checked writable before any work starts."""
-    return RunContext(out=prepare_out(Path(out)), command=command_line(), progress=progress,
+    return RunContext(out=prepare_out(out), command=command_line(), progress=progress,
                       **extra)
 
 

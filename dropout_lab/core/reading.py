@@ -10,6 +10,7 @@ read here is ever executed or imported.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,20 @@ class Run:
         except UnsafeFile as exc:
             raise ExperimentError(f"Cannot read {path}: {exc}.") from None
 
+    def member(self, name: str) -> Path:
+        """Path of file ``name``, checked to be a regular file inside the run (no hash yet).
+
+        Raises:
+            ExperimentError: a path or link leading out of the run, or not a regular file.
+        """
+        try:
+            path = inside(self.path, name)
+            if os.path.lexists(path):
+                check_regular(path)
+        except (UnsafeFile, OSError) as exc:
+            raise ExperimentError(f"Run {self.path} has no usable {name}: {exc}.") from None
+        return path
+
     def verified(self, name: str) -> Path:
         """Path of file ``name`` after checking it matches its sha256 in the manifest.
 
@@ -86,14 +101,8 @@ class Run:
                 differs from what the run wrote.
         """
         expected = self.manifest["files"].get(name)
-        try:
-            path = inside(self.path, name)
-            present = path.is_file() and expected is not None
-            if present:
-                check_regular(path)
-        except (UnsafeFile, OSError) as exc:
-            raise ExperimentError(f"Run {self.path} has no usable {name}: {exc}.") from None
-        if not present:
+        path = self.member(name)
+        if expected is None or not path.is_file():
             raise ExperimentError(f"Run {self.path} has no file {name}; the run is incomplete.")
         actual = sha256_file(path)
         if actual != expected:

@@ -37,7 +37,7 @@ def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def prepare_out(out: Path) -> Path:
+def prepare_out(out: str | Path) -> Path:
     """Check, before any work and without writing, that runs can be written under ``out``.
 
     The nearest existing folder on the way to ``out`` must be a writable folder;
@@ -47,7 +47,8 @@ def prepare_out(out: Path) -> Path:
         ConfigError: ``out`` is empty, or it (or an ancestor) is a file, not writable,
             or a name the system refuses (exit 2).
     """
-    problem = "an empty name would write into the current folder" if not str(out) else None
+    given = str(out)
+    problem = "an empty name would write into the current folder" if not given else None
     out = Path(out)
     existing = out
     try:
@@ -61,7 +62,7 @@ def prepare_out(out: Path) -> Path:
         problem = exc.strerror or str(exc)
     if problem:
         raise ConfigError(f"Invalid value for `--out`: expected a writable folder. "
-                          f"Received: out={str(out)!r} ({problem})", param="out")
+                          f"Received: out={given!r} ({problem})", param="out")
     return out
 
 

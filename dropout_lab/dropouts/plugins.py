@@ -1,9 +1,11 @@
 """Users' own dropout layers: ``--layer MODULE:CLASS``.
 
-The class is imported with ``importlib`` from the current folder or
-``PYTHONPATH`` and must be a ``keras.layers.Layer`` subclass. Importing it
-runs the user's module, which is the point of a plugin and its risk: only
-names the user typed are imported (see the README's "Your own layer").
+The class is imported with ``importlib`` from the import path (``PYTHONPATH``;
+the current folder only when it is on it) and must be a ``keras.layers.Layer``
+subclass. Importing it runs the user's module, which is the point of a plugin
+and its risk: only names the user typed (or, for a run folder's recorded
+layer, confirmed with ``--trust-layer``) are imported; see the README's
+"Your own layer".
 
 Imports Keras at module level: import this module only where a user's layer
 is needed.
@@ -13,14 +15,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
-import sys
 
 import keras
 
 from dropout_lab.core.errors import ConfigError
 
-_EXPECTED = "MODULE:CLASS naming a Keras layer importable from the current folder or PYTHONPATH"
+_EXPECTED = ("MODULE:CLASS naming a Keras layer importable from PYTHONPATH (the current folder "
+             "is searched only when it is on PYTHONPATH, e.g. PYTHONPATH=.)")
 
 
 def import_layer_class(spec: str) -> type:
@@ -30,8 +31,6 @@ def import_layer_class(spec: str) -> type:
         ConfigError: the module or class cannot be imported, or is not a layer class.
     """
     module_name, class_name = spec.split(":")
-    if os.getcwd() not in sys.path and "" not in sys.path:
-        sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
         cls = getattr(module, class_name)

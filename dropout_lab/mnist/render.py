@@ -12,7 +12,10 @@ from dropout_lab.mnist.config import PAPER_K
 def mnist(result) -> list:
     """Per-arm table, paired differences, verdicts and where the files are."""
     config = result.config
-    return [_arms_table(result), _differences_table(result),
+    warning = ([Text(f"Warning: training diverged (the loss became non-finite) in "
+                     f"{', '.join(result.diverged)}; their accuracies are those of a broken "
+                     "net.", "bold red")] if result.diverged else [])
+    return [_arms_table(result), _differences_table(result), *warning,
             *verdict_lines(result.analysis.verdicts),
             Text(f"{len(result.units)} units ({result.resumed_units} resumed), "
                  f"{config.steps} steps each ({config.passes:g} passes over "

@@ -19,6 +19,7 @@ units. The verdicts (``mnist.verdicts``) are tests on the per-seed numbers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,12 @@ class MnistResult:
     analysis: Analysis
     plots: list[str]
     data_source: str
+
+    @property
+    def diverged(self) -> list[str]:
+        """Units whose training loss became NaN or infinite (null once written as JSON)."""
+        return [mnist_units.unit_name(u.arm, u.seed) for u in self.units
+                if not all(v is not None and math.isfinite(v) for v in u.curves["train/loss"])]
 
     @property
     def resumed_units(self) -> int:
@@ -94,7 +101,7 @@ def run(config: MnistConfig, ctx: RunContext = RunContext()) -> MnistResult:
 
 def _sweep(config: MnistConfig, folder, data, ctx: RunContext) -> list:
     """Run the units seed by seed (all arms of a seed adjacent in time, for C11)."""
-    done = mnist_units.completed_units(folder.path)
+    done = mnist_units.completed_units(folder.path, config)
     plan = [(arm, seed) for seed in config.unit_seeds for arm in config.arms]
     total_steps = len(plan) * config.steps
     finished = sum(key in done for key in plan)
@@ -145,7 +152,7 @@ def to_json(result: MnistResult) -> dict:
                    for d in analysis.differences]
     config = result.config
     return results.result(
-        KIND, result.run_dir, cfg.to_dict(config), analysis.verdicts,
+        KIND, result.run_dir, cfg.to_dict(config), analysis.verdicts, diverged=result.diverged,
         derived={"train_images": config.train_images, "steps_per_pass": config.steps_per_pass,
                  "passes": config.passes},
         data_source=result.data_source, arms=arms, summary=summaries, differences=differences,

@@ -9,7 +9,7 @@ dot is always complete: ``unit.json`` (curves, final numbers, timings) and
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import shutil
 import time
 from dataclasses import dataclass
@@ -19,6 +19,8 @@ import numpy as np
 
 from dropout_lab.core import weights
 from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.files import UnsafeFile, read_bytes
+from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
 from dropout_lab.core.atomic import atomic_write_json
 from dropout_lab.core.runs import RunFolder
 from dropout_lab.core.tfenv import versions
@@ -63,13 +65,47 @@ class Unit:
         return {k: v for k, v in self.__dict__.items() if k != "resumed"}
 
 
-def read_unit(path: Path) -> Unit:
-    """A completed unit written by ``train_unit`` (``resumed=True``)."""
+def read_unit(path: Path, config) -> Unit:
+    """A completed unit written by ``train_unit`` (``resumed=True``), checked against ``config``.
+
+    Raises:
+        ExperimentError: unit.json is unreadable, or not what this sweep's unit would hold.
+    """
     try:
-        data = json.loads((path / UNIT_FILE).read_text())
-        return Unit(**data, resumed=True)
-    except (OSError, ValueError, TypeError) as exc:
-        raise ExperimentError(f"Cannot read unit {path}: {exc}.") from exc
+        data = parse_json(read_bytes(path / UNIT_FILE, MAX_JSON_BYTES), path / UNIT_FILE)
+    except UnsafeFile as exc:
+        raise ExperimentError(f"Cannot read unit {path}: {exc}.") from None
+    problems = unit_problems(data, config, path.name)
+    if problems:
+        raise ExperimentError(f"Unit {path} is damaged: " + "; ".join(problems[:3]) + ". Remove "
+                              "its folder and resume again to train it anew.")
+    return Unit(**data, resumed=True)
+
+
+def unit_problems(data, config, folder_name: str) -> list[str]:
+    """What keeps ``data`` from being the unit.json of the unit in ``folder_name``."""
+    fields = [f.name for f in dataclasses.fields(Unit) if f.name != "resumed"]
+    if not isinstance(data, dict) or sorted(data) != sorted(fields):
+        return [f"expected the keys {fields}"]
+    found = []
+    if data["arm"] not in config.arms or data["seed"] not in config.unit_seeds \
+            or unit_name(data["arm"], data["seed"]) != folder_name:
+        found.append(f"arm {data['arm']!r} and seed {data['seed']!r} are not this sweep's "
+                     f"{folder_name}")
+    if data["steps"] != config.eval_steps:
+        found.append("its evaluation steps are not this sweep's")
+    curves = data["curves"]
+    if not (isinstance(curves, dict) and sorted(curves) == sorted(METRICS) and all(
+            isinstance(v, list) and len(v) == len(config.eval_steps) and all(_number(x) for x in v)
+            for v in curves.values())):
+        found.append(f"`curves` must hold {list(METRICS)}, one number per evaluation")
+    if not all(_number(data[k]) for k in fields if k not in ("arm", "seed", "steps", "curves")):
+        found.append("its final numbers and timings must be numbers")
+    return found
+
+
+def _number(value) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def train_unit(config, arm: str, seed: int, data, report) -> tuple[Unit, object]:
@@ -147,7 +183,7 @@ def save_unit(folder: RunFolder, unit: Unit, model, config) -> Path:
     return final
 
 
-def completed_units(folder_path: Path) -> dict[tuple[str, int], Unit]:
+def completed_units(folder_path: Path, config) -> dict[tuple[str, int], Unit]:
     """Units already written in a (resumed) run folder; leftovers of a unit in flight removed."""
     found: dict[tuple[str, int], Unit] = {}
     units_dir = folder_path / UNITS_DIR
@@ -157,7 +193,7 @@ def completed_units(folder_path: Path) -> dict[tuple[str, int], Unit]:
         if path.name.startswith("."):
             shutil.rmtree(path, ignore_errors=True)  # a unit interrupted mid-write
         elif (path / UNIT_FILE).is_file():
-            unit = read_unit(path)
+            unit = read_unit(path, config)
             found[(unit.arm, unit.seed)] = unit
     return found
 

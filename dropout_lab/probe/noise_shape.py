@@ -109,14 +109,20 @@ def _build(impl, config: NoiseShapeConfig, x: np.ndarray, noise_shape):
     """Build and try once; the layer's rejection of the rate is a usage error (exit 2)."""
     try:
         applier = build(impl, config.rate, config.seed, noise_shape)
-        applier.train(x)
-    except Exception as exc:
+        out, grad = applier.train(x)
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a user's layer may raise anything)
         message = registry.exception_message(exc)
         if "rate" in message.lower():
             raise ConfigError(f"Invalid value for `rate`: {impl.name} rejects it ({message}). "
                               f"Received: rate={config.rate!r}", param="rate") from exc
         raise ExperimentError(f"{impl.name} failed on input shape {config.input_dims} with "
                               f"noise_shape {noise_shape}: {message}") from exc
+    for name, value in (("output", out), ("gradient", grad)):
+        if value is not None and np.shape(value) != x.shape:
+            raise ExperimentError(f"{impl.name} returns a {name} of shape {np.shape(value)} for "
+                                  f"an input of shape {x.shape}; a dropout layer keeps the shape.")
     return applier
 
 
@@ -198,7 +204,9 @@ def _none_check(applier, config: NoiseShapeConfig) -> dict | None:
     wider = structured_input(dims)
     try:
         dropped, _ = _signature(wider, *applier.train(wider))
-    except Exception as exc:
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a user's layer may raise anything)
         return {"input_shape": list(dims), "ran": False,
                 "error": registry.describe_exception(exc), "shared_axes": [],
                 "axes_as_expected": False}

@@ -139,7 +139,9 @@ def measure_row(impl: Implementation, rate: float, size: int, seed: int,
         applier = build(impl, rate, seed_of_row)
         out, grad = applier.train(x)
         test = applier.test(x)
-    except Exception as exc:  # the layer's own failure is a measured behaviour
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a user's layer may raise anything)
         return dataclasses.replace(row, behaviour=registry.describe_exception(exc))
     if out.shape != x.shape:
         return dataclasses.replace(row, behaviour=f"returns shape {out.shape}")
@@ -153,12 +155,16 @@ def edge_behaviour(impl: Implementation, rate: float, seed: int) -> str:
     x = classify.probe_input(impl.rank, 2048)
     try:
         applier = build(impl, rate, row_seed(seed, impl.name, rate))
-    except Exception as exc:
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a user's layer may raise anything)
         return registry.describe_exception(exc)
     try:
         out, grad = applier.train(x)
         test = applier.test(x)
-    except Exception as exc:
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a user's layer may raise anything)
         return registry.describe_exception(exc) + " (when called)"
     if out.shape != x.shape:
         return f"returns shape {out.shape}"

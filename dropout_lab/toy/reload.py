@@ -84,7 +84,7 @@ def rebuild(run: Run, train_config: TrainConfig, rate: float, seed: int,
     with appliers.layer_errors(spec, "when the toy net was built"):
         model = net.build_net(dropout)
     # Load first, so a damaged file is reported as such; then insist it is the run's own.
-    weights.load(model, run.path / "weights.h5")
+    weights.load(model, run.member("weights.h5"))
     run.verified("weights.h5")
     return model
 

@@ -14,8 +14,8 @@ A dataset directory holds four such files under the standard names
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import math
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import Iterable
 import numpy as np
 
 from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.files import UnsafeFile, read_bytes
 
 #: idx data type codes -> big-endian NumPy dtypes.
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -37,30 +38,36 @@ IDX_FILES = {
 }
 
 _GZIP_MAGIC = b"\x1f\x8b"
+#: The largest idx file accepted, uncompressed (MNIST's train images: 47 MB).
+MAX_IDX_BYTES = 256 << 20
+HEADER_MAX = 4 + 4 * 255  # magic number and up to 255 dimensions
 
 
 class IdxFormatError(ValueError):
     """A file is not a well-formed idx file (the message says what is wrong)."""
 
 
-def parse_idx(raw: bytes) -> np.ndarray:
+def parse_idx(raw: bytes, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Decode the bytes of an idx file (plain or gzip) into an array.
+
+    The header is checked before the data: its declared size must be at most
+    ``max_bytes``, and a gzip stream is decompressed only up to that size (a
+    small file that would inflate to gigabytes is refused, not inflated).
 
     Args:
         raw: the file's bytes.
+        max_bytes: the largest uncompressed file accepted.
 
     Returns:
         A writable, native-endian array of the shape and type the header states.
 
     Raises:
-        IdxFormatError: bad gzip stream, bad magic number, unknown type code,
-            or a byte length that does not match the header exactly.
+        IdxFormatError: bad gzip stream, bad magic number, unknown type code, a
+            declared size over ``max_bytes``, or a byte length that does not match
+            the header exactly.
     """
     if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise IdxFormatError(f"corrupt gzip stream ({exc})") from None
+        raw = _gunzip(raw, max_bytes)
     if len(raw) < 4:
         raise IdxFormatError(f"truncated: {len(raw)} bytes, shorter than the 4-byte magic number")
     if raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_DTYPES or raw[3] == 0:
@@ -72,7 +79,10 @@ def parse_idx(raw: bytes) -> np.ndarray:
         raise IdxFormatError(f"truncated header: {len(raw)} bytes, {ndim} dimensions "
                              f"need {header}")
     shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+    if expected > max_bytes:
+        raise IdxFormatError(f"header declares shape {shape} of {dtype.itemsize}-byte values, "
+                             f"{expected} bytes, more than the {max_bytes} accepted")
     if len(raw) != expected:
         state = "truncated" if len(raw) < expected else "trailing bytes"
         raise IdxFormatError(f"{state}: {len(raw)} bytes, header says {expected} "
@@ -80,6 +90,38 @@ def parse_idx(raw: bytes) -> np.ndarray:
     count = (expected - header) // dtype.itemsize
     data = np.frombuffer(raw, dtype, count=count, offset=header).reshape(shape)
     return data.astype(dtype.newbyteorder("="))  # a copy: writable, native byte order
+
+
+def _declared_bytes(head: bytes) -> int | None:
+    """The file size an idx header declares (None when ``head`` holds no valid header)."""
+    if len(head) < 4 or head[:2] != b"\0\0" or head[2] not in IDX_DTYPES or head[3] == 0:
+        return None
+    ndim = head[3]
+    if len(head) < 4 + 4 * ndim:
+        return None
+    shape = np.frombuffer(head, ">u4", count=ndim, offset=4)
+    return 4 + 4 * ndim + math.prod(int(n) for n in shape) * np.dtype(IDX_DTYPES[head[2]]).itemsize
+
+
+def _gunzip(raw: bytes, max_bytes: int) -> bytes:
+    """A gzip stream inflated only as far as its idx header says (and never past ``max_bytes``).
+
+    The header is inflated first; the rest only up to the size it declares, plus
+    one byte to notice trailing data: a bomb is refused after reading its header.
+    """
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(raw, HEADER_MAX)
+        limit = min(max_bytes, _declared_bytes(out) or max_bytes)
+        if len(out) <= limit and inflater.unconsumed_tail:
+            out += inflater.decompress(inflater.unconsumed_tail, limit + 1 - len(out))
+    except zlib.error as exc:
+        raise IdxFormatError(f"corrupt gzip stream ({exc})") from None
+    if len(out) > max_bytes:
+        raise IdxFormatError(f"gzip stream inflates to more than {max_bytes} bytes; refused")
+    if len(out) <= limit and not inflater.eof:
+        raise IdxFormatError("corrupt gzip stream (truncated)")
+    return out
 
 
 def encode_idx(array: np.ndarray) -> bytes:
@@ -197,9 +239,9 @@ def read_idx_dir(directory: Path) -> dict[str, np.ndarray]:
     arrays = {}
     for role, name in found.items():
         try:
-            arrays[role] = parse_idx((directory / name).read_bytes())
-        except OSError as exc:
-            raise IdxFormatError(f"cannot read {directory / name} ({exc.strerror})") from None
+            arrays[role] = parse_idx(read_bytes(directory / name, MAX_IDX_BYTES))
+        except UnsafeFile as exc:
+            raise IdxFormatError(str(exc)) from None
         except IdxFormatError as exc:
             raise IdxFormatError(f"{directory / name}: {exc}") from None
     check_splits(arrays)

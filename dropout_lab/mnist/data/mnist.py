@@ -159,8 +159,9 @@ def _store(cache: Path, arrays: dict[str, np.ndarray], say: Report) -> Path | No
     """Write the verified arrays to the cache; None (reported) if that fails."""
     try:
         sources.write_npz(cache, arrays)
-    except OSError as exc:
-        say(f"cache: could not write {cache} ({exc.strerror or exc}); using the data uncached")
+    except (OSError, ExperimentError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        say(f"cache: could not write {cache} ({reason}); using the data uncached")
         return None
     say(f"cache: stored the verified data in {cache}")
     return cache

