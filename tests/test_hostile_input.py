@@ -17,7 +17,7 @@ import pytest
 
 from dropout_lab.core.errors import ConfigError
 from dropout_lab.mnist.data import sources
-from dropout_lab.mnist.data.idx import IdxFormatError, encode_idx, parse_idx
+from dropout_lab.mnist.data.idx import IdxFormatError, parse_idx
 
 
 def _error_line(result) -> str:

@@ -19,8 +19,8 @@ from conftest import Invoker
 
 from dropout_lab.core.config import load_toml, resolve
 from dropout_lab.core.errors import ConfigError, ExperimentError
-from dropout_lab.core.resume import reopen_run, resumable_run
 from dropout_lab.core.reading import open_run
+from dropout_lab.core.resume import reopen_run, resumable_run
 from dropout_lab.core.runs import MANIFEST, RunContext
 from dropout_lab.core.stats import mean_interval
 from dropout_lab.mnist import config as mnist_config

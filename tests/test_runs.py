@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from dropout_lab.core.errors import ConfigError, ExperimentError
-from dropout_lab.core.resume import resumable_run
 from dropout_lab.core.atomic import sha256_file
+from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.reading import open_run
+from dropout_lab.core.resume import resumable_run
 from dropout_lab.core.runs import MANIFEST, new_run, prepare_out
 
 

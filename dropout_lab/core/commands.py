@@ -13,7 +13,6 @@ import contextvars
 import functools
 import shlex
 import sys
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import click
@@ -27,9 +26,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from dropout_lab.core.atomic import dumps
 from dropout_lab.core.config import load_toml, resolve
 from dropout_lab.core.errors import ConfigError, ExperimentError
-from dropout_lab.core.atomic import dumps
 from dropout_lab.core.runs import RunContext, prepare_out
 
 #: The arguments of the current invocation, recorded by the group (for manifests).

@@ -21,8 +21,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from dropout_lab import __version__
-from dropout_lab.core.atomic import (TEMP_PREFIX, atomic_path, atomic_write_bytes,
-                                     atomic_write_json, sha256_file)
+from dropout_lab.core.atomic import (
+    TEMP_PREFIX,
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_json,
+    sha256_file,
+)
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.tfenv import versions
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from dropout_lab.core import weights
+from dropout_lab.core.atomic import atomic_write_json
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
-from dropout_lab.core.atomic import atomic_write_json
 from dropout_lab.core.runs import RunFolder
 from dropout_lab.core.tfenv import versions
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, weights
-from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.atomic import sha256_file
+from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.reading import Run, open_run
 from dropout_lab.core.runs import MANIFEST, RunContext, new_run
 from dropout_lab.core.tfenv import seed_everything
