@@ -4,4 +4,4 @@ Importing this package is cheap: TensorFlow is imported lazily, only by the
 experiments that need it.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
