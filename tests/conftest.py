@@ -24,9 +24,21 @@ class Invoker:
         return result
 
     def json(self, *args: str, expect: int | None = 0) -> dict:
-        """Run with --json and parse stdout, which must be exactly one JSON object."""
+        """Run with --json; stdout must be exactly one strict JSON object and one newline."""
         result = self(*args, "--json", expect=expect)
-        return json.loads(result.stdout)
+        return parse_json_stdout(result.stdout)
+
+
+def parse_json_stdout(stdout: str) -> dict:
+    """The object on stdout, which must be exactly one strict JSON object and one newline."""
+    def refuse(constant):
+        raise AssertionError(f"stdout holds the non-standard JSON number {constant}")
+
+    data = json.loads(stdout, parse_constant=refuse)
+    assert isinstance(data, dict)
+    # nothing before or after it: the exact text dropout-lab writes, and one newline
+    assert stdout == json.dumps(data, indent=2, allow_nan=False) + "\n"
+    return data
 
 
 @pytest.fixture

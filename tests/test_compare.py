@@ -46,3 +46,40 @@ def test_zero_standard_error_needs_exact_agreement_up_to_rounding():
 
 def test_false_alarm_bound_matches_the_documented_value():
     assert false_alarm(4.5, 3) == pytest.approx(2.04e-5, rel=0.01)
+
+
+@pytest.fixture(scope="module")
+def sampler(tmp_path_factory):
+    """A trained toy net at rate 0.2 (Keras Dropout), its test-time output and a sampler."""
+    from dropout_lab.core.runs import RunContext
+    from dropout_lab.toy import net, reload, train
+    from dropout_lab.toy.config import TrainConfig
+
+    result = train.run(TrainConfig(rate=0.2, epochs=200),
+                       RunContext(out=tmp_path_factory.mktemp("results")))
+    run, config = reload.open_train_run(result.run_dir)
+    model = reload.rebuild(run, config, 0.2, 1)
+    return net.predict(model).astype(np.float64), net.training_mode_sampler(model)
+
+
+def _alarms(sampler, z: float, repeats: int, passes: int = 2000) -> int:
+    """Repeats in which the consistency check trips on a correct layer (Keras's Dropout)."""
+    f_r, sample = sampler
+    found = 0
+    for _ in range(repeats):  # fresh, independent masks every repeat
+        draws = sample(passes)
+        m = Measured(f_r=f_r[None], f_0=f_r[None], g=f_r, mean=draws.mean(axis=0),
+                     se=draws.std(axis=0, ddof=1) / np.sqrt(passes), recorded=f_r,
+                     layer_class="keras.layers.Dropout")
+        found += not checks_from(m, rtol=1e-6, z=z)[2].passed
+    return found
+
+
+def test_consistency_bound_is_calibrated_on_a_correct_layer(sampler):
+    # at the default z = 4.5 a correct layer trips with probability <= 2e-5 per run:
+    # 0 of 150 runs (P(any) <= 0.003); at z = 2 the bound is <= 3 * 0.0455 = 0.137 per run
+    # and at least 0.0455 (one input alone): 150 runs give between 1 and 37 alarms
+    # (P(0) <= 0.001, Binomial(150, 0.137) exceeds 37 with P < 1e-4)
+    assert _alarms(sampler, 4.5, 150) == 0
+    alarms = _alarms(sampler, 2.0, 150)
+    assert 1 <= alarms <= 37, alarms

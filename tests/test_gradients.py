@@ -84,6 +84,12 @@ def test_all_verdicts_hold_and_run_is_written(measured):
     assert json.loads((measured.run_dir / "manifest.json").read_text())["kind"] == "gradients"
 
 
+def test_the_zeroed_fraction_is_the_drop_rate_not_the_keep_rate(out):
+    result = gradients.run(GradientsConfig(rate=0.8, batch_size=4), RunContext(out=out))
+    assert result.drop_fraction.covers(0.8) and not result.drop_fraction.covers(0.2)
+    assert result.verdicts[0].outcome == "confirmed"  # C5 at rate 0.8
+
+
 def test_rate_zero_changes_nothing_so_c6_does_not_hold(out):
     result = gradients.run(GradientsConfig(rate=0.0, batch_size=4), RunContext(out=out))
     rows = _rows(result)

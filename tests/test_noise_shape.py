@@ -37,6 +37,19 @@ def test_seed_004_example_one_mask_per_sample_repeated_over_timesteps(cli, out):
     assert json.loads((run_dir / "results.json").read_text()) == data
 
 
+@pytest.mark.parametrize("rate", [0.2, 0.8])  # keep != rate
+@pytest.mark.parametrize("layer", ["keras.layers.Dropout", "tf.nn.dropout", "uniform"])
+def test_sharing_does_not_depend_on_the_rate(cli, out, layer, rate):
+    data = cli.json("noise-shape", "--layer", layer, "--rate", str(rate), "--draws", "60",
+                    "--out", out)
+    assert [a["measured"] for a in data["axes"]] == ["independent", "shared", "independent"]
+    assert [a["measured"] for a in data["control_axes"]] == ["independent"] * 3
+    assert _claims(data)["C8"]["outcome"] == "confirmed"
+    if layer != "uniform":  # Bernoulli: the kept fraction is keep (binomial, 60 x 8 units)
+        kept = data["kept_fraction"]
+        assert abs(kept - (1 - rate)) <= 4.5 * ((rate * (1 - rate)) / 480) ** 0.5, kept
+
+
 def test_seed_004_table_prints_each_sample_block(cli, out):
     text = cli("noise-shape", "--out", out).stdout
     assert "Mask of the first draw" in text and "features 3" in text

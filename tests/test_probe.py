@@ -107,50 +107,78 @@ def test_uniform_reference_numbers_match_its_documented_moments():
     assert row.stats.mean_preserved and row.stats.gradient == "multiplier"
 
 
-# --- deliberately wrong layers: each row names its defect ----------------------------------
+# --- deliberately wrong layers: each row names its defect, exactly, and nothing more -------
 
 @pytest.fixture(scope="module")
 def wrong(tmp_path_factory):
-    config = ProbeConfig(layers=(*WRONG, "keras.layers.Dropout"), rates=(0.2, 0.5),
-                               size=16384, edges=False)
+    config = ProbeConfig(layers=(*WRONG, "keras.layers.Dropout"), rates=(0.2, 0.5, 0.8),
+                         size=16384, edges=False)
     return probe.run(config, RunContext(out=tmp_path_factory.mktemp("results")))
 
 
-def test_keeps_with_rate_is_named(wrong):
-    s = _row(wrong, WRONG[0], 0.2).stats
-    assert s.rate_means == "keep" and "rate is the keep probability" in s.deviations
-    assert s.drop_fraction.covers(0.8)
-    assert _row(wrong, WRONG[0], 0.5).stats.rate_means == "undecidable"
+def _shape(deviations: list[str]) -> list[str]:
+    """The deviations with their measured numbers replaced by #."""
+    return [re.sub(r"\d+(\.\d+)?", "#", d) for d in deviations]
+
+
+NOT_PRESERVED = ["training mean not preserved: E[out]/E[in] = #",
+                 "E[training output] / test output = #, not #"]
+# layer -> rate -> (rate means, scaling, kept x, shared axes, deviations with numbers as #)
+EXPECTED = {
+    "wrong_layers:KeepsWithRate": {
+        0.2: ("keep", "inverted", [5.0], [], ["rate is the keep probability"]),
+        0.5: ("undecidable", "inverted", [2.0], [], []),
+        0.8: ("keep", "inverted", [1.25], [], ["rate is the keep probability"])},
+    "wrong_layers:NeverRescales": {
+        rate: ("drop" if rate != 0.5 else "undecidable", "none", [1.0], [],
+               ["never rescales (kept x#, identity at test)", *NOT_PRESERVED])
+        for rate in (0.2, 0.5, 0.8)},
+    "wrong_layers:RescalesTwice": {
+        rate: ("drop" if rate != 0.5 else "undecidable", "other", [1 / (1 - rate) ** 2], [],
+               ["rescales twice (kept x# in training, identity at test; inverted is x# then "
+                "identity)", *NOT_PRESERVED])
+        for rate in (0.2, 0.5, 0.8)},
+    "wrong_layers:SharesMaskAcrossBatch": {
+        rate: ("drop" if rate != 0.5 else "undecidable", "inverted", [1 / (1 - rate)], [0],
+               ["mask shared along axes [#] (batch)"])
+        for rate in (0.2, 0.5, 0.8)},
+    "keras.layers.Dropout": {
+        rate: ("drop" if rate != 0.5 else "undecidable", "inverted", [1 / (1 - rate)], [], [])
+        for rate in (0.2, 0.5, 0.8)},
+}
+CASES = [(layer, rate) for layer, by_rate in EXPECTED.items() for rate in by_rate]
+
+
+@pytest.mark.parametrize("layer, rate", CASES)
+def test_each_row_names_exactly_its_defect(wrong, layer, rate):
+    s = _row(wrong, layer, rate).stats
+    rate_means, scaling, kept, shared, deviations = EXPECTED[layer][rate]
+    assert (s.rate_means, s.scaling, s.shared_axes, s.test_time) == (rate_means, scaling, shared,
+                                                                    "identity")
+    assert s.multipliers.kind == "constant"
+    assert s.multipliers.values == pytest.approx(kept, rel=1e-6)
+    assert _shape(s.deviations) == deviations
+    keep = rate if rate_means == "keep" else 1 - rate  # what the layer keeps with
+    assert s.drop_fraction.covers(1 - keep)
+    assert s.gradient_is_mask_over_keep == (scaling == "inverted")
+
+
+def test_the_numbers_in_deviations_are_the_measured_ones(wrong):
+    never = _row(wrong, WRONG[1], 0.8).stats
+    assert never.mean_ratio.covers(0.2) and not never.mean_ratio.covers(1.0)
+    assert never.deviations[1] == f"training mean not preserved: E[out]/E[in] = " \
+                                  f"{never.mean_ratio.estimate:.4g}"
+    twice = _row(wrong, WRONG[2], 0.2).stats
+    assert twice.deviations[0] == ("rescales twice (kept x1.5625 in training, identity at test; "
+                                   "inverted is x1.25 then identity)")
+    assert twice.mean_ratio.covers(1.25)
+
+
+def test_keeps_with_rate_means_keep_for_the_implementation(wrong):
     assert wrong.rate_meaning[WRONG[0]] == "keep"
-
-
-def test_never_rescales_is_named(wrong):
-    s = _row(wrong, WRONG[1], 0.2).stats
-    assert s.scaling == "none" and s.multipliers.values == [1.0]
-    assert "never rescales (kept x1, identity at test)" in s.deviations
-    assert not s.mean_preserved and not s.consistent
-    assert s.mean_ratio.covers(0.8)
-
-
-def test_rescales_twice_is_named(wrong):
-    s = _row(wrong, WRONG[2], 0.2).stats
-    assert s.scaling == "other" and s.multipliers.values[0] == pytest.approx(1 / 0.8 ** 2)
-    assert any(d.startswith("rescales twice") for d in s.deviations), s.deviations
-    assert not s.mean_preserved
-
-
-def test_mask_shared_across_batch_is_named(wrong):
-    s = _row(wrong, WRONG[3], 0.2).stats
-    assert s.shared_axes == [0]
-    assert "mask shared along axes [0] (batch)" in s.deviations
-    assert s.units == 16 * 64  # one sample's worth of independent units
-    assert s.rate_means == "drop" and s.scaling == "inverted"
-
-
-def test_keras_dropout_control_has_no_deviation(wrong):
-    for rate in (0.2, 0.5):
-        s = _row(wrong, "keras.layers.Dropout", rate).stats
-        assert s.deviations == [] and s.scaling == "inverted" and s.shared_axes == []
+    assert wrong.rate_meaning["keras.layers.Dropout"] == "drop"
+    shared = _row(wrong, WRONG[3], 0.2).stats
+    assert shared.units == 16 * 64  # one sample's worth of independent units
 
 
 # --- the default set through the CLI ---------------------------------------------------------

@@ -59,3 +59,21 @@ class RejectsEverything(keras.layers.Layer):
 
 
 NOT_A_LAYER = 3
+
+
+class SlightlyOff(_Base):
+    """Inverted dropout whose training scale is 2 % too large (x 1.02 / keep): inconsistent."""
+
+    def call(self, inputs, training=False):
+        return inputs * self._mask(inputs) * 1.02 / self.keep if training else inputs
+
+
+class KeepsWithRate(_Base):
+    """Vanilla dropout keeping with probability ``rate`` (the rate/keep confusion): consistent,
+    but x rate at test time, neither the identity nor x keep (except at 0.5)."""
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs * self.rate
+        uniform = keras.random.uniform(keras.ops.shape(inputs), seed=self.seed_generator)
+        return inputs * keras.ops.cast(uniform < self.rate, inputs.dtype)

@@ -108,15 +108,12 @@ def predict(model: keras.Model, inputs: np.ndarray = INPUTS) -> np.ndarray:
     return model(inputs, training=False).numpy()[:, 0]
 
 
-def training_mode_moments(model: keras.Model, n: int, inputs: np.ndarray = INPUTS,
-                          progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and sample standard deviation of ``n`` training-mode passes, each (samples,).
+def training_mode_sampler(model: keras.Model, inputs: np.ndarray = INPUTS):
+    """``sample(n) -> (n, samples)`` float64 array of independent training-mode passes.
 
-    One pass per call of the model (not one tiled batch), so a layer that
-    shares its mask across the batch still gives independent samples. The
-    passes run in chunks (``core.chunks``) and are combined as they come
-    (Chan et al.'s pairwise update of mean and sum of squared deviations, in
-    float64): memory does not grow with ``n``.
+    One traced loop, reused by every call; each pass is one call of the model,
+    so a layer that shares its mask across the batch still gives independent
+    samples.
     """
     inputs_t = tf.constant(inputs)
 
@@ -124,16 +121,28 @@ def training_mode_moments(model: keras.Model, n: int, inputs: np.ndarray = INPUT
         return i + 1, outs.write(i, model(inputs_t, training=True)[:, 0])
 
     @tf.function(autograph=False)
-    def sample(count):
+    def loop(count):
         _, outs = tf.while_loop(lambda i, _: i < count, one_pass,
                                 (tf.constant(0), tf.TensorArray(tf.float32, size=count)))
         return outs.stack()  # (count, samples)
 
+    return lambda n: loop(tf.constant(n)).numpy().astype(np.float64)
+
+
+def training_mode_moments(model: keras.Model, n: int, inputs: np.ndarray = INPUTS,
+                          progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample standard deviation of ``n`` training-mode passes, each (samples,).
+
+    The passes (``training_mode_sampler``) run in chunks (``core.chunks``) and are combined as they come
+    (Chan et al.'s pairwise update of mean and sum of squared deviations, in
+    float64): memory does not grow with ``n``.
+    """
+    sample = training_mode_sampler(model, inputs)
     count, mean, squares = 0, np.zeros(len(inputs)), np.zeros(len(inputs))
 
     def run(done: int, size: int) -> None:
         nonlocal count, mean, squares
-        chunk = sample(tf.constant(size)).numpy().astype(np.float64)  # (size, samples)
+        chunk = sample(size)  # (size, samples)
         chunk_mean = chunk.mean(axis=0)
         delta = chunk_mean - mean
         total = count + size

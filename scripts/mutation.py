@@ -1,0 +1,120 @@
+"""Mutation testing of the modules that decide verdicts, with mutmut: are the tests able to fail?
+
+Each group pairs verdict-deciding modules with the tests that judge them. For
+each group the script copies the checkout (tracked and untracked files, as
+they are in the working tree) into ``--work/<group>``, writes mutmut's
+settings there, runs ``mutmut run``, and collects the counts and the
+surviving mutants. The summary (``--work/summary.json`` and a table on
+stdout) gives per group and in all: mutants, killed, survived, timeouts and
+mutants no test reaches. Not part of the test suite or CI: a full run takes
+hours on 2 cores (see docs/mutation.md).
+
+Usage::
+
+    python -m pip install mutmut
+    python scripts/mutation.py                          # every group
+    python scripts/mutation.py --groups toy,config      # some of them
+    python scripts/mutation.py --source /path/to/other/checkout   # e.g. older tests
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ALSO_COPY = ["configs/", "README.md", "docs/", ".ci/", "benchmarks/"]
+#: group -> (modules mutated, tests that judge them, pytest -k expression or None)
+GROUPS = {
+    "toy": (["dropout_lab/toy/verdicts.py"], ["tests/test_compare.py", "tests/test_cli_toy.py"],
+            None),
+    "probe": (["dropout_lab/probe/classify.py", "dropout_lab/probe/stats.py"],
+              ["tests/test_probe.py"], None),
+    "noise-shape": (["dropout_lab/probe/noise_shape.py"], ["tests/test_noise_shape.py"], None),
+    "numpy-ref": (["dropout_lab/dropouts/numpy_ref.py"],
+                  ["tests/test_numpy_ref.py", "tests/test_numpy_demo.py"], None),
+    "mnist": (["dropout_lab/mnist/verdicts.py"], ["tests/test_mnist.py"],
+              "decision or c4_ or c9_ or c11_ or recomputed"),
+    "weights": (["dropout_lab/core/weights.py"],
+                ["tests/test_weights.py", "tests/test_hostile_runs.py"],
+                "not from_inside_the_run_folder"),
+    "config": (["dropout_lab/core/config.py"], ["tests/test_config.py", "tests/test_cli_errors.py"],
+               None),
+}
+
+
+def _copy_checkout(source: Path, target: Path) -> None:
+    """The working tree of ``source`` (tracked and untracked-not-ignored files) into ``target``."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                           cwd=source, capture_output=True, text=True, check=True).stdout
+    shutil.rmtree(target, ignore_errors=True)
+    for name in filter(None, files.split("\0")):
+        if (source / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, target / name)
+
+
+def _settings(modules: list[str], tests: list[str], select: str | None) -> str:
+    args = ["-p", "no:cacheprovider", "-q"] + (["-k", select] if select else [])
+    return ("\n[tool.mutmut]\n"
+            'source_paths = ["dropout_lab"]\n'
+            f"only_mutate = {json.dumps(modules)}\n"
+            f"also_copy = {json.dumps(ALSO_COPY)}\n"
+            f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+            f"pytest_add_cli_args = {json.dumps(args)}\n")
+
+
+def run_group(name: str, source: Path, work: Path, children: int) -> dict:
+    """Run mutmut on one group; return its counts and survivors."""
+    modules, tests, select = GROUPS[name]
+    folder = work / name
+    _copy_checkout(source, folder)
+    pyproject = folder / "pyproject.toml"
+    text = re.sub(r"\n\[tool\.mutmut\].*?(?=\n\[|\Z)", "", pyproject.read_text(), flags=re.S)
+    pyproject.write_text(text + _settings(modules, tests, select))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    subprocess.run(["mutmut", "run", "--max-children", str(children)], cwd=folder, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["mutmut", "export-cicd-stats"], cwd=folder, env=env, check=True,
+                   capture_output=True)
+    stats = json.loads((folder / "mutants" / "mutmut-cicd-stats.json").read_text())
+    listed = subprocess.run(["mutmut", "results"], cwd=folder, env=env, capture_output=True,
+                            text=True).stdout
+    survivors = [line.split(":")[0].strip() for line in listed.splitlines()
+                 if line.strip().endswith(": survived")]
+    return {"modules": modules, "tests": tests, **stats, "survivors": survivors}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", default=",".join(GROUPS))
+    parser.add_argument("--source", type=Path, default=ROOT)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/dropout-lab-mutation"))
+    parser.add_argument("--children", type=int, default=max(1, (os.cpu_count() or 2) - 1))
+    args = parser.parse_args()
+    if shutil.which("mutmut") is None:
+        sys.exit("mutmut is not installed: python -m pip install mutmut")
+    summary = {}
+    for name in args.groups.split(","):
+        summary[name] = run_group(name, args.source.resolve(), args.work, args.children)
+        counts = summary[name]
+        print(f"{name:12} {counts['total']:5} mutants, {counts['killed']:5} killed, "
+              f"{counts['survived']:4} survived, {counts['timeout']:3} timeouts, "
+              f"{counts['no_tests']:3} without tests", flush=True)
+    (args.work / "summary.json").write_text(json.dumps(summary, indent=2))
+    total = {k: sum(g[k] for g in summary.values())
+             for k in ("total", "killed", "survived", "timeout", "no_tests")}
+    score = (total["killed"] + total["timeout"]) / max(1, total["total"] - total["no_tests"])
+    print(f"{'all':12} {total['total']:5} mutants, {total['killed']:5} killed, "
+          f"{total['survived']:4} survived, {total['timeout']:3} timeouts, "
+          f"{total['no_tests']:3} without tests; score {score:.1%}")
+
+
+if __name__ == "__main__":
+    main()
