@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from dropout_lab.core.atomic import dumps
 from dropout_lab.core.errors import ConfigError
 from dropout_lab.core.runs import RunContext
 from dropout_lab.core.stats import clopper_pearson
@@ -79,7 +80,7 @@ def test_all_verdicts_hold_and_run_is_written(measured):
     assert [(v.claim, v.outcome) for v in measured.verdicts] == [
         ("C5", "confirmed"), ("C6", "confirmed"), ("C7", "qualified"), ("order", "confirmed")]
     saved = json.loads((measured.run_dir / "results.json").read_text())
-    assert saved == gradients.to_json(measured)
+    assert saved == json.loads(dumps(gradients.to_json(measured)))
     assert saved["verdicts"][1]["outcome"] == "confirmed" and len(saved["layers"]) == 8
     assert json.loads((measured.run_dir / "manifest.json").read_text())["kind"] == "gradients"
 

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from dropout_lab.core.atomic import dumps
 from dropout_lab.core.errors import ConfigError
 from dropout_lab.core.runs import RunContext
 from dropout_lab.core.stats import clopper_pearson
@@ -82,7 +83,7 @@ def test_run_tiny(out):
     assert result.timing.folded_max_rel_diff <= 1e-12
     assert len(result.gradient_checks) == 4 and result.timing.vanilla_ratio.min > 0
     saved = json.loads((result.run_dir / "results.json").read_text())
-    assert saved == numpy_demo.to_json(result)
+    assert saved == json.loads(dumps(numpy_demo.to_json(result)))
     assert saved["drop_rate"] == 0.5 and saved["config"]["keep_prob"] == 0.5
     assert [v["outcome"] for v in saved["verdicts"] if v["claim"] == "C2"] == ["confirmed"]
     assert json.loads((result.run_dir / "manifest.json").read_text())["kind"] == "numpy-demo"
@@ -160,20 +161,46 @@ def test_cli_bad_input_exit_2_nothing_written(cli, out, args, message):
     assert list(out.iterdir()) == []
 
 
-@pytest.mark.parametrize("slower, outcome", [(21, "confirmed"), (12, "inconclusive"),
-                                             (0, "refuted")])
-def test_c3_verdict_is_a_sign_test(slower, outcome):
+# 21 repeats at 99.9 %: the interval runs from the 3rd smallest to the 3rd largest ratio
+@pytest.mark.parametrize("slower, outcome", [(21, "confirmed"), (19, "confirmed"),
+                                             (18, "inconclusive"), (12, "inconclusive"),
+                                             (3, "inconclusive"), (2, "refuted"), (0, "refuted")])
+def test_c3_verdict_is_the_interval_of_the_median_ratio(slower, outcome):
     from scipy.stats import binomtest
 
-    from dropout_lab.numpy_demo.experiment import Spread, Timing
+    from dropout_lab.core.stats import median_interval
+    from dropout_lab.numpy_demo.experiment import Spread, Timing, machine_load
     from dropout_lab.numpy_demo.verdicts import _c3
 
     ratios = [1.2] * slower + [0.9] * (21 - slower)
+    load = {"before": 0.1, "after": 0.2, "cpus": 2}
     timing = Timing(pass_ms={"inverted": Spread.of([10.0]), "vanilla": Spread.of([12.0])},
                     vanilla_ratio=Spread.of(ratios), folded_ratio=Spread.of([1.0]),
                     vanilla_slower=slower, sign_test_p=float(binomtest(slower, 21, 0.5).pvalue),
-                    folded_max_rel_diff=0.0)
+                    folded_max_rel_diff=0.0, vanilla_ratio_ci=median_interval(ratios, 0.999),
+                    folded_ratio_ci=median_interval([1.0] * 21, 0.999), load=load,
+                    loaded=machine_load(load, Spread.of(ratios)))
     claim = _c3(timing, NumpyDemoConfig(repeats=21))
     assert claim.outcome == outcome
-    assert ("not decided" in claim.evidence) is (timing.sign_test_p > 1e-3)
+    assert ("not decided" in claim.evidence) is (outcome == "inconclusive")
     assert f"slower in {slower} of 21 repeats" in claim.evidence
+    assert "1-minute load average 0.10 before, 0.20 after, on 2 CPUs" in claim.evidence
+    assert claim.numbers["vanilla_over_inverted"].confidence == pytest.approx(0.99978, abs=1e-5)
+
+
+def test_machine_load_is_busy_cpus_or_spread_repeats():
+    from dropout_lab.numpy_demo.experiment import Spread, machine_load
+
+    steady = Spread.of([1.10, 1.12, 1.15, 1.11, 1.13])
+    assert not machine_load({"before": 1.2, "after": 1.5, "cpus": 2}, steady)
+    assert machine_load({"before": 2.5, "after": 1.0, "cpus": 2}, steady)  # another CPU busy
+    assert machine_load({"before": 0.1, "after": 0.1, "cpus": 2}, Spread.of([0.8, 1.0, 1.4]))
+
+
+def test_median_interval_coverage_is_the_binomial_order_statistic_bound():
+    from dropout_lab.core.stats import median_interval
+
+    found = median_interval(list(range(21)), 0.95)
+    assert (found.low, found.high) == (5.0, 15.0)  # the 6th smallest and the 6th largest
+    assert found.confidence == pytest.approx(1 - 2 * 0.01330, abs=1e-4)  # P(Bin(21,.5)<=5)
+    assert median_interval([1.0, 2.0], 0.95).low == float("-inf")  # too few for 95 %

@@ -35,11 +35,15 @@ def estimate_interval(value, digits: int = 4) -> str:
 
 
 def plus_minus(value, digits: int = 4, signed: bool = False) -> str:
-    """``mean ± half-width`` of a (symmetric, Student-t) Interval."""
+    """``mean ± half-width`` of a symmetric interval; ``mean [low, high]`` of a clipped one."""
     sign = "+" if signed else ""
-    if not math.isfinite(value.high):
+    if not (math.isfinite(value.high) and math.isfinite(value.low)):
         return f"{value.estimate:{sign}.{digits}f} ± ∞"
-    return f"{value.estimate:{sign}.{digits}f} ± {(value.high - value.low) / 2:.{digits}f}"
+    below, above = value.estimate - value.low, value.high - value.estimate
+    if abs(below - above) > 1e-9 * max(1.0, abs(value.estimate)):  # clipped to its range
+        return (f"{value.estimate:{sign}.{digits}f} [{value.low:{sign}.{digits}f}, "
+                f"{value.high:{sign}.{digits}f}]")
+    return f"{value.estimate:{sign}.{digits}f} ± {above:.{digits}f}"
 
 
 def outcome_text(outcome: str) -> Text:

@@ -52,7 +52,8 @@ def _locked(folder: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def resumable_run(out: Path, kind: str, config: dict[str, Any], seed: int | None,
                   command: str, extra: dict[str, Any] | None = None,
-                  resume: RunFolder | None = None) -> Iterator[RunFolder]:
+                  resume: RunFolder | None = None,
+                  started: float | None = None) -> Iterator[RunFolder]:
     """Like ``new_run``, but an interrupted run keeps its folder and can be continued.
 
     The opening manifest is saved as ``resume.json`` in the ``.partial`` folder
@@ -60,7 +61,7 @@ def resumable_run(out: Path, kind: str, config: dict[str, Any], seed: int | None
     again in another process; pass its result as ``resume``. On failure the
     ``.partial`` folder is kept, with every file written so far.
     """
-    run = resume or start_run(out, kind, config, seed, command, extra)
+    run = resume or start_run(out, kind, config, seed, command, extra, started)
     with _locked(run.path):
         if resume is None:
             atomic_write_json(run.path / RESUME_FILE, run.manifest)

@@ -29,7 +29,7 @@ from dropout_lab.core.atomic import (
     sha256_file,
 )
 from dropout_lab.core.errors import ConfigError, ExperimentError
-from dropout_lab.core.tfenv import versions
+from dropout_lab.core.tfenv import USER_ENVIRONMENT, versions
 
 MANIFEST = "manifest.json"
 PARTIAL_SUFFIX = ".partial"
@@ -164,8 +164,14 @@ def _new_run_id() -> str:
 
 
 def start_run(out: Path, kind: str, config: dict[str, Any], seed: int | None,
-              command: str, extra: dict[str, Any] | None = None) -> RunFolder:
-    """Create ``OUT/<kind>/.<id>.partial`` and fill in the manifest's opening fields."""
+              command: str, extra: dict[str, Any] | None = None,
+              started: float | None = None) -> RunFolder:
+    """Create ``OUT/<kind>/.<id>.partial`` and fill in the manifest's opening fields.
+
+    ``started`` is when the run began (``time.monotonic()``; default now): the
+    manifest's ``wall_seconds`` counts from it, so it is the run's wall time,
+    not only the writing of its files.
+    """
     parent = Path(out) / kind
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -184,16 +190,18 @@ def start_run(out: Path, kind: str, config: dict[str, Any], seed: int | None,
     manifest = {
         "tool": "dropout-lab", "tool_version": __version__, "kind": kind, "run_id": run_id,
         "command": command, "config": config, "seed": seed, "versions": versions(),
-        "environment": {k: os.environ.get(k) for k in
-                        ("TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES")},
-        "started_at": utc_now(), **(extra or {}),
+        "environment": USER_ENVIRONMENT, "started_at": utc_now(), **(extra or {}),
     }
-    return RunFolder(kind=kind, final_path=final, path=partial, manifest=manifest)
+    folder = RunFolder(kind=kind, final_path=final, path=partial, manifest=manifest)
+    if started is not None:
+        folder.t0 = started
+    return folder
 
 
 @contextlib.contextmanager
 def new_run(out: Path, kind: str, config: dict[str, Any], seed: int | None, command: str,
-            extra: dict[str, Any] | None = None) -> Iterator[RunFolder]:
+            extra: dict[str, Any] | None = None,
+            started: float | None = None) -> Iterator[RunFolder]:
     """Context manager for a run folder: finished on success, removed on failure.
 
     Args:
@@ -203,10 +211,11 @@ def new_run(out: Path, kind: str, config: dict[str, Any], seed: int | None, comm
         seed: the run's seed.
         command: the command line that started the run.
         extra: more manifest fields (e.g. the source run of a comparison).
+        started: when the run began (``RunContext.started``), for ``wall_seconds``.
 
     A sweep that must survive interruption uses ``dropout_lab.core.resume.resumable_run``.
     """
-    run = start_run(out, kind, config, seed, command, extra)
+    run = start_run(out, kind, config, seed, command, extra, started)
     try:
         yield run
         run.finish()
@@ -230,6 +239,7 @@ class RunContext:
             never print, the CLI turns this into a progress bar.
         resume: an interrupted run folder to continue (``resume.reopen_run``).
         data_dir: a folder with dataset files, tried after the cache (MNIST).
+        started: when the run began (``time.monotonic()``), for the manifest's wall time.
     """
 
     out: Path = Path("results")
@@ -237,6 +247,7 @@ class RunContext:
     progress: ProgressFn | None = None
     resume: RunFolder | None = None
     data_dir: Path | None = None
+    started: float = field(default_factory=time.monotonic)
 
     def report(self, task: str, done: int, total: int) -> None:
         """Forward progress to the callback, if any."""

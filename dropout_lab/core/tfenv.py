@@ -17,6 +17,12 @@ from types import ModuleType
 
 _tf: ModuleType | None = None
 
+#: Environment variables that change TensorFlow's numbers or logs, as the user set them:
+#: read when this module is first imported, before dropout-lab sets any itself.
+USER_ENVIRONMENT = {name: os.environ.get(name) for name in
+                    ("TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES",
+                     "OMP_NUM_THREADS", "DROPOUT_LAB_MEMORY_LIMIT")}
+
 
 def import_tf() -> ModuleType:
     """Import TensorFlow (and Keras) quietly; return the ``tensorflow`` module.

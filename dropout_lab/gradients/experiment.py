@@ -133,7 +133,8 @@ def run(config: GradientsConfig, ctx: RunContext = RunContext()) -> GradientsRes
     fields = dict(config=config, layers=rows, drop_count=count, drop_trials=trials,
                   drop_fraction=interval, orders=orders, rate1=rate1, verdicts=found,
                   frameworks=versions())
-    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command) as folder:
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
+                 started=ctx.started) as folder:
         result = GradientsResult(run_dir=folder.final_path, **fields)
         folder.write_json("results.json", to_json(result))
     return result

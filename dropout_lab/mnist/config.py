@@ -30,6 +30,9 @@ MAX_EVALUATIONS = 10_000  # per unit: every evaluation is kept in the curves
 MAX_WIDTH = 1 << 16  # units of one hidden layer
 MAX_REPEATS = 100_000  # mc-average: repeats per k are kept in memory
 MNIST_BYTES = 70_000 * 784  # the images, uint8, held in memory
+#: The fields that change what a unit learns (not how many units, nor how often it is evaluated).
+TRAINING_FIELDS = ("steps", "train_subset", "batch_size", "hidden_units", "drop_rates",
+                   "l2_weight", "optimizer", "learning_rate", "kernel_init")
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,20 @@ class MnistConfig:
         params = sum(a * b + b for a, b in zip(widths, widths[1:]))
         activations = (self.batch_size + 10000) * sum(widths)  # a batch; the test set at once
         return MNIST_BYTES + params * 4 * 5 + activations * 4 * 6
+
+    def reduced(self) -> list[str]:
+        """How this sweep's training differs from the published experiment it sits beside.
+
+        Empty when the setting published no numbers (S001) or the training is
+        S003's own: only then are its accuracies comparable to the published ones.
+        """
+        if not PUBLISHED[self.setting]:
+            return []
+        full = MnistConfig(setting=self.setting, arms=self.arms)
+        shown = {None: f"all {MNIST_TRAIN_IMAGES}"}
+        return [f"{name} {shown.get(getattr(self, name), getattr(self, name))} "
+                f"({self.setting}: {shown.get(getattr(full, name), getattr(full, name))})"
+                for name in TRAINING_FIELDS if getattr(self, name) != getattr(full, name)]
 
     @property
     def train_images(self) -> int:

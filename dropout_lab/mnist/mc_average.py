@@ -23,6 +23,7 @@ although k = 100 was measured; else *inconclusive* (larger k needed).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from dropout_lab.core import results, weights
 from dropout_lab.core.errors import ConfigError, invalid_value
 from dropout_lab.core.reading import Run, open_run
 from dropout_lab.core.runs import MANIFEST, RunContext, new_run
-from dropout_lab.core.stats import Interval, mean_interval
+from dropout_lab.core.stats import PROPORTION, Interval, mean_interval
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict, judge
 from dropout_lab.mnist import units as mnist_units
@@ -82,11 +83,13 @@ def run(config: McAverageConfig, ctx: RunContext = RunContext()) -> McAverageRes
     source = open_source(config.run, config.seed) if config.run is not None else None
     training = None if source else config.training_config()
     seed = source[2] if source else training.first_seed
+    config = dataclasses.replace(config, seed=seed)  # recorded resolved: one seed value
     mnist = load_mnist(ctx.data_dir)
     seed_everything(seed)
     ctx.report("starting TensorFlow", 1, 1)
     extra = {"source_run": str(source[0].path)} if source else {}
-    with new_run(ctx.out, KIND, cfg.to_dict(config), seed, ctx.command, extra) as folder:
+    with new_run(ctx.out, KIND, cfg.to_dict(config), seed, ctx.command, extra,
+                 started=ctx.started) as folder:
         if source:
             model_config, weights_path = source[1], source[0].verified(_weights_name(seed))
             origin = f"{_unit_dir(seed)} of {source[0].path}"
@@ -159,7 +162,8 @@ def _record(config: McAverageConfig, folder, measured: dict, seed: int, origin: 
     from dropout_lab.mnist import plots  # matplotlib
 
     errors, ks, det = measured["errors"], measured["ks"], measured["deterministic"]
-    intervals = [mean_interval(errors[:, i], config.confidence) for i in range(len(ks))]
+    intervals = [mean_interval(errors[:, i], config.confidence, PROPORTION)
+                 for i in range(len(ks))]
     reached = next((k for k, i in zip(ks, intervals) if i.low <= det), None)
     plot = plots.mc_average(folder.path, ks, [i.estimate for i in intervals],
                             [i.low for i in intervals], [i.high for i in intervals], det,

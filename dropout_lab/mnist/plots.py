@@ -50,7 +50,13 @@ def _by_arm(config, units) -> dict[str, list]:
 
 
 def mnist_curves(folder: Path, config, units) -> list[str]:
-    """Write both MNIST plots into ``folder``; return their file names."""
+    """Write both MNIST plots into ``folder``; return their file names.
+
+    A curve needs two points: with a single evaluation (``eval_every`` >=
+    ``steps``) no plot is drawn and the list is empty.
+    """
+    if len(config.eval_steps) < 2:
+        return []
     grouped = _by_arm(config, units)
     return [_test_accuracy(folder / TEST_ACCURACY_PNG, config, grouped),
             _train_vs_test(folder / TRAIN_VS_TEST_PNG, config, grouped)]

@@ -15,19 +15,30 @@ def mnist(result) -> list:
     warning = ([Text(f"Warning: training diverged (the loss became non-finite) in "
                      f"{', '.join(result.diverged)}; their accuracies are those of a broken "
                      "net.", "bold red")] if result.diverged else [])
-    return [_arms_table(result), _differences_table(result), *warning,
+    reduced = config.reduced()
+    note = ([Text(f"Published numbers are {config.setting}'s full runs; this run is reduced: "
+                  + ", ".join(reduced) + ".", "yellow")] if reduced else [])
+    return [_arms_table(result), _differences_table(result), *note, *warning,
             *verdict_lines(result.analysis.verdicts),
             Text(f"{len(result.units)} units ({result.resumed_units} resumed), "
                  f"{config.steps} steps each ({config.passes:g} passes over "
                  f"{config.train_images} training images), data: {result.data_source}.\n"
-                 f"Run folder: {result.run_dir}\nPlots: " + ", ".join(result.plots))]
+                 f"Run folder: {result.run_dir}\n" + _plots_line(result))]
+
+
+def _plots_line(result) -> str:
+    if result.plots:
+        return "Plots: " + ", ".join(result.plots)
+    return (f"Plots: none: a curve needs two evaluations, and this run evaluated once (at step "
+            f"{result.config.steps}; --eval-every {result.config.eval_every} >= --steps).")
 
 
 def _arms_table(result) -> Table:
     config = result.config
     level = f"{config.confidence:.0%}"
     table = Table(title=f"MNIST ({config.setting}): final accuracy per arm, mean ± {level} "
-                        "t-interval half-width over seeds")
+                        "t-interval half-width over seeds (intervals clipped to each "
+                        "quantity's range)")
     table.add_column("arm", no_wrap=True, min_width=10)
     for name in ("seeds", "test accuracy", "published", "train accuracy", "train - test gap",
                  "steps/s"):

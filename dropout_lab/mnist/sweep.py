@@ -91,7 +91,7 @@ def run(config: MnistConfig, ctx: RunContext = RunContext()) -> MnistResult:
     ctx.report("starting TensorFlow", 1, 1)
     data = mnist_units.unit_data(config, mnist)
     with resumable_run(ctx.out, KIND, cfg.to_dict(config), config.first_seed, ctx.command,
-                       {"data_source": mnist.source}, ctx.resume) as folder:
+                       {"data_source": mnist.source}, ctx.resume, started=ctx.started) as folder:
         if ctx.resume is None:
             folder.write_text("config.toml", cfg.to_toml(config, "dropout-lab mnist: config"))
         units = _sweep(config, folder, data, ctx)
@@ -153,6 +153,7 @@ def to_json(result: MnistResult) -> dict:
     config = result.config
     return results.result(
         KIND, result.run_dir, cfg.to_dict(config), analysis.verdicts, diverged=result.diverged,
+        reduced=config.reduced(),
         derived={"train_images": config.train_images, "steps_per_pass": config.steps_per_pass,
                  "passes": config.passes},
         data_source=result.data_source, arms=arms, summary=summaries, differences=differences,

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dropout_lab.core.stats import Interval, mean_interval
+from dropout_lab.core.stats import DIFFERENCE, POSITIVE, PROPORTION, Interval, mean_interval
 from dropout_lab.core.verdict import Verdict, judge
 from dropout_lab.mnist.config import PUBLISHED
 
@@ -118,16 +118,20 @@ def analyse(config, units) -> Analysis:
         values = paired(table, first, second, final_test)
         both = first in published and second in published
         differences.append(PairedDifference(
-            first, second, mean_interval(values, level), len(values),
+            first, second, mean_interval(values, level, DIFFERENCE), len(values),
             published[second] - published[first] if both else None))
     judges = {"C9": verdict_c9, "C11": verdict_c11, "C4": verdict_c4}
     return Analysis(arms, differences, [judges[claim](table, level) for claim in config.claims])
 
 
 def _summary(arm, units, published, level) -> ArmSummary:
-    pick = lambda f: mean_interval([f(u) for u in units], level)  # noqa: E731
-    return ArmSummary(arm, len(units), pick(final_test), pick(lambda u: u.final_train_accuracy),
-                      pick(final_gap), pick(lambda u: u.steps_per_second), published)
+    def pick(f, bounds):
+        return mean_interval([f(u) for u in units], level, bounds)
+
+    return ArmSummary(arm, len(units), pick(final_test, PROPORTION),
+                      pick(lambda u: u.final_train_accuracy, PROPORTION),
+                      pick(final_gap, DIFFERENCE), pick(lambda u: u.steps_per_second, POSITIVE),
+                      published)
 
 
 def _not_tested(claim: str, needed: str) -> Verdict:
@@ -165,8 +169,8 @@ def verdict_c9(table, level: float) -> Verdict:
     """C9 from the paired differences of final test accuracy (module docstring)."""
     if not {"dropout", "l2", "dropout+l2"} <= set(table):
         return _not_tested("C9", "dropout, l2 and dropout+l2")
-    d1 = mean_interval(paired(table, "dropout", "dropout+l2", final_test), level)
-    d2 = mean_interval(paired(table, "l2", "dropout+l2", final_test), level)
+    d1 = mean_interval(paired(table, "dropout", "dropout+l2", final_test), level, DIFFERENCE)
+    d2 = mean_interval(paired(table, "l2", "dropout+l2", final_test), level, DIFFERENCE)
     # "worse than either" = both differences below 0, i.e. both negations above 0
     outcome = _decide([Interval(-d.estimate, -d.high, -d.low, level) for d in (d1, d2)])
     test = (f"confirmed if both {level:.0%} intervals of the paired differences lie below 0, "
@@ -195,9 +199,10 @@ def verdict_c4(table, level: float) -> Verdict:
     """C4 from the train-test gap and the late rise of test accuracy (module docstring)."""
     if not {"none", "dropout"} <= set(table):
         return _not_tested("C4", "none and dropout")
-    narrowing = mean_interval(-paired(table, "none", "dropout", final_gap), level)
-    rise = mean_interval([late_rise(u) for u in table["dropout"].values()], level)
-    rise_none = mean_interval([late_rise(u) for u in table["none"].values()], level)
+    narrowing = mean_interval(-paired(table, "none", "dropout", final_gap), level, DIFFERENCE)
+    rise = mean_interval([late_rise(u) for u in table["dropout"].values()], level, DIFFERENCE)
+    rise_none = mean_interval([late_rise(u) for u in table["none"].values()], level,
+                              DIFFERENCE)
     outcome = _decide([narrowing, rise])
     test = (f"confirmed if the {level:.0%} intervals of gap(none) - gap(dropout) and of "
             "dropout's late rise both lie above 0, refuted if either lies below 0")
@@ -205,4 +210,4 @@ def verdict_c4(table, level: float) -> Verdict:
         "gap(none) - gap(dropout)": narrowing, "late rise of test accuracy, dropout": rise,
         "late rise of test accuracy, none": rise_none,
         "final train accuracy, none": mean_interval(
-            [u.final_train_accuracy for u in table["none"].values()], level)})
+            [u.final_train_accuracy for u in table["none"].values()], level, PROPORTION)})

@@ -31,6 +31,7 @@ either way with probability 1/2).
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +42,15 @@ from scipy.stats import binomtest
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
 from dropout_lab.core.runs import RunContext, new_run
-from dropout_lab.core.stats import Interval, mean_interval
+from dropout_lab.core.stats import Interval, mean_interval, median_interval
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.dropouts import numpy_ref
-from dropout_lab.numpy_demo.config import COMPARISONS, GRADIENT_BOUND, NumpyDemoConfig
+from dropout_lab.numpy_demo.config import (
+    COMPARISONS,
+    GRADIENT_BOUND,
+    TIMING_CONFIDENCE,
+    NumpyDemoConfig,
+)
 from dropout_lab.numpy_demo.net import SeedNet, layers
 from dropout_lab.numpy_demo.verdicts import verdicts
 
@@ -103,6 +109,10 @@ class Timing:
     vanilla_slower: int  # repeats where vanilla took longer than inverted
     sign_test_p: float  # two-sided sign test of "no difference"
     folded_max_rel_diff: float  # max |folded - vanilla| / max |vanilla|
+    vanilla_ratio_ci: Interval  # distribution-free interval of the median ratio
+    folded_ratio_ci: Interval
+    load: dict[str, float]  # 1-minute load average before and after, and the CPU count
+    loaded: bool  # the timings were taken on a busy machine (see ``machine_load``)
 
 
 @dataclass(frozen=True)
@@ -136,7 +146,8 @@ def run(config: NumpyDemoConfig, ctx: RunContext = RunContext()) -> NumpyDemoRes
                            lambda done: ctx.report("timing", done, config.repeats))
     fields = dict(config=config, comparisons=comparisons, gradient_checks=checks, timing=timing,
                   verdicts=verdicts(comparisons, checks, timing, config))
-    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command) as folder:
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
+                 started=ctx.started) as folder:
         result = NumpyDemoResult(run_dir=folder.final_path, **fields)
         folder.write_json("results.json", to_json(result))
     return result
@@ -209,6 +220,7 @@ def time_predicts(net: SeedNet, x: np.ndarray, keep_prob: float, repeats: int,
                 "vanilla": lambda: net.forward(x, vanilla, vanilla, training=False),
                 "vanilla folded": lambda: folded.plain(x)}
     outputs = {name: run_pass() for name, run_pass in variants.items()}  # warm-up
+    load_before = os.getloadavg()[0]
     seconds: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
     for repeat in range(repeats):
@@ -217,21 +229,39 @@ def time_predicts(net: SeedNet, x: np.ndarray, keep_prob: float, repeats: int,
             variants[name]()
             seconds[name].append(time.perf_counter() - start)
         progress(repeat + 1)
-    return _timing(seconds, outputs)
+    load = {"before": load_before, "after": os.getloadavg()[0], "cpus": os.cpu_count() or 1}
+    return _timing(seconds, outputs, load)
 
 
-def _timing(seconds: dict[str, list[float]], outputs: dict[str, np.ndarray]) -> Timing:
+def machine_load(load: dict[str, float], ratio: Spread) -> bool:
+    """True when timings were taken on a busy machine.
+
+    Busy: another process kept more than half of the CPUs busy on average over
+    the last minute (the 1-minute load average, less the one CPU this pass
+    uses, above half the CPUs), or the repeats spread widely (interquartile
+    range of the time ratio above 15 % of its median).
+    """
+    others = max(load["before"], load["after"]) - 1.0
+    return others > load["cpus"] / 2 or (ratio.q75 - ratio.q25) > 0.15 * ratio.median
+
+
+def _timing(seconds: dict[str, list[float]], outputs: dict[str, np.ndarray],
+            load: dict[str, float]) -> Timing:
     times = {name: np.asarray(values) for name, values in seconds.items()}
     ratio = times["vanilla"] / times["inverted"]
+    folded = times["vanilla folded"] / times["inverted"]
     slower = int(np.sum(ratio > 1))
     vanilla = outputs["vanilla"]
+    spread = Spread.of(ratio)
     return Timing(
         pass_ms={name: Spread.of(values * 1e3) for name, values in times.items()},
-        vanilla_ratio=Spread.of(ratio),
-        folded_ratio=Spread.of(times["vanilla folded"] / times["inverted"]),
+        vanilla_ratio=spread, folded_ratio=Spread.of(folded),
         vanilla_slower=slower, sign_test_p=float(binomtest(slower, ratio.size, 0.5).pvalue),
         folded_max_rel_diff=float(np.max(np.abs(outputs["vanilla folded"] - vanilla))
-                                  / np.max(np.abs(vanilla))))
+                                  / np.max(np.abs(vanilla))),
+        vanilla_ratio_ci=median_interval(ratio, TIMING_CONFIDENCE),
+        folded_ratio_ci=median_interval(folded, TIMING_CONFIDENCE), load=load,
+        loaded=machine_load(load, spread))
 
 
 def to_json(result: NumpyDemoResult) -> dict:

@@ -61,16 +61,23 @@ def _timing(result) -> Table:
     timing = result.timing
     table = Table(title=f"Test-time pass over {result.config.samples} samples, "
                         f"{result.config.repeats} interleaved repeats")
-    for name in ("variant", "median", "IQR", "min – max"):
+    level = f"{timing.vanilla_ratio_ci.confidence:.1%}"
+    for name in ("variant", "median", f"{level} interval", "IQR", "min – max"):
         table.add_column(name, justify="right")
     labels = {"inverted": "inverted, identity [ms]", "vanilla": "vanilla, x keep_prob [ms]",
               "vanilla folded": "vanilla, folded [ms]"}
-    rows = [(labels[k], s, 2) for k, s in timing.pass_ms.items()]
-    rows += [("ratio vanilla / inverted", timing.vanilla_ratio, 3),
-             ("ratio folded / inverted", timing.folded_ratio, 3)]
-    for label, s, digits in rows:
-        table.add_row(label, f"{s.median:.{digits}f}", f"{s.q25:.{digits}f} – {s.q75:.{digits}f}",
+    rows = [(labels[k], s, None, 2) for k, s in timing.pass_ms.items()]
+    rows += [("ratio vanilla / inverted", timing.vanilla_ratio, timing.vanilla_ratio_ci, 3),
+             ("ratio folded / inverted", timing.folded_ratio, timing.folded_ratio_ci, 3)]
+    for label, s, ci, digits in rows:
+        shown = "" if ci is None else f"{ci.low:.{digits}f} – {ci.high:.{digits}f}"
+        table.add_row(label, f"{s.median:.{digits}f}", shown,
+                      f"{s.q25:.{digits}f} – {s.q75:.{digits}f}",
                       f"{s.min:.{digits}f} – {s.max:.{digits}f}")
+    load = timing.load
+    table.caption = (f"interval: distribution-free, of the median ratio; 1-minute load average "
+                     f"{load['before']:.2f} → {load['after']:.2f} on {load['cpus']:g} CPUs"
+                     + (" (under load)" if timing.loaded else ""))
     return table
 
 

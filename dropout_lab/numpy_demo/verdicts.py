@@ -8,7 +8,7 @@ numbers become ``Verdict``s.
 from __future__ import annotations
 
 from dropout_lab.core.verdict import Verdict, check, judge
-from dropout_lab.numpy_demo.config import GRADIENT_BOUND, SIGN_TEST_LEVEL
+from dropout_lab.numpy_demo.config import GRADIENT_BOUND, TIMING_CONFIDENCE
 
 
 def verdicts(comparisons, checks, timing, config) -> list[Verdict]:
@@ -78,22 +78,29 @@ def _gradient(checks) -> Verdict:
 
 
 def _c3(timing, config) -> Verdict:
-    ms, ratio, folded = timing.pass_ms, timing.vanilla_ratio, timing.folded_ratio
+    """C3 from the interval of the median vanilla / inverted time ratio (docs/methods.md)."""
+    ms, ratio, folded = timing.pass_ms, timing.vanilla_ratio_ci, timing.folded_ratio_ci
     extra = ms["vanilla"].median - ms["inverted"].median
+    load = timing.load
     measured = (f"test-time pass over {config.samples} samples: inverted "
                 f"{ms['inverted'].median:.3g} ms, vanilla {ms['vanilla'].median:.3g} ms (median); "
-                f"vanilla / inverted median {ratio.median:.3f} (IQR {ratio.q25:.3f}-"
-                f"{ratio.q75:.3f}, range {ratio.min:.3f}-{ratio.max:.3f}), slower in "
-                f"{timing.vanilla_slower} of {config.repeats} repeats (sign test p = "
-                f"{timing.sign_test_p:.2g}); extra {extra:.3g} ms per pass; keep_prob folded "
-                f"into W2, W3: ratio {folded.median:.3f} (IQR {folded.q25:.3f}-{folded.q75:.3f}),"
-                f" same output to {timing.folded_max_rel_diff:.2g} relative")
-    decided = timing.sign_test_p <= SIGN_TEST_LEVEL
-    outcome = "inconclusive" if not decided else "confirmed" if ratio.median > 1 else "refuted"
-    if not decided:
-        measured += ("; not decided at this level: the difference is within this machine's "
-                     "timing noise (more --repeats, or an idle machine, give the test more power)")
+                f"vanilla / inverted median {ratio.estimate:.3f} [{ratio.low:.3f}, "
+                f"{ratio.high:.3f}], slower in {timing.vanilla_slower} of {config.repeats} "
+                f"repeats (sign test p = {timing.sign_test_p:.2g}); extra {extra:.3g} ms per "
+                f"pass; keep_prob folded into W2, W3: ratio {folded.estimate:.3f} "
+                f"[{folded.low:.3f}, {folded.high:.3f}], same output to "
+                f"{timing.folded_max_rel_diff:.2g} relative. Timings depend on the machine: "
+                f"1-minute load average {load['before']:.2f} before, {load['after']:.2f} after, "
+                f"on {load['cpus']:g} CPUs")
+    if timing.loaded:
+        measured += ("; taken under load (busy CPUs or widely spread repeats): the interval is "
+                     "wider than on an idle machine")
+    outcome = ("confirmed" if ratio.low > 1 else "refuted" if ratio.high < 1
+               else "inconclusive")
+    if outcome == "inconclusive":
+        measured += ("; not decided: the difference is within this machine's timing noise "
+                     "(more --repeats, or an idle machine, give the test more power)")
     return judge("C3", outcome, measured,
-                 f"two-sided sign test over interleaved repeats, p <= {SIGN_TEST_LEVEL:g}",
-                 {"vanilla_over_inverted_median": ratio.median,
-                  "sign_test_p": timing.sign_test_p})
+                 f"distribution-free {TIMING_CONFIDENCE:.1%} interval of the median ratio over "
+                 "interleaved repeats (order statistics): confirmed above 1, refuted below 1",
+                 {"vanilla_over_inverted": ratio, "folded_over_inverted": folded})

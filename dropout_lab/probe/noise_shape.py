@@ -86,7 +86,8 @@ def run(config: NoiseShapeConfig, ctx: RunContext = RunContext()) -> NoiseShapeR
     control = _draw(plain, x, config.draws, lambda done: ctx.report(
         "draws", config.draws + done, 2 * config.draws))
     none_check = _none_check(applier, config)
-    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command) as folder:
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
+                 started=ctx.started) as folder:
         result = _result(impl, config, tally, control, none_check, folder.final_path)
         folder.write_json("results.json", to_json(result))
     return result

@@ -92,7 +92,8 @@ def run(config: ProbeConfig, ctx: RunContext = RunContext()) -> ProbeResult:
                                 for r in EDGE_RATES}
     meaning = {impl.name: overall_meaning([r for r in rows if r.layer == impl.name])
                for impl in chosen}
-    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command) as folder:
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
+                 started=ctx.started) as folder:
         result = ProbeResult(config=config, alpha=alpha, z=stats.normal_quantile(alpha),
                              rows=rows, rate_meaning=meaning, edges=edges,
                              verdicts=[verdicts.c10(rows, meaning, alpha)],

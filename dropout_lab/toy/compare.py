@@ -124,7 +124,7 @@ def _record(config: CompareConfig, source: Path, m: Measured, trained_now: bool,
                   source_run=source, samples=_samples(m), checks=checks, verdicts=[verdict],
                   trained_now=trained_now)
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
-                 {"source_run": str(source)}) as folder:
+                 {"source_run": str(source)}, started=ctx.started) as folder:
         result = CompareResult(run_dir=folder.final_path, **fields)
         folder.write_json("results.json", to_json(result))
     return result

@@ -103,7 +103,7 @@ def run(config: ReloadConfig, ctx: RunContext = RunContext()) -> ReloadResult:
     extra = {"source_run": str(source.path),
              "source_manifest_sha256": sha256_file(source.path / MANIFEST)}
     with new_run(ctx.out, KIND, cfg.to_dict(config), train_config.seed, ctx.command,
-                 extra) as folder:
+                 extra, started=ctx.started) as folder:
         result = ReloadResult(run_dir=folder.final_path, source_run=source.path, config=config,
                               train_config=train_config, inputs=net.INPUTS.tolist(),
                               predictions=predictions.tolist(), trained_predictions=recorded)

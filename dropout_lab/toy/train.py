@@ -56,7 +56,8 @@ def train_into_run(config: TrainConfig, ctx: RunContext) -> TrainResult:
     layer = appliers.make_layer(config.layer, config.rate, config.seed)
     with appliers.layer_errors(config.layer, "when the toy net was built"):
         model = net.build_net(layer)
-    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command) as folder:
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
+                 started=ctx.started) as folder:
         with appliers.layer_errors(config.layer, "in training mode"):
             losses = net.train(model, config.epochs, config.learning_rate,
                                lambda done, total: ctx.report("train", done, total))
