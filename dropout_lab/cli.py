@@ -14,13 +14,14 @@ import click
 from dropout_lab import __version__
 from dropout_lab.core import commands
 from dropout_lab.gradients import commands as gradients
+from dropout_lab.index import commands as index
 from dropout_lab.mnist import commands as mnist
 from dropout_lab.mnist.data import commands as data
 from dropout_lab.numpy_demo import commands as numpy_demo
 from dropout_lab.probe import commands as probe
 from dropout_lab.toy import commands as toy
 
-FAMILIES = (toy, probe, gradients, numpy_demo, data, mnist)
+FAMILIES = (toy, probe, gradients, numpy_demo, data, mnist, index)
 
 
 class LabGroup(click.Group):

@@ -60,6 +60,13 @@ def _copy_checkout(source: Path, target: Path) -> None:
             shutil.copy2(source / name, target / name)
 
 
+#: Imported by mutmut's fork server before it forks a worker per mutant. TensorFlow is
+#: fork-safe once imported as long as it has run no op; a process that has run ops (as the
+#: stats run has) deadlocks its forks, hence the fork server.
+PRELOAD = ["numpy", "scipy.stats", "h5py", "tensorflow", "keras", "matplotlib.figure",
+           "dropout_lab.cli", "dropout_lab.core.tfenv"]
+
+
 def _settings(modules: list[str], tests: list[str], select: str | None) -> str:
     args = ["-p", "no:cacheprovider", "-q"] + (["-k", select] if select else [])
     return ("\n[tool.mutmut]\n"
@@ -67,7 +74,11 @@ def _settings(modules: list[str], tests: list[str], select: str | None) -> str:
             f"only_mutate = {json.dumps(modules)}\n"
             f"also_copy = {json.dumps(ALSO_COPY)}\n"
             f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
-            f"pytest_add_cli_args = {json.dumps(args)}\n")
+            f"pytest_add_cli_args = {json.dumps(args)}\n"
+            "mutate_only_covered_lines = true\n"
+            'process_isolation = "forkserver"\n'
+            'forkserver_warmup = "import"\n'
+            'preload_modules_file = "mutation_preload.txt"\n')
 
 
 def run_group(name: str, source: Path, work: Path, children: int) -> dict:
@@ -78,6 +89,7 @@ def run_group(name: str, source: Path, work: Path, children: int) -> dict:
     pyproject = folder / "pyproject.toml"
     text = re.sub(r"\n\[tool\.mutmut\].*?(?=\n\[|\Z)", "", pyproject.read_text(), flags=re.S)
     pyproject.write_text(text + _settings(modules, tests, select))
+    (folder / "mutation_preload.txt").write_text("\n".join(PRELOAD) + "\n")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     subprocess.run(["mutmut", "run", "--max-children", str(children)], cwd=folder, env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -53,3 +53,34 @@ def out(tmp_path):
 def cli(out):
     """``cli("train", "--epochs", 5)`` runs the command and checks its exit code."""
     return Invoker(out)
+
+
+MNIST = ("--train-subset", "200", "--steps", "20", "--eval-every", "10")
+
+
+@pytest.fixture(scope="session")
+def outputs(tmp_path_factory):
+    """kind -> the --json object of one small run of each command."""
+    out = tmp_path_factory.mktemp("schema")
+    found = {}
+
+    def run(*args):
+        data = Invoker(None).json(*args, "--quiet")
+        found[data["kind"]] = data
+        return data
+
+    trained = run("train", "--epochs", "5", "--out", out)
+    run("reload", trained["run_dir"], "--runs", "2", "--out", out)
+    run("compare", trained["run_dir"], "--runs", "2", "--mc-samples", "100", "--out", out)
+    run("probe", "--size", "4096", "--out", out)  # every built-in, with the edge rates
+    run("noise-shape", "--draws", "5", "--out", out)
+    run("gradients", "--batch-size", "2", "--out", out)
+    run("numpy-demo", "--samples", "500", "--repeats", "3", "--out", out)
+    sweep = run("mnist", *MNIST, "--arms", "none,dropout", "--seeds", "1", "--out", out)
+    run("mc-average", sweep["run_dir"], "--k", "1,2", "--repeats", "2", "--out", out)
+    run("data", "mnist")
+    from test_mnist_data import fake_arrays, write_idx_dir
+
+    run("data", "idx", write_idx_dir(out / "idx", fake_arrays()))
+    run("runs", "list", "--out", out)
+    return found

@@ -43,8 +43,10 @@ def test_command_help_has_an_example_and_readme_section(cli, name, command):
             assert option.help, f"{name} {option.opts} has no help text"
 
 
-@pytest.mark.parametrize("name, command", [c for c in COMMANDS if not c[0].startswith("data ")],
-                         ids=[n for n, _ in COMMANDS if not n.startswith("data ")])
+EXPERIMENTS = [c for c in COMMANDS if not c[0].startswith(("data ", "runs "))]
+
+
+@pytest.mark.parametrize("name, command", EXPERIMENTS, ids=[n for n, _ in EXPERIMENTS])
 def test_every_experiment_takes_a_config_file_and_out(name, command):
     options = {opt for param in command.params for opt in getattr(param, "opts", [])}
     assert {"--config", "--out", "--json", "--quiet"} <= options

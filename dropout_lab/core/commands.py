@@ -28,6 +28,7 @@ from rich.progress import (
 
 from dropout_lab.core.atomic import dumps
 from dropout_lab.core.config import load_toml, resolve
+from dropout_lab.core.console import fitted
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.runs import RunContext, prepare_out
 
@@ -67,14 +68,15 @@ class Output:
     def console(self):
         """The rich console for people: stderr under --json, else stdout."""
         if self._console is None:
-            self._console = Console(stderr=self.as_json, highlight=False)
+            # markup off: strings from run folders (layer names, paths) are shown as they are
+            self._console = Console(stderr=self.as_json, highlight=False, markup=False)
         return self._console
 
     def show(self, *renderables: Any) -> None:
         """Print rich renderables for people (nothing under --quiet)."""
         if not self.quiet:
             for item in renderables:
-                self.console.print(item)
+                self.console.print(fitted(item))
 
     def emit(self, obj: Any) -> None:
         """Print the JSON object on stdout (only under --json)."""

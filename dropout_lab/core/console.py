@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
 from rich.text import Text
 
 from dropout_lab.core.verdict import OUTCOMES
@@ -78,3 +80,71 @@ def verdict_lines(verdicts, note: str | None = None) -> list[Text]:
 def run_folder(path) -> Text:
     """``Run folder: <path>``."""
     return Text(f"Run folder: {path}")
+
+
+def _plain(cell) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
+def _longest_word(cell) -> int:
+    return max((len(word) for word in _plain(cell).split()), default=0)
+
+
+def fitted(item):
+    """``item``, a table with a header wrapped in ``Fitting``; anything else as it is."""
+    return Fitting(item) if isinstance(item, Table) and item.show_header else item
+
+
+class Fitting:
+    """A table shown as a table when its words fit the width, else stacked row by row.
+
+    A table squeezed below the width its longest words need breaks them mid-word
+    (``keras.layers.D`` / ``ropout``) or cuts them (``0…``). Below that width the
+    rows are printed one after the other instead, each as ``header: value``
+    lines under the row's first cell; above it, the table as it is, taking the
+    width it can use.
+    """
+
+    def __init__(self, table: Table, key: int = 0):
+        self.table, self.key = table, key
+
+    def needed(self) -> int:
+        """Columns the table needs so that no word is broken: words, padding and borders."""
+        widths = [max([_longest_word(column.header), *map(_longest_word, column.cells)])
+                  for column in self.table.columns]
+        return sum(widths) + 3 * len(widths) + 1
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.needed() <= options.max_width:
+            yield self.table
+            return
+        if self.table.title:
+            yield Text(_plain(self.table.title), "bold")
+        columns = self.table.columns
+        for index in range(self.table.row_count):
+            cells = [column._cells[index] for column in columns]  # noqa: SLF001
+            if not any(_plain(c).strip() for c in cells):
+                continue
+            head = _plain(cells[self.key]).replace("\n", " ")
+            lines = Text(head, "bold") if head.strip() else Text("")
+            for column, cell in zip(columns, cells):
+                value = _plain(cell).replace("\n", " ").strip()
+                if column is columns[self.key] or not value:
+                    continue
+                lines.append(f"\n  {_plain(column.header).replace(chr(10), ' ')}: ", "dim")
+                lines.append(value, cell.style if isinstance(cell, Text) else "")
+            yield lines
+        if self.table.caption:
+            yield Text(_plain(self.table.caption), "dim")
+
+
+class Either:
+    """The ``wide`` renderables where their tables fit the width, else the ``narrow`` ones."""
+
+    def __init__(self, wide: list, narrow: list):
+        self.wide, self.narrow = wide, narrow
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        needed = max((Fitting(t).needed() for t in self.wide if isinstance(t, Table)), default=0)
+        for item in self.wide if needed <= options.max_width else self.narrow:
+            yield fitted(item)

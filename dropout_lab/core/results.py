@@ -18,9 +18,15 @@ schema; ``problems`` checks an object against it.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import types
+import typing
+from pathlib import Path
 from typing import Any
 
-from dropout_lab.core.verdict import OUTCOMES
+from dropout_lab.core.interval import Interval
+from dropout_lab.core.verdict import OUTCOMES, Verdict
 
 HEAD = ("kind", "run_dir", "source_run", "config", "verdicts")
 VERDICT_KEYS = ("claim", "source", "statement", "outcome", "evidence", "test", "numbers")
@@ -87,3 +93,69 @@ def _interval_problems(value: Any, where: str) -> list[str]:
         for index, item in enumerate(value):
             found += _interval_problems(item, f"{where}[{index}]")
     return found
+
+
+def verdict_from_json(data: dict[str, Any]) -> Verdict:
+    """A Verdict from its JSON form (intervals among its numbers rebuilt)."""
+    numbers = {k: Interval.from_json(v) if isinstance(v, dict) and INTERVAL_KEYS <= set(v) else v
+               for k, v in data["numbers"].items()}
+    return Verdict(data["claim"], data["source"], data["statement"], data["outcome"],
+                   data["evidence"], data["test"], numbers)
+
+
+def rebuild(cls: type, data: dict[str, Any], **given: Any):
+    """A result dataclass from its JSON form: nested dataclasses, lists, dicts, Paths, Intervals.
+
+    Fields in ``given`` are taken as they are (e.g. a config already resolved);
+    the others come from ``data`` by name, converted by the field's type. Strict
+    JSON wrote NaN and infinities as null: a null float reads back as NaN.
+
+    Raises:
+        TypeError, KeyError, ValueError: ``data`` is not what ``cls`` was written as.
+    """
+    if not isinstance(data, dict):
+        raise TypeError(f"{cls.__name__} is stored as an object, not {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for field in dataclasses.fields(cls):
+        if field.name in given:
+            values[field.name] = given[field.name]
+        elif field.name in data:
+            values[field.name] = _converted(hints[field.name], data[field.name])
+    return cls(**values)
+
+
+def _converted(hint: Any, value: Any) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Interval:
+        return Interval.from_json(value)
+    if hint is Verdict:
+        return verdict_from_json(value)
+    if isinstance(hint, types.UnionType) or origin is typing.Union:
+        if value is None and type(None) in args:
+            return None
+        return _converted(next(a for a in args if a is not type(None)), value)
+    if dataclasses.is_dataclass(hint):
+        return rebuild(hint, value)
+    if origin in (list, tuple):
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, not {value!r:.40}")
+        items = [_converted(args[0], item) for item in value] if args else list(value)
+        return items if origin is list else tuple(items)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object, not {value!r:.40}")
+        return {k: _converted(args[1], v) for k, v in value.items()} if args else dict(value)
+    if hint is float:
+        if value is None:
+            return math.nan
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"expected a number, not {value!r:.40}")
+        return float(value)
+    if hint in (int, str, bool):
+        if type(value) is not hint:
+            raise TypeError(f"expected {hint.__name__}, not {value!r:.40}")
+        return value
+    if hint is Path:
+        return Path(value)
+    return value

@@ -8,9 +8,10 @@ binomial, Student t, normal), never from hand-picked tolerances.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
+
+from dropout_lab.core.interval import Interval
 
 
 def _scipy_stats():
@@ -18,36 +19,6 @@ def _scipy_stats():
     from scipy import stats
 
     return stats
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A two-sided confidence interval.
-
-    Attributes:
-        estimate: point estimate.
-        low, high: the bounds.
-        confidence: coverage, e.g. 0.95.
-    """
-
-    estimate: float
-    low: float
-    high: float
-    confidence: float
-
-    def covers(self, value: float) -> bool:
-        """True when ``low <= value <= high``."""
-        return self.low <= value <= self.high
-
-    def to_json(self) -> dict[str, float]:
-        """The one JSON form of an interval: estimate, low, high, confidence."""
-        return {"estimate": self.estimate, "low": self.low, "high": self.high,
-                "confidence": self.confidence}
-
-    @classmethod
-    def from_json(cls, data: dict[str, float]) -> "Interval":
-        """The inverse of ``to_json``."""
-        return cls(data["estimate"], data["low"], data["high"], data["confidence"])
 
 
 def clopper_pearson(successes: int, trials: int, confidence: float) -> Interval:

@@ -232,6 +232,12 @@ def _rel_change(dropped, plain, paths) -> float:
     return float(np.linalg.norm(with_ - without) / norm) if norm > 0 else math.inf
 
 
+def from_json(data: dict) -> GradientsResult:
+    """The GradientsResult a results.json holds (``runs show``)."""
+    return results.rebuild(GradientsResult, data,
+                           config=cfg.resolve(GradientsConfig, data["config"]))
+
+
 def to_json(result: GradientsResult) -> dict:
     """The JSON object of ``gradients --json``, also the run's results.json."""
     fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)

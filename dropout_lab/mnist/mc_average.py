@@ -177,6 +177,14 @@ def _record(config: McAverageConfig, folder, measured: dict, seed: int, origin: 
     return result
 
 
+def from_json(data: dict) -> McAverageResult:
+    """The McAverageResult a results.json holds (``runs show``)."""
+    intervals = [Interval.from_json(row) for row in data["mc_error"]]
+    return results.rebuild(McAverageResult, data,
+                           config=cfg.resolve(McAverageConfig, data["config"]),
+                           intervals=intervals)
+
+
 def to_json(result: McAverageResult) -> dict:
     """The JSON object of ``mc-average --json``, also the run's results.json."""
     return results.result(

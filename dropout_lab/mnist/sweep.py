@@ -32,7 +32,7 @@ from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.mnist import units as mnist_units
 from dropout_lab.mnist.config import MnistConfig
 from dropout_lab.mnist.data.mnist import load_mnist
-from dropout_lab.mnist.verdicts import Analysis, analyse
+from dropout_lab.mnist.verdicts import Analysis, ArmSummary, PairedDifference, analyse
 
 KIND = "mnist"
 
@@ -136,13 +136,32 @@ def _finish(config: MnistConfig, folder, units, source: str) -> MnistResult:
     return result
 
 
+def from_json(data: dict) -> MnistResult:
+    """The MnistResult a results.json holds (``runs show``): units, summaries and verdicts."""
+    units = []
+    for arm in data["arms"]:
+        curve = dict(data["curves"][mnist_units.unit_name(arm["arm"], arm["seed"])])
+        steps = curve.pop("steps")
+        units.append(results.rebuild(mnist_units.Unit, {**arm, "steps": steps, "curves": curve}))
+    arms = [results.rebuild(ArmSummary, {**s, "published": s["published_test_accuracy"]})
+            for s in data["summary"]]
+    differences = [results.rebuild(PairedDifference, {**d, "interval": d["difference"]})
+                   for d in data["differences"]]
+    verdicts = [results.verdict_from_json(v) for v in data["verdicts"]]
+    return MnistResult(run_dir=Path(data["run_dir"]),
+                       config=cfg.resolve(MnistConfig, data["config"]), units=units,
+                       analysis=Analysis(arms, differences, verdicts), plots=list(data["plots"]),
+                       data_source=data["data_source"])
+
+
 def to_json(result: MnistResult) -> dict:
     """The JSON object of ``mnist --json``, also the run's results.json."""
     analysis = result.analysis
     arms = [{"arm": u.arm, "seed": u.seed, "final_test_accuracy": u.final_test_accuracy,
              "final_train_accuracy": u.final_train_accuracy,
              "steps_per_second": u.steps_per_second, "wall_seconds": u.wall_seconds,
-             "train_seconds": u.train_seconds, "resumed": u.resumed} for u in result.units]
+             "train_seconds": u.train_seconds, "eval_seconds": u.eval_seconds,
+             "trace_seconds": u.trace_seconds, "resumed": u.resumed} for u in result.units]
     summaries = [{"arm": s.arm, "seeds": s.seeds, "published_test_accuracy": s.published,
                   **{k: getattr(s, k).to_json() for k in
                      ("test_accuracy", "train_accuracy", "gap", "steps_per_second")}}

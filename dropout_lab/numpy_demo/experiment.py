@@ -264,6 +264,12 @@ def _timing(seconds: dict[str, list[float]], outputs: dict[str, np.ndarray],
         loaded=machine_load(load, spread))
 
 
+def from_json(data: dict) -> NumpyDemoResult:
+    """The NumpyDemoResult a results.json holds (``runs show``)."""
+    return results.rebuild(NumpyDemoResult, data,
+                           config=cfg.resolve(NumpyDemoConfig, data["config"]))
+
+
 def to_json(result: NumpyDemoResult) -> dict:
     """The JSON object of ``numpy-demo --json``, also the run's results.json."""
     return results.result(

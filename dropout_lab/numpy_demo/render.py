@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.table import Table
 from rich.text import Text
 
@@ -62,20 +64,23 @@ def _timing(result) -> Table:
     table = Table(title=f"Test-time pass over {result.config.samples} samples, "
                         f"{result.config.repeats} interleaved repeats")
     level = f"{timing.vanilla_ratio_ci.confidence:.1%}"
-    for name in ("variant", "median", f"{level} interval", "IQR", "min – max"):
+    table.add_column("variant", no_wrap=True)
+    for name in ("median", f"{level} interval", "IQR", "min – max"):
         table.add_column(name, justify="right")
-    labels = {"inverted": "inverted, identity [ms]", "vanilla": "vanilla, x keep_prob [ms]",
-              "vanilla folded": "vanilla, folded [ms]"}
+    labels = {"inverted": "inverted [ms]", "vanilla": "vanilla [ms]",
+              "vanilla folded": "folded [ms]"}
     rows = [(labels[k], s, None, 2) for k, s in timing.pass_ms.items()]
-    rows += [("ratio vanilla / inverted", timing.vanilla_ratio, timing.vanilla_ratio_ci, 3),
-             ("ratio folded / inverted", timing.folded_ratio, timing.folded_ratio_ci, 3)]
+    rows += [("vanilla/inverted", timing.vanilla_ratio, timing.vanilla_ratio_ci, 3),
+             ("folded/inverted", timing.folded_ratio, timing.folded_ratio_ci, 3)]
     for label, s, ci, digits in rows:
-        shown = "" if ci is None else f"{ci.low:.{digits}f} – {ci.high:.{digits}f}"
+        shown = ("" if ci is None else "— (too few repeats)" if not math.isfinite(ci.high)
+                 else f"{ci.low:.{digits}f} – {ci.high:.{digits}f}")
         table.add_row(label, f"{s.median:.{digits}f}", shown,
                       f"{s.q25:.{digits}f} – {s.q75:.{digits}f}",
                       f"{s.min:.{digits}f} – {s.max:.{digits}f}")
     load = timing.load
-    table.caption = (f"interval: distribution-free, of the median ratio; 1-minute load average "
+    table.caption = (f"vanilla = x keep_prob at test time; folded = keep_prob folded into W2, "
+                     f"W3; interval: distribution-free, of the median ratio; 1-minute load average "
                      f"{load['before']:.2f} → {load['after']:.2f} on {load['cpus']:g} CPUs"
                      + (" (under load)" if timing.loaded else ""))
     return table

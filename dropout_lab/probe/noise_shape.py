@@ -237,6 +237,12 @@ def _result(impl, config: NoiseShapeConfig, tally: Tally, control: Tally, none_c
         run_dir=run_dir)
 
 
+def from_json(data: dict) -> NoiseShapeResult:
+    """The NoiseShapeResult a results.json holds (``runs show``)."""
+    return results.rebuild(NoiseShapeResult, data,
+                           config=cfg.resolve(NoiseShapeConfig, data["config"]))
+
+
 def to_json(result: NoiseShapeResult) -> dict:
     """The JSON object of ``noise-shape --json``, also the run's results.json."""
     fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)

@@ -185,6 +185,14 @@ def overall_meaning(rows: list[ProbeRow]) -> str:
     return found.pop() if len(found) == 1 else "inconsistent"
 
 
+def from_json(data: dict) -> ProbeResult:
+    """The ProbeResult a results.json holds (``runs show``): the inverse of ``to_json``."""
+    rows = [results.rebuild(ProbeRow, row, stats=None if row["behaviour"] is not None
+                            else results.rebuild(DrawStats, row)) for row in data["rows"]]
+    return results.rebuild(ProbeResult, data, config=cfg.resolve(ProbeConfig, data["config"]),
+                           alpha=float(data["alpha_per_test"]), rows=rows)
+
+
 def to_json(result: ProbeResult) -> dict:
     """The JSON object of ``probe --json``, also the run's results.json."""
     empty = {f.name: None for f in dataclasses.fields(DrawStats)}

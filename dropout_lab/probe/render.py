@@ -6,15 +6,16 @@ import numpy as np
 from rich.table import Table
 from rich.text import Text
 
-from dropout_lab.core.console import num, verdict_lines
+from dropout_lab.core.console import Either, num, verdict_lines
 from dropout_lab.probe.verdicts import related_note
 
 MEANING_STYLE = {"drop": "green", "keep": "red", "neither": "magenta", "undecidable": "yellow"}
 
 
 def probe(result) -> list:
-    """Main table, deviations, edge behaviours, claim verdicts and the run folder."""
-    parts = [*_rows_tables(result), _deviations_table(result)]
+    """Main tables (or, on a narrow terminal, one card per implementation), deviations,
+    edge behaviours, the verdict and the run folder."""
+    parts = [Either(_rows_tables(result), _cards(result)), _deviations_table(result)]
     if result.edges:
         parts += _edges(result.edges)
     parts += verdict_lines(result.verdicts, related_note())
@@ -46,6 +47,34 @@ _SCALE_CAPTION = ("E[train]/test: training-mode mean over the inference output (
                   "training, identity at test; vanilla = x 1, then x keep at test; none = never "
                   "rescaled. ∂out/∂in of the same draw; mask/keep = kept indicator / keep, "
                   "exactly.")
+
+
+def _cards(result) -> list:
+    """One table per implementation, a column per rate: readable at 80 columns."""
+    config = result.config
+    parts: list = [Text(f"probe: one training-mode draw per row ({config.size} entries); "
+                        f"intervals at {num(1 - result.alpha, 7)} per test (Bonferroni: ≤ "
+                        f"{num(config.false_alarm, 2)} false alarms per layer)", "bold")]
+    labels = (*_MASK_COLUMNS, *_SCALE_COLUMNS)
+    for layer in dict.fromkeys(r.layer for r in result.rows):
+        rows = [r for r in result.rows if r.layer == layer]
+        table = Table(title=f"{layer} ({rows[0].framework} {rows[0].framework_version})")
+        table.add_column("")
+        for row in rows:
+            table.add_column(f"rate {num(row.rate)}", overflow="fold")
+        cells = [_card_cells(row) for row in rows]
+        for index, label in enumerate(labels):
+            table.add_row(Text(label.replace(" [CI]", "")), *(c[index] for c in cells))
+        parts.append(table)
+    return parts + [Text(_MASK_CAPTION + " " + _SCALE_CAPTION, "dim")]
+
+
+def _card_cells(row) -> list:
+    if row.stats is None:
+        return [Text(row.behaviour, "red")] + [""] * (len(_MASK_COLUMNS + _SCALE_COLUMNS) - 1)
+    cells = [*_mask_cells(row.stats), *_scale_cells(row.stats)]
+    return [Text(c.replace(" [", "\n[")) if isinstance(c, str) and " [" in c else c
+            for c in cells]
 
 
 def _table(rows, title: str, columns: tuple[str, ...], cells, caption: str) -> Table:
@@ -158,6 +187,8 @@ def noise_shape(result) -> list:
     config = result.config
     summary = Table(title=f"noise-shape: {config.layer} ({result.framework} "
                           f"{result.framework_version}) in training mode", show_header=False)
+    summary.add_column(no_wrap=True)
+    summary.add_column(overflow="fold")
     for key, value in (("input shape", tuple(result.input_shape)),
                        ("noise_shape", _shape(result.noise_shape)),
                        ("noise_shape at call time", tuple(result.resolved_noise_shape)),
@@ -176,18 +207,22 @@ def _axes_table(result) -> Table:
     table = Table(title="Which axes share the mask (slices compared in every draw; "
                         "control: the same layer without noise_shape)")
     table.caption = (f"equal in: draws (of {result.config.draws}) in which every slice along "
-                     "the axis was identical; ✓ = as noise_shape says")
-    for name in ("axis", "name", "size", "noise", "expected", "equal in", "measured",
-                 "control"):
-        table.add_column(name, overflow="fold")
+                     "the axis was identical; ✓ = as noise_shape says; indep. = independent")
+    for name in ("axis", "size / noise", "expected", "equal in", "measured", "control"):
+        table.add_column(name)
     for a, c in zip(result.axes, result.control_axes):
-        table.add_row(str(a.axis), a.name, str(a.input_size), str(a.noise_size), a.expected,
-                      f"{a.constant_draws}/{result.config.draws}", _checked(a), _checked(c))
+        table.add_row(f"{a.axis} {a.name}", f"{a.input_size} / {a.noise_size}",
+                      _short(a.expected), f"{a.constant_draws}/{result.config.draws}",
+                      _checked(a), _checked(c))
     return table
 
 
+def _short(word: str) -> str:
+    return {"independent": "indep.", "undetermined": "undet."}.get(word, word)
+
+
 def _checked(axis) -> Text:
-    return Text(axis.measured + (" ✓" if axis.verified else " ✗"),
+    return Text(_short(axis.measured) + (" ✓" if axis.verified else " ✗"),
                 "green" if axis.verified else "red")
 
 

@@ -130,6 +130,14 @@ def _record(config: CompareConfig, source: Path, m: Measured, trained_now: bool,
     return result
 
 
+def from_json(data: dict) -> CompareResult:
+    """The CompareResult a results.json holds (``runs show``): the inverse of ``to_json``."""
+    checks = [results.rebuild(Check, {**fields, "name": name})
+              for name, fields in data["checks"].items()]
+    return results.rebuild(CompareResult, data, config=cfg.resolve(CompareConfig, data["config"]),
+                           checks=checks)
+
+
 def to_json(result: CompareResult) -> dict:
     """The JSON object of ``compare --json``, also the run's results.json."""
     checks = {c.name: {k: v for k, v in dataclasses.asdict(c).items() if k != "name"}

@@ -130,6 +130,16 @@ def recorded_predictions(run: Run) -> list[float]:
     return [float(v) for v in found]
 
 
+def from_json(data: dict) -> ReloadResult:
+    """The ReloadResult a results.json holds (``runs show``): the inverse of ``to_json``."""
+    return ReloadResult(run_dir=Path(data["run_dir"]), source_run=Path(data["source_run"]),
+                        config=cfg.resolve(ReloadConfig, data["config"]),
+                        train_config=cfg.resolve(TrainConfig, {"rate": data["train_rate"],
+                                                               "layer": data["layer"]}),
+                        inputs=data["inputs"], predictions=data["test/predictions"],
+                        trained_predictions=data["trained/test_predictions"])
+
+
 def to_json(result: ReloadResult) -> dict:
     """The JSON object of ``reload --json``, also the run's results.json."""
     return results.result(

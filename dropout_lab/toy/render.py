@@ -15,6 +15,8 @@ CLASSIFICATION_STYLE = {"inverted": "bold green", "vanilla": "bold cyan",
 def train(result) -> list:
     """Summary table and prediction table of a training run."""
     summary = Table(title="Training run (S000's toy net)", show_header=False)
+    summary.add_column(no_wrap=True)
+    summary.add_column(overflow="fold")
     config = result.config
     for key, value in (("layer", config.layer), ("rate (drop probability)", num(config.rate)),
                        ("epochs", str(config.epochs)), ("learning rate", num(config.learning_rate)),

@@ -82,6 +82,15 @@ def _write(folder: RunFolder, result: TrainResult, model) -> None:
     folder.write_json("results.json", to_json(result))
 
 
+def from_json(data: dict) -> TrainResult:
+    """The TrainResult a results.json holds (``runs show``): the inverse of ``to_json``."""
+    return TrainResult(run_dir=Path(data["run_dir"]),
+                       config=cfg.resolve(TrainConfig, data["config"]),
+                       losses=list(data["train/loss"]), predictions=data["test/predictions"],
+                       inputs=data["inputs"], targets=data["targets"],
+                       layer_class=data["layer_class"])
+
+
 def to_json(result: TrainResult) -> dict:
     """The JSON object of ``train --json``, also the run's results.json."""
     losses = np.asarray(result.losses)

@@ -19,6 +19,8 @@ def mnist(data, sha256: str, seconds: float, data_dir) -> list:
     where = str(data.path) if data.path else "not cached (the cache folder is not writable)"
     source = _SOURCE_DETAIL.get(data.source, f"idx files in {data_dir}")
     table = Table(title="MNIST, verified", show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
     table.add_row("data file", where)
     table.add_row("source", f"{data.source}: {source}")
     _add_shapes(table, data)
@@ -42,6 +44,8 @@ def mnist_json(data, sha256: str, seconds: float, log: list[str], data_dir) -> d
 def idx_dataset(data, sha256: str) -> list:
     """Shapes, classes and (unverified) checksum of an idx dataset directory."""
     table = Table(title=f"idx dataset in {data.path}", show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
     _add_shapes(table, data)
     table.add_row("classes", _classes(data))
     table.add_row("sha256", sha256)

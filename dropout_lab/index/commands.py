@@ -1,0 +1,101 @@
+"""``runs list`` and ``runs show``: the runs already made, without rerunning them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dropout_lab.core import results
+from dropout_lab.core.commands import Output, lab_command, out_option, output_options
+from dropout_lab.core.errors import ConfigError, DropoutLabError, ExperimentError
+from dropout_lab.core.files import UnsafeFile, read_bytes
+from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
+from dropout_lab.core.runs import LEGACY_KINDS, MANIFEST
+from dropout_lab.index import listing, render
+from dropout_lab.index.viewers import KINDS, viewer
+
+
+@click.group("runs")
+def runs_group() -> None:
+    """The run folders already made: list them, or show one again.
+
+    \b
+    Example:
+      dropout-lab runs list --kind compare
+      dropout-lab runs show results/compare/20261125-120000-a1b2c3
+    """
+
+
+@runs_group.command("list")
+@click.option("--kind", type=click.Choice(KINDS), help="Only runs of this kind [all].")
+@click.option("--sort", type=click.Choice(listing.SORTS), default="when", show_default=True,
+              help="Order: newest first, by kind, or by status.")
+@out_option
+@output_options
+@lab_command
+def runs_list_cmd(kind, sort, out, as_json, quiet):
+    """An index of the run folders under --out: kind, id, when, command, status, verdicts.
+
+    Complete runs are checked against their manifest; interrupted ones show as
+    partial (resumable when --resume can continue them); damaged ones say why.
+
+    \b
+    Example:
+      dropout-lab runs list
+      dropout-lab runs list --kind mnist --sort status --json
+    """
+    output = Output(as_json, quiet)
+    entries = listing.index(Path(out), kind, sort)
+    output.show(*render.runs(entries, out))
+    output.emit(results.result("runs list", None, {"out": str(out), "kind": kind, "sort": sort},
+                               [], runs=[e.to_json() for e in entries]))
+
+
+@runs_group.command("show")
+@click.argument("run_dir", metavar="RUN", type=click.Path(exists=True, file_okay=False))
+@output_options
+@lab_command
+def runs_show_cmd(run_dir, as_json, quiet):
+    """Show a finished run's tables again, from its results.json (nothing is recomputed).
+
+    --json prints the run's results.json, checked against its manifest.
+
+    \b
+    Example:
+      dropout-lab runs show results/probe/20261125-120000-a1b2c3
+    """
+    output = Output(as_json, quiet)
+    kind = _kind(Path(run_dir))
+    from_json, show = viewer(kind)
+    data = open_run(run_dir, (kind,)).read_json("results.json")
+    problems = results.problems(data)
+    if problems:
+        raise ExperimentError(f"{Path(run_dir) / 'results.json'} is not a dropout-lab result: "
+                              + "; ".join(problems[:3]) + ".")
+    try:
+        shown = show(from_json(data))
+    except (DropoutLabError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ExperimentError(f"{Path(run_dir) / 'results.json'} is not a valid {kind} result "
+                              f"({type(exc).__name__}: {exc}).") from None
+    output.show(*shown)
+    output.emit(data)
+
+
+def _kind(path: Path) -> str:
+    """The kind a run folder's manifest states, if dropout-lab can show it."""
+    expected = "a run folder of one of " + ", ".join(KINDS)
+    try:
+        manifest = parse_json(read_bytes(path / MANIFEST, MAX_JSON_BYTES), path / MANIFEST)
+    except UnsafeFile as exc:
+        raise ConfigError(f"Invalid value for `RUN`: expected {expected}. Received: "
+                          f"RUN={str(path)!r} ({exc}).", param="run") from None
+    kind = manifest.get("kind") if isinstance(manifest, dict) else None
+    kind = LEGACY_KINDS.get(kind, kind) if isinstance(kind, str) else None
+    if kind not in KINDS:
+        raise ConfigError(f"Invalid value for `RUN`: expected {expected}. Received: "
+                          f"RUN={str(path)!r}, a {kind!r} run.", param="run")
+    return kind
+
+
+COMMANDS = (runs_group,)

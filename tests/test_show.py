@@ -1,0 +1,89 @@
+"""Every run can be shown again from its results.json, and every table reads at 80 columns."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from dropout_lab.core.atomic import dumps
+from dropout_lab.core.console import fitted
+from dropout_lab.index.viewers import KINDS, viewer
+
+SHOWN = [kind for kind in KINDS if kind != "reproduce"]
+#: Words that must come out whole at any width: names a reader looks for.
+WHOLE = ("keras.layers.Dropout", "tf.nn.dropout", "numpy-inverted", "confirmed", "refuted",
+         "inverted", "rate means", "dropout+l2")
+
+
+def _rendered(renderables, width: int) -> str:
+    console = Console(file=io.StringIO(), width=width, record=True, markup=False,
+                      highlight=False, color_system=None)
+    for item in renderables:
+        console.print(fitted(item))
+    return console.export_text()
+
+
+@pytest.mark.parametrize("kind", SHOWN)
+def test_results_json_gives_the_result_back(outputs, kind):
+    from_json, _ = viewer(kind)
+    module_json = {"train": "dropout_lab.toy.train", "reload": "dropout_lab.toy.reload",
+                   "compare": "dropout_lab.toy.compare", "probe": "dropout_lab.probe.probe",
+                   "noise-shape": "dropout_lab.probe.noise_shape",
+                   "gradients": "dropout_lab.gradients.experiment",
+                   "numpy-demo": "dropout_lab.numpy_demo.experiment",
+                   "mnist": "dropout_lab.mnist.sweep", "mc-average": "dropout_lab.mnist.mc_average"}
+    to_json = __import__(module_json[kind], fromlist=["to_json"]).to_json
+    data = outputs[kind]
+    assert json.loads(dumps(to_json(from_json(data)))) == data
+
+
+@pytest.mark.parametrize("width", [80, 132])
+@pytest.mark.parametrize("kind", SHOWN)
+def test_tables_read_at_80_columns_and_use_more_when_there_is_more(outputs, kind, width):
+    from_json, render = viewer(kind)
+    text = _rendered(render(from_json(outputs[kind])), width)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "…" not in text, [line for line in lines if "…" in line]
+    flat = re.sub(r"\s+", "", text)  # a word wrapped at a cell edge comes back whole here
+    for word in WHOLE:
+        if word.replace(" ", "") in flat:
+            assert any(word in line for line in lines), (word, kind)
+
+
+def test_runs_show_prints_the_stored_tables_and_json(cli, outputs):
+    run_dir = outputs["compare"]["run_dir"]
+    shown = cli("runs", "show", run_dir)
+    assert "Classification: inverted" in shown.stdout or "Classification:" in shown.stdout
+    assert cli.json("runs", "show", run_dir) == outputs["compare"]
+
+
+def test_runs_list_indexes_every_run(outputs):
+    entries = outputs["runs list"]["runs"]
+    kinds = {entry["kind"] for entry in entries}
+    assert set(SHOWN) <= kinds
+    assert all(entry["status"] == "complete" for entry in entries)
+    compare = next(e for e in entries if e["kind"] == "compare")
+    assert compare["verdicts"] == [{"claim": "C1", "outcome": "confirmed"}]
+    assert compare["command"].startswith("dropout-lab compare")
+
+
+def test_runs_list_names_damaged_and_partial_folders(cli, out):
+    trained = Path(cli.json("train", "--epochs", "3", "--out", out)["run_dir"])
+    (trained / "results.json").write_text("{}")
+    partial = out / "mnist" / ".20260101-000000-abcdef.partial"
+    partial.mkdir(parents=True)
+    data = cli.json("runs", "list", "--out", out)
+    by_status = {e["status"]: e for e in data["runs"]}
+    problem = by_status["damaged"]["problem"]  # sha256 of "{}" is 44136fa355b3...
+    assert "results.json was changed after the run wrote it: sha256 44136fa355b3… does not " \
+           "match" in problem and problem.endswith("recorded in manifest.json.")
+    assert by_status["partial"]["run_id"] == "20260101-000000-abcdef"
+    line = [x for x in cli("runs", "show", trained, expect=1).stderr.splitlines()
+            if x.startswith("Error:")]
+    assert len(line) == 1 and "was changed after the run wrote it" in line[0]
