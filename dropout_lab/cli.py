@@ -19,9 +19,10 @@ from dropout_lab.mnist import commands as mnist
 from dropout_lab.mnist.data import commands as data
 from dropout_lab.numpy_demo import commands as numpy_demo
 from dropout_lab.probe import commands as probe
+from dropout_lab.reproduce import commands as reproduce
 from dropout_lab.toy import commands as toy
 
-FAMILIES = (toy, probe, gradients, numpy_demo, data, mnist, index)
+FAMILIES = (toy, probe, gradients, numpy_demo, data, mnist, reproduce, index)
 
 
 class LabGroup(click.Group):

@@ -82,5 +82,6 @@ def outputs(tmp_path_factory):
     from test_mnist_data import fake_arrays, write_idx_dir
 
     run("data", "idx", write_idx_dir(out / "idx", fake_arrays()))
+    run("reproduce", "--claims", "C1,C10", "--out", out)
     run("runs", "list", "--out", out)
     return found

@@ -29,7 +29,8 @@ def test_json_follows_the_schema(outputs, name):
         if verdict["source"] is not None:
             claim = CLAIMS[verdict["claim"]]
             assert (verdict["source"], verdict["statement"]) == (claim.source, claim.statement)
-            assert verdict["source"] in SOURCES and claim.command == name
+            assert verdict["source"] in SOURCES
+            assert claim.command == name or name == "reproduce"  # it collects the owners'
 
 
 @pytest.mark.parametrize("name", RESULTS)
@@ -47,7 +48,7 @@ def test_json_equals_the_results_json_it_writes(outputs, name):
 
 def test_each_claim_has_one_owner_and_owners_judge_their_claims(outputs):
     judged = {v["claim"]: kind for kind, data in outputs.items() for v in data["verdicts"]
-              if v["source"] is not None}
+              if v["source"] is not None and kind != "reproduce"}
     for claim, kind in judged.items():
         assert CLAIMS[claim].command == kind
     owners = {claim.command for claim in CLAIMS.values()}

@@ -13,6 +13,7 @@ import contextvars
 import functools
 import shlex
 import sys
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import click
@@ -31,6 +32,9 @@ from dropout_lab.core.config import load_toml, resolve
 from dropout_lab.core.console import fitted
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.runs import RunContext, prepare_out
+
+#: A progress task that spans the others (``reproduce``'s plan): not ended by a new stage.
+OVERALL = "plan"
 
 #: The arguments of the current invocation, recorded by the group (for manifests).
 INVOCATION: list[str] = []
@@ -101,10 +105,12 @@ class Output:
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             def update(task: str, done: int, total: int) -> None:
                 if task not in tasks:
-                    for started in bar.tasks:  # a new stage means the earlier ones are over
-                        bar.update(started.id, completed=started.total)
-                    tasks[task] = bar.add_task(task, total=total)
-                bar.update(tasks[task], completed=done, total=total)
+                    for name, (started, size) in tasks.items():  # a new stage ends the others
+                        if name != OVERALL:
+                            bar.update(started, completed=size)
+                    tasks[task] = (bar.add_task(task, total=total), total)
+                tasks[task] = (tasks[task][0], total)
+                bar.update(tasks[task][0], completed=done, total=total)
 
             if first:
                 update(first, 0, 1)
@@ -173,6 +179,12 @@ def run_context(out: str, progress: Callable | None = None, **extra: Any):
 #: ``--out``, shared by every command that writes a run folder.
 out_option = click.option("--out", default="results", show_default=True,
                           type=click.Path(file_okay=False), help="Results folder.")
+
+
+#: ``--data-dir``, for commands that read MNIST.
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with the four MNIST idx files, tried after the cache.")
 
 
 def config_option(help_text: str = "TOML file of settings (keys as in the JSON `config`); "

@@ -90,9 +90,31 @@ def _longest_word(cell) -> int:
     return max((len(word) for word in _plain(cell).split()), default=0)
 
 
+def _longest_line(cell) -> int:
+    return max((len(line) for line in _plain(cell).splitlines()), default=0)
+
+
 def fitted(item):
     """``item``, a table with a header wrapped in ``Fitting``; anything else as it is."""
     return Fitting(item) if isinstance(item, Table) and item.show_header else item
+
+
+def share(least: list[int], most: list[int], spare: int) -> list[int]:
+    """Widths from ``least`` up to ``most``, ``spare`` columns shared out evenly (water-filling).
+
+    Example: ``share([3, 4], [10, 5], 4)`` is ``[6, 5]``.
+    """
+    widths = list(least)
+    while spare > 0:
+        growing = [i for i, (w, m) in enumerate(zip(widths, most)) if w < m]
+        if not growing:
+            break
+        step = max(1, spare // len(growing))
+        for i in growing:
+            grow = min(step, most[i] - widths[i], spare)
+            widths[i] += grow
+            spare -= grow
+    return widths
 
 
 class Fitting:
@@ -108,14 +130,31 @@ class Fitting:
     def __init__(self, table: Table, key: int = 0):
         self.table, self.key = table, key
 
+    def widths(self) -> list[int]:
+        """Per column, the width its longest word needs (its longest line when no_wrap)."""
+        widths = []
+        for column in self.table.columns:
+            measure = _longest_line if column.no_wrap else _longest_word
+            widths.append(max([measure(column.header), *map(measure, column.cells)]))
+        return widths
+
+    def natural(self) -> list[int]:
+        """Per column, the width its longest line would take unwrapped."""
+        return [max([_longest_line(column.header), *map(_longest_line, column.cells)])
+                for column in self.table.columns]
+
     def needed(self) -> int:
         """Columns the table needs so that no word is broken: words, padding and borders."""
-        widths = [max([_longest_word(column.header), *map(_longest_word, column.cells)])
-                  for column in self.table.columns]
+        widths = self.widths()
         return sum(widths) + 3 * len(widths) + 1
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.needed() <= options.max_width:
+            # rich shrinks columns by ratio, not by their words: give each its width here
+            spare = options.max_width - self.needed()
+            for column, width in zip(self.table.columns, share(self.widths(), self.natural(),
+                                                               spare)):
+                column.width, column.ratio = width, None
             yield self.table
             return
         if self.table.title:

@@ -105,6 +105,19 @@ class Verdict:
         if self.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {self.outcome!r}; expected one of {OUTCOMES}")
 
+    def key_number(self) -> str:
+        """The verdict's key number (the first of ``numbers``) with its name, e.g. ``drop
+        fraction 0.797 [0.7829, 0.8106]``; ``—`` when it has none."""
+        if not self.numbers:
+            return "—"
+        name, value = next(iter(self.numbers.items()))
+        name = name.replace("_", " ")
+        if hasattr(value, "estimate"):
+            return f"{name} {value.estimate:.4g} [{value.low:.4g}, {value.high:.4g}]"
+        if isinstance(value, float):
+            return f"{name} {value:.4g}"
+        return "—" if value is None else f"{name} {value}"
+
     def to_json(self) -> dict[str, Any]:
         """The JSON form (intervals as {estimate, low, high, confidence})."""
         numbers = {k: v.to_json() if hasattr(v, "to_json") else v

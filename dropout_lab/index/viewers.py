@@ -12,6 +12,8 @@ from typing import Any, Callable
 from dropout_lab.gradients import render as gradients_render
 from dropout_lab.mnist import render as mnist_render
 from dropout_lab.numpy_demo import render as numpy_demo_render
+from dropout_lab.reproduce import experiment as reproduce
+from dropout_lab.reproduce import render as reproduce_render
 from dropout_lab.toy import render as toy_render
 
 Viewer = tuple[Callable[[dict], Any], Callable[[Any], list]]
@@ -47,9 +49,7 @@ def viewer(kind: str) -> Viewer | None:
             return sweep.from_json, mnist_render.mnist
         return mc_average.from_json, mnist_render.mc_average
     if kind == "reproduce":
-        from dropout_lab.reproduce import render, report
-
-        return report.from_json, render.reproduce
+        return reproduce.from_json, reproduce_render.reproduce
     return None
 
 

@@ -10,6 +10,7 @@ from dropout_lab.core.commands import (
     Output,
     command_line,
     config_option,
+    data_dir_option,
     execute,
     lab_command,
     out_option,
@@ -19,11 +20,6 @@ from dropout_lab.core.commands import (
 )
 from dropout_lab.mnist import render
 from dropout_lab.mnist.config import McAverageConfig, MnistConfig, parse_arms, parse_ks
-
-_DATA_DIR = click.option("--data-dir", type=click.Path(exists=True, file_okay=False,
-                                                       path_type=Path),
-                         help="Folder with the four MNIST idx files, tried after the cache.")
-
 
 @click.command("mnist")
 @config_option("TOML sweep settings: configs/mnist.toml (S003, default) or "
@@ -38,7 +34,7 @@ _DATA_DIR = click.option("--data-dir", type=click.Path(exists=True, file_okay=Fa
 @click.option("--resume", "resume_path", type=click.Path(file_okay=False),
               help="Continue an interrupted sweep (its .partial folder); completed units "
                    "are skipped, the recorded config is used.")
-@_DATA_DIR
+@data_dir_option
 @out_option
 @output_options
 @lab_command
@@ -88,7 +84,7 @@ def mnist_cmd(config_path, arms, seeds, first_seed, steps, eval_every, train_sub
 @click.option("--steps", type=int, help="Without RUN: training steps of the model [4690].")
 @click.option("--train-subset", type=int, help="Without RUN: train on the first N images [all].")
 @config_option()
-@_DATA_DIR
+@data_dir_option
 @out_option
 @output_options
 @lab_command

@@ -147,6 +147,13 @@ class MnistConfig:
         return self.l2_weight if arm.endswith("l2") else 0.0
 
 
+#: S001's overfitting demo ("Deep Learning from Scratch", ch. 6), as configs/mnist_overfit.toml.
+S001_OVERFIT = dict(setting="S001", arms=("none", "dropout"), steps=903, eval_every=3,
+                    train_subset=300, batch_size=100, hidden_units=(100,) * 6,
+                    drop_rates=(0.2,) * 6, l2_weight=0.0, optimizer="sgd", learning_rate=0.01,
+                    kernel_init="he_normal", train_eval_size=300)
+
+
 def check_arms(arms: tuple[str, ...]) -> None:
     """ConfigError unless ``arms`` is a non-empty list of distinct known arms."""
     expected = "a non-empty list of distinct arms from " + ", ".join(ARMS)

@@ -57,6 +57,11 @@ class MnistResult:
     data_source: str
 
     @property
+    def verdicts(self) -> list:
+        """The verdicts of the sweep (its analysis's)."""
+        return self.analysis.verdicts
+
+    @property
     def diverged(self) -> list[str]:
         """Units whose training loss became NaN or infinite (null once written as JSON)."""
         return [mnist_units.unit_name(u.arm, u.seed) for u in self.units

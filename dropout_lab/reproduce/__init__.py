@@ -1,0 +1,1 @@
+"""reproduce: every claim settled by one command, into one report."""

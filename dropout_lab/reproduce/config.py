@@ -1,0 +1,107 @@
+"""Config of ``reproduce`` and its plan: which experiments settle which claims, at which size.
+
+Light: no TF, no NumPy. A plan is a list of steps; each step runs one
+experiment (the same ``run(config, ctx)`` its own command calls) and settles
+the claims its owner command owns. ``quick`` sizes finish in about two
+minutes on 2 cores; ``full`` sizes are the published ones (README's claims
+table), about 15 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dropout_lab.core import config as cfg
+from dropout_lab.core.errors import invalid_value
+from dropout_lab.core.verdict import CLAIMS
+from dropout_lab.gradients.config import GradientsConfig
+from dropout_lab.mnist.config import S001_OVERFIT, McAverageConfig, MnistConfig
+from dropout_lab.numpy_demo.config import NumpyDemoConfig
+from dropout_lab.probe.config import NoiseShapeConfig, ProbeConfig
+from dropout_lab.toy.config import CompareConfig
+
+PROFILES = ("quick", "full")
+FULL_SEEDS = 20  # seeds of S001's sweep in the full profile, the most of any step
+SECONDS = {"quick": 150, "full": 900}  # expected on 2 CPU cores, TensorFlow's import included
+
+
+@dataclass(frozen=True)
+class ReproduceConfig:
+    """What to reproduce."""
+
+    profile: str = "quick"  # quick (about 2 minutes) or full (the published sizes, ~15 minutes)
+    claims: tuple[str, ...] = ()  # the claims to settle, e.g. ("C1", "C10"); () = all of them
+    seed: int = 0  # the seed of every experiment
+
+    def __post_init__(self):
+        cfg.require_choice("profile", self.profile, PROFILES)
+        for claim in self.claims:
+            if claim not in CLAIMS:
+                raise invalid_value("claims", "claim ids from " + ", ".join(CLAIMS),
+                                    ",".join(self.claims))
+        cfg.require_int_range("seed", self.seed, 0, cfg.SEED_MAX - FULL_SEEDS + 1,
+                              f" (S001's sweep uses seeds seed ... seed + {FULL_SEEDS - 1}, "
+                              "and seeds are 32-bit)")
+
+    @property
+    def wanted(self) -> list[str]:
+        """The claims to settle, in catalogue order."""
+        return [c for c in CLAIMS if not self.claims or c in self.claims]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One experiment of the plan.
+
+    Attributes:
+        name: the step's name (also its record's file name).
+        command: the command whose experiment it runs (``mnist``, ``probe``...).
+        claims: the claims whose verdicts this step gives.
+        config: the experiment's config (``run`` of mc-average is filled in when it runs).
+        needs: the step whose run this one reads (mc-average reads mnist-s003's).
+    """
+
+    name: str
+    command: str
+    claims: tuple[str, ...]
+    config: object
+    needs: str | None = None
+
+
+def parse_claims(text: str) -> tuple[str, ...]:
+    """``"c1, C10"`` -> ("C1", "C10"): ids upper-cased, duplicates dropped, order kept.
+
+    Raises:
+        ConfigError: an id not in the catalogue, or no id at all.
+    """
+    claims = tuple(dict.fromkeys(c.strip().upper() for c in text.split(",") if c.strip()))
+    if not claims:
+        raise invalid_value("claims", "claim ids from " + ", ".join(CLAIMS), text)
+    ReproduceConfig(claims=claims)  # checks each id
+    return claims
+
+
+def plan(config: ReproduceConfig) -> list[Step]:
+    """The steps that settle ``config.wanted``, in the order they run."""
+    quick, seed = config.profile == "quick", config.seed
+    steps = [
+        Step("compare", "compare", ("C1",), CompareConfig(seed=seed)),
+        Step("probe", "probe", ("C10",), ProbeConfig(size=16384 if quick else 131072,
+                                                     seed=seed)),
+        Step("noise-shape", "noise-shape", ("C8", "C12"), NoiseShapeConfig(seed=seed)),
+        Step("gradients", "gradients", ("C5", "C6", "C7"), GradientsConfig(seed=seed)),
+        Step("numpy-demo", "numpy-demo", ("C2", "C3"),
+             NumpyDemoConfig(samples=200_000 if quick else 1_000_000, seed=seed)),
+        Step("mnist-s003", "mnist", ("C9", "C11"),
+             MnistConfig(seeds=2, steps=938, eval_every=469, first_seed=seed) if quick
+             else MnistConfig(first_seed=seed)),
+        Step("mnist-s001", "mnist", ("C4",),
+             MnistConfig(**S001_OVERFIT, seeds=3 if quick else FULL_SEEDS, first_seed=seed)),
+        Step("mc-average", "mc-average", ("MC",),
+             McAverageConfig(repeats=5 if quick else 10, seed=seed, run="(mnist-s003)"),
+             needs="mnist-s003"),
+    ]
+    wanted = set(config.wanted)
+    chosen = {s.name for s in steps if wanted & set(s.claims)}
+    chosen |= {s.needs for s in steps if s.name in chosen and s.needs}
+    return [s for s in steps if s.name in chosen]

@@ -1,0 +1,259 @@
+"""``reproduce``: run the plan, collect each claim's verdict from its owner, write the report.
+
+Each step runs one experiment exactly as its own command would (the same
+``run(config, ctx)``), writing its own run folder under ``--out``; the
+reproduce folder records every step (``steps/<name>.json``: its run folder,
+its wall time, the command that reruns it, with its config in
+``configs/<name>.toml``), so an interrupted reproduction continues with
+``--resume`` from the first unfinished step. The verdict on each claim is the
+owner step's; a quick-profile verdict that is inconclusive says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import platform
+import re
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from dropout_lab.core import config as cfg
+from dropout_lab.core import results
+from dropout_lab.core.errors import DropoutLabError, ExperimentError
+from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
+from dropout_lab.core.files import UnsafeFile, read_bytes
+from dropout_lab.core.resume import reopen_run, resumable_run
+from dropout_lab.core.runs import RunContext, RunFolder
+from dropout_lab.core.tfenv import USER_ENVIRONMENT, versions
+from dropout_lab.core.verdict import Verdict
+from dropout_lab.reproduce.config import ReproduceConfig, Step, plan
+
+KIND = "reproduce"
+STEPS_DIR, CONFIGS_DIR = "steps", "configs"
+PLAN = "plan"  # the progress task over the whole plan (core.commands keeps it open)
+RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")  # a run folder's name
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """A finished step: where its run is and how to run it again."""
+
+    name: str
+    command: str
+    claims: list[str]
+    run_dir: str  # the step's run folder, as it was written (under --out)
+    link: str  # the same, relative to the reproduce folder
+    rerun: str  # the command that reruns this step alone
+    wall_seconds: float
+
+
+@dataclass(frozen=True)
+class ReproduceResult:
+    """Every claim's verdict, the steps that gave them, the report's files."""
+
+    config: ReproduceConfig
+    run_dir: Path
+    verdicts: list[Verdict]
+    steps: list[StepRecord]
+    figures: list[str]  # file names under figures/
+    environment: dict[str, Any]
+    report: dict[str, str]  # "markdown" / "html" -> file name in the run folder
+    wall_seconds: float
+
+
+def _module(command: str):
+    """The experiment module a step's command runs (imported late: TensorFlow and NumPy)."""
+    if command == "compare":
+        from dropout_lab.toy import compare
+
+        return compare
+    if command in ("probe", "noise-shape"):
+        from dropout_lab.probe import noise_shape, probe
+
+        return probe if command == "probe" else noise_shape
+    if command == "gradients":
+        from dropout_lab.gradients import experiment as gradients
+
+        return gradients
+    if command == "numpy-demo":
+        from dropout_lab.numpy_demo import experiment as numpy_demo
+
+        return numpy_demo
+    from dropout_lab.mnist import mc_average, sweep
+
+    return sweep if command == "mnist" else mc_average
+
+
+def open_resume(path: Path, command: str) -> tuple[RunFolder, ReproduceConfig]:
+    """The interrupted reproduction at ``path`` and its recorded config (nothing written)."""
+    folder = reopen_run(path, KIND, command)
+    source = str(folder.path / "resume.json")
+    return folder, cfg.resolve(ReproduceConfig, folder.manifest.get("config"), source=source)
+
+
+def run(config: ReproduceConfig, ctx: RunContext = RunContext()) -> ReproduceResult:
+    """Run every step not yet done, then write the report; see the module docstring."""
+    from dropout_lab.reproduce import figures, report  # matplotlib, Jinja2
+
+    steps = plan(config)
+    environment = {"start": machine()}
+    with resumable_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
+                       resume=ctx.resume, started=ctx.started) as folder:
+        out = folder.final_path.parent.parent  # steps land beside the reproduction
+        done, made = _finished(folder, out, steps), {}
+        for index, step in enumerate(steps):
+            ctx.report(PLAN, index, len(steps))
+            made[step.name] = _reused(done.get(step.name), step)
+            if made[step.name] is None:
+                with _stopped(step, index, len(steps), folder):
+                    done[step.name] = _run_step(step, folder, made, out, ctx)
+                made[step.name] = _load(done[step.name], step)
+        ctx.report(PLAN, len(steps), len(steps))
+        records = [done[s.name] for s in steps]
+        environment["end"] = machine()
+        found = figures.draw(folder, made)
+        result = ReproduceResult(
+            config=config, run_dir=folder.final_path, verdicts=collect(config, steps, made),
+            steps=records, figures=found, environment=environment,
+            report={"markdown": "report.md", "html": "report.html"},
+            wall_seconds=round(time.monotonic() - ctx.started, 3))
+        report.write(folder, result)
+        folder.write_json("results.json", to_json(result))
+    return result
+
+
+@contextlib.contextmanager
+def _stopped(step: Step, index: int, total: int, folder: RunFolder) -> Iterator[None]:
+    """A step interrupted or failed: say what is kept and how to continue."""
+    try:
+        yield
+    except (KeyboardInterrupt, ExperimentError) as exc:
+        why = "Interrupted" if isinstance(exc, KeyboardInterrupt) else f"Failed ({exc})"
+        raise ExperimentError(
+            f"{why} in step {step.name}: {index} of {total} experiments are complete in "
+            f"{folder.path}. Continue with: dropout-lab reproduce --resume {folder.path}"
+        ) from None
+
+
+def _run_step(step: Step, folder: RunFolder, made: dict, out: Path,
+              ctx: RunContext) -> StepRecord:
+    config = step.config
+    if step.needs:  # mc-average takes the model of mnist-s003's run
+        config = dataclasses.replace(config, run=str(made[step.needs].run_dir))
+    toml = f"{CONFIGS_DIR}/{step.name}.toml"
+    folder.write_text(toml, cfg.to_toml(config, f"dropout-lab reproduce: step {step.name}"))
+    rerun = shlex.join(["dropout-lab", step.command, "--config", str(folder.final_path / toml),
+                        "--out", str(out)])
+
+    def progress(task: str, done: int, total: int) -> None:
+        ctx.report(f"{step.name}: {task}", done, total)
+
+    started = time.monotonic()
+    sub = RunContext(out=out, command=rerun, progress=progress, data_dir=ctx.data_dir,
+                     started=started)
+    result = _module(step.command).run(config, sub)
+    record = StepRecord(step.name, step.command, list(step.claims), str(result.run_dir),
+                        os.path.relpath(result.run_dir, folder.final_path), rerun,
+                        round(time.monotonic() - started, 3))
+    folder.write_json(f"{STEPS_DIR}/{step.name}.json", dataclasses.asdict(record))
+    return record
+
+
+def _finished(folder: RunFolder, out: Path, steps: list[Step]) -> dict[str, StepRecord]:
+    """Steps an interrupted reproduction finished, whose run folders are still there.
+
+    A record is untrusted: its run folder is looked up by name only, as
+    ``out/<its command's kind>/<run id>``, never followed elsewhere.
+    """
+    found: dict[str, StepRecord] = {}
+    commands = {s.name: s.command for s in steps}
+    records = folder.path / STEPS_DIR
+    if not records.is_dir():
+        return found
+    for path in sorted(records.glob("*.json")):
+        try:
+            data = parse_json(read_bytes(path, MAX_JSON_BYTES), path)
+            record = results.rebuild(StepRecord, data)
+        except (UnsafeFile, ExperimentError, TypeError, KeyError, ValueError, AttributeError):
+            continue  # an unreadable record: the step runs again
+        run_id = Path(str(record.run_dir)).name
+        if commands.get(record.name) != record.command or not RUN_ID.fullmatch(run_id):
+            continue
+        run_dir = out / record.command / run_id
+        if run_dir.is_dir() and not run_dir.is_symlink():
+            found[record.name] = dataclasses.replace(record, run_dir=str(run_dir))
+    return found
+
+
+def _reused(record: StepRecord | None, step: Step):
+    """The result of a step an earlier attempt finished; None when it must run (again)."""
+    if record is None:
+        return None
+    try:
+        return _load(record, step)
+    except (DropoutLabError, UnsafeFile, TypeError, KeyError, ValueError):
+        return None  # damaged since: run it again
+
+
+def _load(record: StepRecord, step: Step):
+    """A finished step's result, read back from its run folder (nothing recomputed)."""
+    module = _module(step.command)
+    run = open_run(record.run_dir, (step.command,))
+    return module.from_json(run.read_json("results.json"))
+
+
+def collect(config: ReproduceConfig, steps: list[Step], made: dict) -> list[Verdict]:
+    """One verdict per wanted claim, from the step that owns it."""
+    found = {}
+    for step in steps:
+        for verdict in made[step.name].verdicts:
+            if verdict.claim in step.claims and verdict.claim not in found:
+                found[verdict.claim] = _sized(verdict, config)
+    return [found[c] for c in config.wanted if c in found]
+
+
+def _sized(verdict: Verdict, config: ReproduceConfig) -> Verdict:
+    if config.profile != "quick" or verdict.outcome != "inconclusive":
+        return verdict
+    return dataclasses.replace(verdict, evidence=verdict.evidence + "; inconclusive at this "
+                               "size: the quick profile (--profile full runs the published "
+                               "sizes)")
+
+
+def machine() -> dict[str, Any]:
+    """The machine as a report states it: versions, CPU, threads, load, the user's settings."""
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle
+                        if line.startswith("model name")), platform.processor() or "unknown")
+    except OSError:
+        pass
+    threads, tf = None, sys.modules.get("tensorflow")  # once an experiment has imported it
+    if tf is not None:
+        threads = {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+                   "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}
+    return {"versions": versions(), "platform": platform.platform(), "cpu": cpu,
+            "cpus": os.cpu_count(), "tf_threads": threads, "load_1min": os.getloadavg()[0],
+            "environment": USER_ENVIRONMENT}
+
+
+def from_json(data: dict) -> ReproduceResult:
+    """The ReproduceResult a results.json holds (``runs show``)."""
+    return results.rebuild(ReproduceResult, data,
+                           config=cfg.resolve(ReproduceConfig, data["config"]))
+
+
+def to_json(result: ReproduceResult) -> dict:
+    """The JSON object of ``reproduce --json``, also the run's results.json."""
+    return results.result(
+        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
+        steps=[dataclasses.asdict(s) for s in result.steps], figures=result.figures,
+        environment=result.environment, report=result.report,
+        wall_seconds=result.wall_seconds)
