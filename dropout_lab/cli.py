@@ -13,6 +13,7 @@ import click
 
 from dropout_lab import __version__
 from dropout_lab.core import commands
+from dropout_lab.frameworks import commands as frameworks
 from dropout_lab.gradients import commands as gradients
 from dropout_lab.index import commands as index
 from dropout_lab.mnist import commands as mnist
@@ -22,7 +23,7 @@ from dropout_lab.probe import commands as probe
 from dropout_lab.reproduce import commands as reproduce
 from dropout_lab.toy import commands as toy
 
-FAMILIES = (toy, probe, gradients, numpy_demo, data, mnist, reproduce, index)
+FAMILIES = (toy, probe, gradients, numpy_demo, data, mnist, reproduce, frameworks, index)
 
 
 class LabGroup(click.Group):
@@ -34,6 +35,10 @@ class LabGroup(click.Group):
 
     def list_commands(self, ctx):
         return list(self.commands)
+
+    def format_epilog(self, ctx, formatter):
+        formatter.write_paragraph()
+        formatter.write_text(frameworks.installed_line())
 
 
 @click.group(cls=LabGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -83,5 +83,6 @@ def outputs(tmp_path_factory):
 
     run("data", "idx", write_idx_dir(out / "idx", fake_arrays()))
     run("reproduce", "--claims", "C1,C10", "--out", out)
+    run("frameworks", "--framework", "tensorflow", "--size", "4096", "--out", out)
     run("runs", "list", "--out", out)
     return found

@@ -37,7 +37,8 @@ def test_results_json_gives_the_result_back(outputs, kind):
                    "gradients": "dropout_lab.gradients.experiment",
                    "numpy-demo": "dropout_lab.numpy_demo.experiment",
                    "mnist": "dropout_lab.mnist.sweep", "mc-average": "dropout_lab.mnist.mc_average",
-                   "reproduce": "dropout_lab.reproduce.experiment"}
+                   "reproduce": "dropout_lab.reproduce.experiment",
+                   "frameworks": "dropout_lab.frameworks.experiment"}
     to_json = __import__(module_json[kind], fromlist=["to_json"]).to_json
     data = outputs[kind]
     assert json.loads(dumps(to_json(from_json(data)))) == data

@@ -59,7 +59,10 @@ def build(impl: Implementation, rate: float, seed: int,
     """
     if impl.function:
         return Applier(_function(impl.name, rate, seed, noise_shape), function=True)
-    layer = _construct(layer_class(impl.name), impl.rate_argument, rate, seed, noise_shape)
+    options = dict(impl.options)  # a variant's own arguments, e.g. its noise_shape
+    noise_shape = options.pop("noise_shape", noise_shape)
+    layer = _construct(layer_class(impl.name.split("[")[0]), impl.rate_argument, rate, seed,
+                       noise_shape, **options)
     return Applier(lambda x, training: layer(x, training=training), function=False)
 
 

@@ -15,6 +15,7 @@ Building an implementation happens in ``dropout_lab.dropouts.appliers``.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
 
@@ -44,6 +45,11 @@ class Implementation:
             ``additive`` (out = x + noise): what ``compare`` explains its verdict with.
         toy: usable in the toy net of train/reload/compare (a Keras layer, or a
             function wrapped in one, that works on (batch, features)).
+        worker: the worker process that runs it (``dropout_lab.frameworks``):
+            ``torch``, ``jax``, ``keras-jax`` or ``keras-torch``; None for the
+            TensorFlow, Keras-on-TensorFlow and NumPy ones, which run in-process.
+        options: extra constructor arguments of a variant, e.g. ``{"broadcast_dims": [1]}``.
+        layout: names of the probe input's axes in the framework's own layout.
     """
 
     name: str
@@ -55,6 +61,9 @@ class Implementation:
     rate_argument: str = "rate"
     noise: str = "bernoulli"
     toy: bool = True
+    worker: str | None = None
+    options: tuple[tuple[str, object], ...] = ()
+    layout: str = "channels_last"  # or channels_first (PyTorch's (N, C, L...))
 
 
 _K, _TF, _LAB = "keras", "tensorflow", "dropout-lab"
@@ -91,6 +100,61 @@ BUILTIN: dict[str, Implementation] = {impl.name: impl for impl in (
                    "dropout-lab's NumPy InvertedDropout (S001): / keep in training", toy=False),
 )}
 
+_T, _J = "torch", "jax"
+#: Implementations of other frameworks, each run in its worker process; the extras
+#: ``dropout-lab[torch]`` and ``dropout-lab[jax]`` install them.
+FOREIGN: dict[str, Implementation] = {impl.name: impl for impl in (
+    Implementation("torch.nn.Dropout", "torch", "PyTorch's Dropout module (p = drop)",
+                   rate_argument="p", worker=_T, toy=False, layout="channels_first"),
+    Implementation("torch.nn.functional.dropout", "torch",
+                   "PyTorch's functional dropout, called as F.dropout(x, p): training=True "
+                   "by default", rate_argument="p", function=True, worker=_T, toy=False,
+                   layout="channels_first"),
+    Implementation("torch.nn.Dropout1d", "torch", "zeroes whole channels of (N, C, L)",
+                   rate_argument="p", noise="channel", worker=_T, toy=False,
+                   layout="channels_first"),
+    Implementation("torch.nn.Dropout2d", "torch", "zeroes whole channels of (N, C, H, W)",
+                   rank=4, rate_argument="p", noise="channel", worker=_T, toy=False,
+                   layout="channels_first"),
+    Implementation("torch.nn.Dropout2d-on-3d", "torch",
+                   "Dropout2d given a 3-D input (N, C, L), as users of Dropout1d's era do",
+                   rate_argument="p", noise="channel", worker=_T, toy=False,
+                   layout="channels_first"),
+    Implementation("torch.nn.Dropout3d", "torch", "zeroes whole channels of (N, C, D, H, W)",
+                   rank=5, rate_argument="p", noise="channel", worker=_T, toy=False,
+                   layout="channels_first"),
+    Implementation("torch.nn.AlphaDropout", "torch", "SELU-preserving dropout (affine)",
+                   rate_argument="p", noise="alpha", worker=_T, toy=False,
+                   layout="channels_first"),
+    Implementation("torch.nn.FeatureAlphaDropout", "torch",
+                   "alpha dropout of whole channels of (N, C, H, W)", rank=4,
+                   rate_argument="p", noise="alpha", worker=_T, toy=False,
+                   layout="channels_first"),
+    Implementation("flax.nnx.Dropout", "flax", "Flax NNX's Dropout (rate = drop)", worker=_J,
+                   toy=False),
+    Implementation("flax.nnx.Dropout[broadcast_dims=(1,)]", "flax",
+                   "Flax NNX's Dropout, mask broadcast along axis 1 (timesteps)", worker=_J,
+                   toy=False, options=(("broadcast_dims", (1,)),)),
+    Implementation("flax.linen.Dropout", "flax", "Flax Linen's Dropout (rate = drop)",
+                   worker=_J, toy=False),
+    Implementation("equinox.nn.Dropout", "equinox", "Equinox's Dropout (p = drop)",
+                   rate_argument="p", worker=_J, toy=False),
+    *(Implementation(f"keras.layers.{cls}@{backend}", f"keras[{backend}]",
+                     f"Keras's {cls} on the {backend} backend", rank=rank, noise=noise,
+                     takes_noise_shape=cls in ("Dropout", "AlphaDropout"), toy=False,
+                     worker=f"keras-{backend}")
+      for backend in ("jax", "torch")
+      for cls, rank, noise in (("Dropout", 3, "bernoulli"), ("SpatialDropout1D", 3, "channel"),
+                               ("SpatialDropout2D", 4, "channel"),
+                               ("GaussianDropout", 3, "continuous"),
+                               ("AlphaDropout", 3, "alpha"))),
+)}
+#: A noise_shape variant of Keras's Dropout, beside flax's broadcast_dims (shared axes).
+BUILTIN["keras.layers.Dropout[noise_shape=(None,1,64)]"] = Implementation(
+    "keras.layers.Dropout[noise_shape=(None,1,64)]", _K,
+    "Keras's Dropout, one mask per sample shared over timesteps", toy=False,
+    options=(("noise_shape", (None, 1, 64)),))
+
 #: Short names accepted wherever a built-in name is.
 ALIASES = {"keras": "keras.layers.Dropout"}
 
@@ -103,8 +167,29 @@ def is_module_class(spec: str) -> bool:
 
 
 def known_names(purpose: str | None = None) -> list[str]:
-    """Built-in names in the probe's default order; only those fit for ``purpose``."""
-    return [name for name, impl in BUILTIN.items() if _fits(impl, purpose)]
+    """Built-in names in the probe's default order; only those fit for ``purpose``.
+
+    Variants (``options``) and other frameworks' implementations are left out:
+    ``frameworks`` probes those, and ``--layer`` takes them by name.
+    """
+    return [name for name, impl in BUILTIN.items() if _fits(impl, purpose) and not impl.options]
+
+
+#: The extra that installs each worker's framework, and the modules it needs.
+EXTRAS = {"torch": ("torch", ("torch",)), "jax": ("jax", ("jax", "flax", "equinox")),
+          "keras-jax": ("jax", ("jax",)), "keras-torch": ("torch", ("torch",))}
+
+
+def missing_framework(impl: Implementation) -> str | None:
+    """None when ``impl`` can run here, else the one-line reason and the extra to install."""
+    if impl.worker is None:
+        return None
+    extra, modules = EXTRAS[impl.worker]
+    absent = [m for m in modules if importlib.util.find_spec(m) is None]
+    if not absent:
+        return None
+    return (f"{impl.name} needs {', '.join(absent)}, which is not installed; install it with: "
+            f"pip install 'dropout-lab[{extra}]'")
 
 
 def _fits(impl: Implementation, purpose: str | None) -> bool:
@@ -117,6 +202,8 @@ def _fits(impl: Implementation, purpose: str | None) -> bool:
 
 def _accepted(purpose: str | None) -> str:
     names = [*ALIASES, *known_names(purpose)]
+    if purpose is None:
+        names += [n for n, impl in BUILTIN.items() if impl.options] + list(FOREIGN)
     if purpose == NOISE_SHAPE:
         return ("an implementation that takes noise_shape (" + ", ".join(names)
                 + " or MODULE:CLASS with a noise_shape argument)")
@@ -135,16 +222,25 @@ def check_name(spec: str, purpose: str | None = None) -> str:
             (the message lists the accepted names).
     """
     name = ALIASES.get(spec, spec)
+    if name in FOREIGN and _fits(FOREIGN[name], purpose):
+        missing = missing_framework(FOREIGN[name])
+        if missing:
+            raise ConfigError(f"Invalid value for `layer`: {missing}. Received: layer={spec!r}",
+                              param="layer")
+        return spec
     if is_module_class(spec) or (name in BUILTIN and _fits(BUILTIN[name], purpose)):
         return spec
-    why = ""
-    if name in BUILTIN and purpose == TOY:
-        why = f" ({name} cannot be the toy net's dropout layer: {_toy_reason(BUILTIN[name])})"
+    why, known = "", BUILTIN.get(name) or FOREIGN.get(name)
+    if known is not None and purpose == TOY:
+        why = f" ({name} cannot be the toy net's dropout layer: {_toy_reason(known)})"
     raise ConfigError(f"Invalid value for `layer`: expected {_accepted(purpose)}. "
                       f"Received: layer={spec!r}{why}", param="layer")
 
 
 def _toy_reason(impl: Implementation) -> str:
+    if impl.worker is not None:
+        return "it is not a Keras layer on TensorFlow; compare --framework trains the toy net "\
+               "in PyTorch or JAX"
     if impl.framework == "numpy":
         return "a NumPy reference is not a Keras layer; its Keras twins are vanilla and keras"
     return f"it needs rank-{impl.rank} input and the toy net's is (batch, 100)"
@@ -152,7 +248,8 @@ def _toy_reason(impl: Implementation) -> str:
 
 def builtin(spec: str) -> Implementation | None:
     """The built-in entry a name or alias stands for (None for MODULE:CLASS)."""
-    return BUILTIN.get(ALIASES.get(spec, spec))
+    name = ALIASES.get(spec, spec)
+    return BUILTIN.get(name) or FOREIGN.get(name)
 
 
 def resolve(spec: str, purpose: str | None = None) -> Implementation:

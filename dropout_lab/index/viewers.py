@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from dropout_lab.frameworks import render as frameworks_render
 from dropout_lab.gradients import render as gradients_render
 from dropout_lab.mnist import render as mnist_render
 from dropout_lab.numpy_demo import render as numpy_demo_render
@@ -50,8 +51,12 @@ def viewer(kind: str) -> Viewer | None:
         return mc_average.from_json, mnist_render.mc_average
     if kind == "reproduce":
         return reproduce.from_json, reproduce_render.reproduce
+    if kind == "frameworks":
+        from dropout_lab.frameworks import experiment  # NumPy, no framework
+
+        return experiment.from_json, frameworks_render.frameworks
     return None
 
 
 KINDS = ("train", "reload", "compare", "probe", "noise-shape", "gradients", "numpy-demo",
-         "mnist", "mc-average", "reproduce")
+         "mnist", "mc-average", "reproduce", "frameworks")

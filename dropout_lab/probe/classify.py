@@ -21,15 +21,20 @@ MAX_DISCRETE = 8  # more distinct kept multipliers than this: continuous noise
 AXIS_NAMES = {2: ("batch", "features"), 3: ("batch", "timesteps", "features"),
               4: ("batch", "height", "width", "channels"),
               5: ("batch", "depth", "height", "width", "channels")}
+#: The same axes in a channels-first layout (PyTorch's (N, C, L), (N, C, H, W)...).
+AXIS_NAMES_FIRST = {3: ("batch", "channels", "length"), 4: ("batch", "channels", "height", "width"),
+                    5: ("batch", "channels", "depth", "height", "width")}
 _BLOCKS = {2: (64,), 3: (16, 64), 4: (4, 4, 64), 5: (2, 2, 4, 64)}  # one sample, 1024 entries
 
 
-def probe_input(rank: int, size: int) -> np.ndarray:
+def probe_input(rank: int, size: int, layout: str = "channels_last") -> np.ndarray:
     """Float32 input of ``rank`` with about ``size`` entries, cycling 1, 2, 3, 4.
 
-    Shape ``(size // 1024, *block)``, block = (16, 64) for rank 3 etc.
+    Shape ``(size // 1024, *block)``, block = (16, 64) for rank 3 etc.; in a
+    channels-first layout the block is reversed, (64, 16), so that channel
+    dropout has as many channels to count as in the channels-last one.
     """
-    block = _BLOCKS[rank]
+    block = _BLOCKS[rank][::-1] if layout == "channels_first" else _BLOCKS[rank]
     shape = (max(1, size // math.prod(block)), *block)
     return (1 + np.arange(math.prod(shape)) % 4).reshape(shape).astype(np.float32)
 
@@ -137,7 +142,13 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= RTOL * max(abs(a), abs(b))
 
 
-def with_deviations(row, keep: float, rank: int):
+def axis_names(rank: int, layout: str = "channels_last") -> list[str]:
+    """Names of a probe input's axes in a framework's layout (``axis i`` when unnamed)."""
+    names = (AXIS_NAMES_FIRST if layout == "channels_first" else AXIS_NAMES).get(rank)
+    return list(names) if names else [f"axis {a}" for a in range(rank)]
+
+
+def with_deviations(row, keep: float, rank: int, layout: str = "channels_last"):
     """Name how a row differs from standard inverted dropout (rate = drop probability)."""
     found = []
     if row.rate_means == "keep":
@@ -151,7 +162,7 @@ def with_deviations(row, keep: float, rank: int):
         found.append(f"E[training output] / test output = "
                      f"{row.train_test_ratio.estimate:.4g}, not 1")
     if row.shared_axes:
-        labels = AXIS_NAMES.get(rank) or [f"axis {a}" for a in range(rank)]
+        labels = axis_names(rank, layout)
         names = ", ".join(labels[a] for a in row.shared_axes)
         found.append(f"mask shared along axes {row.shared_axes} ({names})")
     if row.gradient != "multiplier":
@@ -207,6 +218,10 @@ def _describe_gradient(grad: np.ndarray | None, multiplier: np.ndarray) -> str:
         return "gradient is None"
     if np.isnan(grad).all():
         return "gradient is NaN"
+    if not np.isfinite(grad).all():
+        return "gradient has non-finite values"
+    if not grad.any():
+        return "gradient is zero"
     if np.all(grad == 1):
         return "gradient is 1"
     kind = gradient_behaviour(grad, multiplier)

@@ -182,7 +182,7 @@ def _draw(applier, x: np.ndarray, draws: int, report) -> Tally:
 
 
 def _axis_reports(dims, noise, tally: Tally) -> list[AxisReport]:
-    names = classify.AXIS_NAMES.get(len(dims)) or [f"axis {a}" for a in range(len(dims))]
+    names = classify.axis_names(len(dims))
     noisy, constant = tally.decisive()
     reports = []
     for axis, (size, want) in enumerate(zip(dims, noise)):

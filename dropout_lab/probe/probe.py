@@ -37,6 +37,7 @@ from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.dropouts import numpy_ref, registry
 from dropout_lab.dropouts.registry import Implementation
+from dropout_lab.frameworks import sides, workers
 from dropout_lab.probe import classify, verdicts
 from dropout_lab.probe import stats as probe_stats
 from dropout_lab.probe.config import EDGE_RATES, ProbeConfig
@@ -78,12 +79,18 @@ def run(config: ProbeConfig, ctx: RunContext = RunContext()) -> ProbeResult:
     """Probe every implementation at every rate; write ``ctx.out/probe/<run-id>/``."""
     started = time.monotonic()
     chosen = [registry.resolve(name) for name in config.names]
-    if any(impl.framework != "numpy" for impl in chosen):
+    if any(impl.framework != "numpy" and impl.worker is None for impl in chosen):
         seed_everything(config.seed)  # NumPy references use explicit per-row generators
     alpha = probe_stats.per_test_alpha(config.false_alarm, len(config.rates))
     rows, edges = [], {}
     total = len(chosen) * (len(config.rates) + (len(EDGE_RATES) if config.edges else 0))
+    elsewhere = _in_workers([i for i in chosen if i.worker is not None], config, alpha, ctx)
     for impl in chosen:
+        if impl.worker is not None:  # measured in its framework's worker process
+            rows += elsewhere[impl.name][0]
+            if config.edges:
+                edges[impl.name] = elsewhere[impl.name][1]
+            continue
         for rate in config.rates:
             rows.append(measure_row(impl, rate, config.size, config.seed, alpha))
             ctx.report("probe", len(rows) + len(EDGE_RATES) * len(edges), total)
@@ -103,6 +110,21 @@ def run(config: ProbeConfig, ctx: RunContext = RunContext()) -> ProbeResult:
     return result
 
 
+def _in_workers(chosen: list[Implementation], config: ProbeConfig, alpha: float,
+                ctx: RunContext) -> dict[str, tuple[list[ProbeRow], dict[str, str]]]:
+    """Rows and edges of other frameworks' implementations, from one worker per framework."""
+    found = {}
+    for worker in dict.fromkeys(impl.worker for impl in chosen):
+        names = [impl.name for impl in chosen if impl.worker == worker]
+        answer = workers.call(worker, {
+            "task": "probe", "names": names, "rates": list(config.rates), "size": config.size,
+            "seed": config.seed, "alpha": alpha, "skip_extras": True},
+            progress=lambda done, total: ctx.report(f"probe ({worker})", done, total))
+        for one in answer["implementations"]:
+            found[one["name"]] = ([row_from_json(r) for r in one["rows"]], one["edges"])
+    return found
+
+
 def row_seed(seed: int, name: str, rate: float) -> int:
     """A 31-bit seed for one (implementation, rate), the same whichever others are probed."""
     words = [seed, zlib.crc32(name.encode()), zlib.crc32(repr(float(rate)).encode())]
@@ -110,9 +132,15 @@ def row_seed(seed: int, name: str, rate: float) -> int:
 
 
 def build(impl: Implementation, rate: float, seed: int, noise_shape=None):
-    """An applier for ``impl`` (``dropouts.appliers``); the NumPy references need no TF."""
+    """An applier for ``impl`` (``dropouts.appliers``); the NumPy references need no TF.
+
+    Other frameworks' implementations are built by their worker's side module;
+    this runs inside that worker (``dropout_lab.frameworks.worker``).
+    """
     if impl.framework == "numpy":
         return numpy_ref.applier(impl.name, rate, seed)
+    if impl.worker is not None:
+        return sides.module(impl.worker).build(impl, rate, seed)  # in its worker process
     from dropout_lab.dropouts import appliers  # TensorFlow
 
     return appliers.build(impl, rate, seed, noise_shape)
@@ -124,6 +152,8 @@ def framework_version(impl: Implementation) -> str:
         return np.__version__
     if impl.framework == "dropout-lab":
         return __version__
+    if impl.worker is not None:
+        return sides.framework_version(impl)
     from dropout_lab.dropouts import appliers  # TensorFlow
 
     return appliers.framework_version(impl.framework)
@@ -133,7 +163,7 @@ def measure_row(impl: Implementation, rate: float, size: int, seed: int,
                 alpha: float) -> ProbeRow:
     """One draw of ``impl`` at ``rate``, analysed; a failing layer gives a behaviour row."""
     seed_of_row = row_seed(seed, impl.name, rate)
-    x = classify.probe_input(impl.rank, size)
+    x = classify.probe_input(impl.rank, size, impl.layout)
     row = ProbeRow(impl.name, impl.framework, framework_version(impl), rate, seed_of_row,
                    list(x.shape), None, None)
     try:
@@ -148,12 +178,13 @@ def measure_row(impl: Implementation, rate: float, size: int, seed: int,
         return dataclasses.replace(row, behaviour=f"returns shape {out.shape}")
     if not np.isfinite(out).all():
         return dataclasses.replace(row, behaviour=classify.describe_draw(x, out, grad, test))
-    return dataclasses.replace(row, stats=probe_stats.analyse(x, out, grad, test, rate, alpha))
+    return dataclasses.replace(row, stats=probe_stats.analyse(x, out, grad, test, rate, alpha,
+                                                                  impl.layout))
 
 
 def edge_behaviour(impl: Implementation, rate: float, seed: int) -> str:
     """What ``impl`` does at an edge or invalid rate, as one string."""
-    x = classify.probe_input(impl.rank, 2048)
+    x = classify.probe_input(impl.rank, 2048, impl.layout)
     try:
         applier = build(impl, rate, row_seed(seed, impl.name, rate))
     except (KeyboardInterrupt, GeneratorExit):
@@ -185,22 +216,30 @@ def overall_meaning(rows: list[ProbeRow]) -> str:
     return found.pop() if len(found) == 1 else "inconsistent"
 
 
+def row_from_json(data: dict) -> ProbeRow:
+    """A ProbeRow from its flat JSON form (``row_to_json``)."""
+    return results.rebuild(ProbeRow, data, stats=None if data["behaviour"] is not None
+                           else results.rebuild(DrawStats, data))
+
+
+def row_to_json(row: ProbeRow) -> dict:
+    """A row as one flat JSON object: the row's fields and its stats' (null when not measured)."""
+    flat = {k: v for k, v in dataclasses.asdict(row).items() if k != "stats"}
+    flat.update(dataclasses.asdict(row.stats) if row.stats
+                else {f.name: None for f in dataclasses.fields(DrawStats)})
+    return flat
+
+
 def from_json(data: dict) -> ProbeResult:
     """The ProbeResult a results.json holds (``runs show``): the inverse of ``to_json``."""
-    rows = [results.rebuild(ProbeRow, row, stats=None if row["behaviour"] is not None
-                            else results.rebuild(DrawStats, row)) for row in data["rows"]]
+    rows = [row_from_json(row) for row in data["rows"]]
     return results.rebuild(ProbeResult, data, config=cfg.resolve(ProbeConfig, data["config"]),
                            alpha=float(data["alpha_per_test"]), rows=rows)
 
 
 def to_json(result: ProbeResult) -> dict:
     """The JSON object of ``probe --json``, also the run's results.json."""
-    empty = {f.name: None for f in dataclasses.fields(DrawStats)}
-    rows = []
-    for row in result.rows:
-        flat = {k: v for k, v in dataclasses.asdict(row).items() if k != "stats"}
-        flat.update(dataclasses.asdict(row.stats) if row.stats else empty)  # intervals too
-        rows.append(flat)
+    rows = [row_to_json(row) for row in result.rows]
     return results.result(
         KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
         alpha_per_test=result.alpha, z=result.z, tests_per_row=probe_stats.TESTS_PER_ROW,

@@ -91,8 +91,10 @@ class DrawStats:
 
 
 def analyse(x: np.ndarray, out: np.ndarray, grad: np.ndarray | None,
-            test: np.ndarray | None, rate: float, alpha: float) -> DrawStats:
-    """All statistics and verdicts of one draw (see the module docstring)."""
+            test: np.ndarray | None, rate: float, alpha: float,
+            layout: str = "channels_last") -> DrawStats:
+    """All statistics and verdicts of one draw (see the module docstring); ``layout`` names
+    the axes in the deviations (``classify.axis_names``)."""
     x64, out64 = x.astype(np.float64), out.astype(np.float64)
     dropped = out == 0  # (same shape as x)
     if grad is not None:
@@ -122,7 +124,7 @@ def analyse(x: np.ndarray, out: np.ndarray, grad: np.ndarray | None,
         variance_ratio=var / (rate / (1 - rate)) if 0 < rate < 1 else None,
         test_time=test_time, gradient=grad_kind, gradient_is_mask_over_keep=mask_over_keep,
         scaling=scaling, shared_axes=shared, deviations=[])
-    return with_deviations(result, keep, x.ndim)
+    return with_deviations(result, keep, x.ndim, layout)
 
 
 def rate_meaning(ci: stats.Interval, rate: float) -> str:

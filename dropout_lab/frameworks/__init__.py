@@ -1,0 +1,1 @@
+"""Dropout across frameworks: PyTorch, JAX (Flax NNX, Flax Linen, Equinox), Keras's backends."""

@@ -1,0 +1,120 @@
+"""Tables for ``frameworks``: the matrix, its findings, the workers; JSON is ``to_json``.
+
+At 80 columns the matrix stacks into one card per implementation (``Fitting``);
+each row names where its numbers are in results.json.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from dropout_lab.core.console import run_folder, verdict_lines
+
+
+def frameworks(result) -> list:
+    """Head, matrix, findings, workers, refuted documentation checks, run folder."""
+    config = result.config
+    head = Text(f"{len(result.rows)} dropout implementations in {len(result.workers)} worker "
+                f"processes, rates {', '.join(f'{r:g}' for r in config.rates)}, {config.size} "
+                f"entries per draw, seed {config.seed}; training-mode output and gradient, "
+                f"test-time output, shared mask axes, edge and invalid rates. Each row's "
+                f"numbers: results.json at the pointer shown.")
+    shown = [head, matrix_table(result), *findings(result), workers_table(result)]
+    if result.skipped:
+        shown.append(Text("Not run: " + "; ".join(f"{w} ({why})" for w, why
+                                                  in result.skipped.items()), "yellow"))
+    refuted = [v for v in result.verdicts if v.outcome != "confirmed"]
+    shown.append(Text(f"Documentation checks: {len(result.verdicts) - len(refuted)} of "
+                      f"{len(result.verdicts)} implementations do what their documentation "
+                      "says at every measured rate.", "bold"))
+    return [*shown, *verdict_lines(refuted), run_folder(result.run_dir)]
+
+
+def matrix_table(result) -> Table:
+    """One row per implementation; the invalid-rates cell is red when any is accepted."""
+    table = Table(title="Dropout across frameworks (measured)")
+    for name in ("implementation", "rate means", "scaling", "test time", "mask shared along",
+                 "rate 1 (training)", "invalid rates", "seeded mask", "with defaults", "docs"):
+        table.add_column(name, overflow="fold")
+    for row in result.rows:
+        label = Text(row.name, "bold")
+        label.append(f"\n{row.framework} {row.version}\n#{row.pointer}", "dim")
+        table.add_row(label, row.rate_means, row.scaling,
+                      f"{row.switch}: {row.test_time}", f"{row.shared_argument}: "
+                      f"{row.shared_axes}", row.rate_one, _invalid(row), _seeding(row),
+                      row.default_call, _docs(row))
+    return table
+
+
+def _invalid(row) -> Text:
+    if not row.accepted_invalid:
+        return Text("all rejected", "green")
+    text = Text("ACCEPTED: " + ", ".join(row.accepted_invalid), "bold red")
+    for label in row.accepted_invalid:
+        text.append(f"\n{label}: {row.invalid[label]}", "red")
+    return text
+
+
+def _seeding(row) -> str:
+    def said(value, yes: str, no: str) -> str:
+        return "?" if value is None else yes if value else no
+
+    return (f"new process: {said(row.new_process_same_mask, 'same', 'DIFFERENT')}; "
+            f"rebuilt: {said(row.same_seed_same_mask, 'same', 'DIFFERENT')}; "
+            f"two calls: {said(row.two_calls_differ, 'differ', 'IDENTICAL')}")
+
+
+def _docs(row) -> Text:
+    return (Text("agrees", "green") if not row.mismatches
+            else Text("differs: " + "; ".join(row.mismatches), "bold red"))
+
+
+def findings(result) -> list:
+    """What a user porting a model between frameworks should know, from the matrix."""
+    lines = []
+    for row in result.rows:
+        version = f"({row.framework} {row.version})"
+        if row.accepted_invalid:
+            said = "; ".join(f"{k} -> {row.invalid[k]}" for k in row.accepted_invalid)
+            lines.append(f"{row.name} {version} silently accepts invalid rates: {said}")
+        for mismatch in row.mismatches:
+            lines.append(f"{row.name} {version} differs from its documentation: {mismatch}")
+        if row.same_seed_same_mask is False:
+            lines.append(f"{row.name} {version}: the same seed gives a different mask when "
+                         "built again in the same process")
+        if row.two_calls_differ is False:
+            lines.append(f"{row.name} {version}: two calls with the same key draw the same "
+                         "mask (split the key per step)")
+        for warning in row.warnings:
+            lines.append(f"{row.name} {version} warns: {warning}")
+    shown = [Text("Findings", "bold"), *[Text(f"- {line}") for line in lines]]
+    return [*shown, rate_one_table(result)] if lines else [rate_one_table(result)]
+
+
+def rate_one_table(result) -> Table:
+    """Implementations grouped by what rate 1 does to output and gradient in training."""
+    groups: dict[str, list[str]] = {}
+    for row in result.rows:
+        groups.setdefault(row.rate_one, []).append(row.name)
+    table = Table(title="Rate 1 in training mode: output and gradient")
+    table.add_column("what happens", overflow="fold", ratio=1)
+    table.add_column("implementations", overflow="fold", ratio=2)
+    for behaviour, names in sorted(groups.items(), key=lambda item: -len(item[1])):
+        table.add_row(behaviour, ", ".join(names))
+    return table
+
+
+def workers_table(result) -> Table:
+    """Each worker process: its versions, the import floor and the whole run."""
+    table = Table(title="Worker processes (one per framework / Keras backend)")
+    table.add_column("worker", no_wrap=True)
+    table.add_column("versions", overflow="fold")
+    table.add_column("import [s]", justify="right", no_wrap=True)
+    table.add_column("total [s]", justify="right", no_wrap=True)
+    for record in result.workers:
+        table.add_row(record.worker, ", ".join(f"{k} {v}" for k, v in record.versions.items()),
+                      f"{record.import_seconds:.1f}", f"{record.seconds:.1f}")
+    table.caption = f"whole run {result.wall_seconds:.1f} s (workers run {result.config.jobs} " \
+                    "at a time)"
+    return table

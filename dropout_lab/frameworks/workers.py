@@ -1,0 +1,124 @@
+"""Run work in a framework's own worker process and collect its JSON answer (parent side).
+
+Keras fixes its backend at import, and PyTorch, JAX and TensorFlow are each
+hundreds of megabytes: every framework (and every Keras backend) runs in a
+worker process of its own, ``python -m dropout_lab.frameworks.worker``. The
+parent sends one JSON request on the worker's stdin and reads one JSON object
+from its stdout; the worker's stderr carries progress lines (``@progress
+DONE TOTAL``) and anything the framework prints, the last lines of which are
+quoted when the worker fails. Ctrl-C or a timeout kills the worker.
+
+Light: no framework is imported here.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import subprocess
+import sys
+import threading
+from typing import Any, Callable
+
+from dropout_lab.core.errors import ExperimentError
+
+#: Worker kinds and the environment each starts with (besides the user's).
+WORKERS = {
+    "tensorflow": {"KERAS_BACKEND": "tensorflow"},
+    "torch": {},
+    "jax": {"JAX_PLATFORMS": "cpu"},
+    "keras-jax": {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"},
+    "keras-torch": {"KERAS_BACKEND": "torch"},
+}
+QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "CUDA_VISIBLE_DEVICES": ""}
+MAX_ANSWER = 64 << 20  # bytes of JSON a worker may send back
+TAIL = 12  # stderr lines kept for an error message
+ProgressFn = Callable[[int, int], None]
+_LIVE: set[subprocess.Popen] = set()  # running workers, killed together on Ctrl-C
+_LIVE_LOCK = threading.Lock()
+
+
+def call(worker: str, request: dict[str, Any], timeout: float = 600.0,
+         progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Run ``request`` in a new ``worker`` process; return its JSON answer.
+
+    Raises:
+        ExperimentError: the worker failed, timed out, or answered with
+            something that is not one JSON object (its last stderr lines quoted).
+    """
+    env = {**os.environ, **QUIET, **WORKERS[worker]}
+    env.pop("PYTHONSTARTUP", None)
+    command = [sys.executable, "-m", "dropout_lab.frameworks.worker"]
+    tail: collections.deque[str] = collections.deque(maxlen=TAIL)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env)
+    with _LIVE_LOCK:
+        _LIVE.add(process)
+    reader = threading.Thread(target=_read_stderr, args=(process.stderr, tail, progress),
+                              daemon=True)
+    reader.start()
+    try:
+        stdout, _ = process.communicate(json.dumps({**request, "worker": worker}).encode(),
+                                        timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        raise ExperimentError(f"The {worker} worker did not finish within {timeout:g} s; "
+                              "smaller sizes, or fewer implementations, finish sooner.") from None
+    except BaseException:  # Ctrl-C included: never leave a worker behind
+        _kill(process)
+        raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(process)
+    reader.join(timeout=5)
+    return _answer(worker, process.returncode, stdout, tail)
+
+
+def _answer(worker: str, code: int, stdout: bytes, tail) -> dict[str, Any]:
+    last = " | ".join(line for line in tail if line.strip())[-600:]
+    if code != 0:
+        raise ExperimentError(f"The {worker} worker failed (exit {code}): {last or 'no output'}")
+    if len(stdout) > MAX_ANSWER:
+        raise ExperimentError(f"The {worker} worker answered {len(stdout)} bytes; at most "
+                              f"{MAX_ANSWER} are accepted.")
+    try:
+        answer = json.loads(stdout)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise ExperimentError(f"The {worker} worker did not answer with one JSON object: "
+                              f"{stdout[:200]!r}")
+    if "error" in answer:
+        raise ExperimentError(f"The {worker} worker failed: {answer['error']}")
+    return answer
+
+
+def _read_stderr(stream, tail, progress: ProgressFn | None) -> None:
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace").rstrip()
+        if line.startswith("@progress "):
+            try:
+                done, total = (int(v) for v in line.split()[1:3])
+            except ValueError:
+                continue
+            if progress is not None:
+                progress(done, total)
+        else:
+            tail.append(line)
+
+
+def kill_all() -> None:
+    """Kill every worker still running (the parent was interrupted)."""
+    with _LIVE_LOCK:
+        running = list(_LIVE)
+    for process in running:
+        _kill(process)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    process.kill()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
