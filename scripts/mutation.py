@@ -20,8 +20,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -81,7 +83,8 @@ def _settings(modules: list[str], tests: list[str], select: str | None) -> str:
             'preload_modules_file = "mutation_preload.txt"\n')
 
 
-def run_group(name: str, source: Path, work: Path, children: int) -> dict:
+def run_group(name: str, source: Path, work: Path, children: int, sample: int = 0,
+              sample_seed: int = 0) -> dict:
     """Run mutmut on one group; return its counts and survivors."""
     modules, tests, select = GROUPS[name]
     folder = work / name
@@ -91,16 +94,40 @@ def run_group(name: str, source: Path, work: Path, children: int) -> dict:
     pyproject.write_text(text + _settings(modules, tests, select))
     (folder / "mutation_preload.txt").write_text("\n".join(PRELOAD) + "\n")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    subprocess.run(["mutmut", "run", "--max-children", str(children)], cwd=folder, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run(["mutmut", "export-cicd-stats"], cwd=folder, env=env, check=True,
-                   capture_output=True)
-    stats = json.loads((folder / "mutants" / "mutmut-cicd-stats.json").read_text())
-    listed = subprocess.run(["mutmut", "results"], cwd=folder, env=env, capture_output=True,
-                            text=True).stdout
-    survivors = [line.split(":")[0].strip() for line in listed.splitlines()
-                 if line.strip().endswith(": survived")]
-    return {"modules": modules, "tests": tests, **stats, "survivors": survivors}
+    run = ["mutmut", "run", "--max-children", str(children)]
+    chosen: list[str] = []
+    if sample:
+        # generate the mutants (and the per-test coverage) without running any, then
+        # run a random sample of them: every mutant equally likely, the seed recorded
+        subprocess.run([*run, "no-such-mutant"], cwd=folder, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        names = sorted(_mutant_names(folder))
+        chosen = sorted(random.Random(sample_seed).sample(names, min(sample, len(names))))
+        run += chosen
+    subprocess.run(run, cwd=folder, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    listed = subprocess.run(["mutmut", "results", "--all", "true"], cwd=folder, env=env,
+                            capture_output=True, text=True).stdout
+    status = {line.split(":")[0].strip(): line.rsplit(":", 1)[1].strip()
+              for line in listed.splitlines() if ":" in line}
+    if chosen:
+        status = {name: status.get(name, "not checked") for name in chosen}
+    counts = collections.Counter(status.values())
+    return {"modules": modules, "tests": tests, "sampled": bool(chosen),
+            "population": len(_mutant_names(folder)), "total": len(status),
+            "killed": counts["killed"], "survived": counts["survived"],
+            "timeout": counts["timeout"], "no_tests": counts["no tests"],
+            "other": {k: v for k, v in counts.items()
+                      if k not in ("killed", "survived", "timeout", "no tests")},
+            "survivors": sorted(n for n, s in status.items() if s == "survived")}
+
+
+def _mutant_names(folder: Path) -> list[str]:
+    """Every mutant mutmut generated in ``folder`` (from its .meta files)."""
+    names = []
+    for meta in (folder / "mutants").rglob("*.meta"):
+        names += json.loads(meta.read_text())["exit_code_by_key"]
+    return names
 
 
 def main() -> None:
@@ -109,17 +136,21 @@ def main() -> None:
     parser.add_argument("--source", type=Path, default=ROOT)
     parser.add_argument("--work", type=Path, default=Path("/tmp/dropout-lab-mutation"))
     parser.add_argument("--children", type=int, default=max(1, (os.cpu_count() or 2) - 1))
+    parser.add_argument("--sample", type=int, default=0,
+                        help="run a random sample of this many mutants per group (0: all)")
+    parser.add_argument("--sample-seed", type=int, default=0)
     args = parser.parse_args()
     if shutil.which("mutmut") is None:
         sys.exit("mutmut is not installed: python -m pip install mutmut")
     summary = {}
     for name in args.groups.split(","):
-        summary[name] = run_group(name, args.source.resolve(), args.work, args.children)
+        summary[name] = run_group(name, args.source.resolve(), args.work, args.children,
+                                  args.sample, args.sample_seed)
         counts = summary[name]
         print(f"{name:12} {counts['total']:5} mutants, {counts['killed']:5} killed, "
               f"{counts['survived']:4} survived, {counts['timeout']:3} timeouts, "
               f"{counts['no_tests']:3} without tests", flush=True)
-    (args.work / "summary.json").write_text(json.dumps(summary, indent=2))
+        (args.work / "summary.json").write_text(json.dumps(summary, indent=2))
     total = {k: sum(g[k] for g in summary.values())
              for k in ("total", "killed", "survived", "timeout", "no_tests")}
     score = (total["killed"] + total["timeout"]) / max(1, total["total"] - total["no_tests"])
