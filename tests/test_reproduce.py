@@ -12,6 +12,7 @@ import pytest
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.runs import RunContext
+from dropout_lab.frameworks.config import installed
 from dropout_lab.mnist.config import S001_OVERFIT
 from dropout_lab.reproduce import experiment
 from dropout_lab.reproduce.config import ReproduceConfig, parse_claims, plan
@@ -25,8 +26,10 @@ def test_the_plan_runs_only_what_the_claims_need():
     assert [s.name for s in plan(ReproduceConfig(claims=("MC",)))] == ["mnist-s003",
                                                                        "mc-average"]
     every = plan(ReproduceConfig())
+    extra = ["frameworks"] if len(installed()) > 1 else []  # PyTorch or JAX installed
     assert [s.name for s in every] == ["compare", "probe", "noise-shape", "gradients",
-                                       "numpy-demo", "mnist-s003", "mnist-s001", "mc-average"]
+                                       "numpy-demo", "mnist-s003", "mnist-s001", "mc-average",
+                                       *extra]
     owned = sorted(c for s in every for c in s.claims)
     assert owned == sorted(ReproduceConfig().wanted)  # each claim settled by exactly one step
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import invalid_value
 from dropout_lab.core.verdict import CLAIMS
+from dropout_lab.frameworks.config import FrameworksConfig
+from dropout_lab.frameworks.config import installed as frameworks_installed
 from dropout_lab.gradients.config import GradientsConfig
 from dropout_lab.mnist.config import S001_OVERFIT, McAverageConfig, MnistConfig
 from dropout_lab.numpy_demo.config import NumpyDemoConfig
@@ -59,6 +61,9 @@ class Step:
         claims: the claims whose verdicts this step gives.
         config: the experiment's config (``run`` of mc-average is filled in when it runs).
         needs: the step whose run this one reads (mc-average reads mnist-s003's).
+
+    ``frameworks`` settles no claim; it runs with every claim (no ``--claims``)
+    when another framework than TensorFlow is installed, for the report's matrix.
     """
 
     name: str
@@ -101,7 +106,10 @@ def plan(config: ReproduceConfig) -> list[Step]:
              McAverageConfig(repeats=5 if quick else 10, seed=seed, run="(mnist-s003)"),
              needs="mnist-s003"),
     ]
+    if not config.claims and len(frameworks_installed()) > 1:  # more than TensorFlow
+        steps.append(Step("frameworks", "frameworks", (),
+                          FrameworksConfig(seed=seed, size=8192 if quick else 16384)))
     wanted = set(config.wanted)
-    chosen = {s.name for s in steps if wanted & set(s.claims)}
+    chosen = {s.name for s in steps if wanted & set(s.claims) or not s.claims}
     chosen |= {s.needs for s in steps if s.name in chosen and s.needs}
     return [s for s in steps if s.name in chosen]

@@ -85,6 +85,10 @@ def _module(command: str):
         from dropout_lab.numpy_demo import experiment as numpy_demo
 
         return numpy_demo
+    if command == "frameworks":
+        from dropout_lab.frameworks import experiment as frameworks
+
+        return frameworks
     from dropout_lab.mnist import mc_average, sweep
 
     return sweep if command == "mnist" else mc_average
@@ -123,7 +127,7 @@ def run(config: ReproduceConfig, ctx: RunContext = RunContext()) -> ReproduceRes
             steps=records, figures=found, environment=environment,
             report={"markdown": "report.md", "html": "report.html"},
             wall_seconds=round(time.monotonic() - ctx.started, 3))
-        report.write(folder, result)
+        report.write(folder, result, made.get("frameworks"))
         folder.write_json("results.json", to_json(result))
     return result
 

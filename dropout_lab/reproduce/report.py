@@ -38,8 +38,9 @@ def _environment() -> Environment:
     return environment
 
 
-def context(result, images: dict[str, bytes]) -> dict:
-    """What both templates show: claims, steps, figures, environment, times."""
+def context(result, images: dict[str, bytes], frameworks=None) -> dict:
+    """What both templates show: claims, steps, figures, environment, times, and the
+    frameworks matrix (a FrameworksResult) when that step ran."""
     steps = {s.name: s for s in result.steps}
     claims = []
     for verdict in result.verdicts:
@@ -51,14 +52,15 @@ def context(result, images: dict[str, bytes]) -> dict:
                 "data": base64.b64encode(images[name]).decode("ascii")}
                for name in result.figures]
     return {"result": result, "claims": claims, "steps": list(steps.values()),
+            "frameworks": frameworks,
             "figures": figures, "version": __version__, "sources": SOURCES,
             "environment": result.environment}
 
 
-def write(folder, result) -> None:
+def write(folder, result, frameworks=None) -> None:
     """Write report.md and report.html into the reproduction's folder."""
     images = {name: (folder.path / FIGURES_DIR / name).read_bytes() for name in result.figures}
-    values = context(result, images)
+    values = context(result, images, frameworks)
     templates = _environment()
     folder.write_text(result.report["markdown"],
                       templates.get_template("report.md.j2").render(**values))
