@@ -116,3 +116,43 @@ def test_an_unwritable_unit_is_an_experiment_error(tmp_path, monkeypatch):
     with pytest.raises(ExperimentError, match="No space left on device"):
         atomic.atomic_write_json(tmp_path / "x.json", {"a": 1})
     assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as handle:
+            found |= {int(p) for p in handle.read().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc (Linux)")
+def test_ctrl_c_stops_the_framework_workers_too(tmp_path):
+    out = tmp_path / "results"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    process = subprocess.Popen([sys.executable, "-m", "dropout_lab", "frameworks",
+                                "--framework", "tensorflow", "--size", "1048576", "--out",
+                                str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    try:
+        assert _wait_for(lambda: len(_children(process.pid)) == 2, 60)  # both workers running
+        workers = _children(process.pid)
+        time.sleep(1.0)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)  # to the parent alone: it must stop its workers
+        _, stderr = process.communicate(timeout=30)
+        elapsed = time.monotonic() - sent
+    finally:
+        process.kill()
+    assert process.returncode == 1 and elapsed <= 2.0, (process.returncode, elapsed, stderr)
+    assert "Error: Interrupted; no complete run folder was written." in stderr
+    assert not any(_alive(pid) for pid in workers)
+    assert not (out / "frameworks").exists() or list((out / "frameworks").iterdir()) == []
