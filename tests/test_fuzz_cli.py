@@ -64,6 +64,15 @@ COMMANDS = {
                     "--seed": SEED, "--confidence": st.sampled_from(["0.9"]) | HOSTILE,
                     "--steps": SMALL_INT}),
     "reload": (["/nonexistent-run"], {"--rate": RATE, "--runs": SMALL_INT}),
+    "reproduce": (["--claims", "C10"],
+                  {"--claims": st.sampled_from(["C1", "c10", "C10,C10", "C99", "MC,"]) | HOSTILE,
+                   "--profile": st.sampled_from(["quick", "full"]) | HOSTILE, "--seed": SEED,
+                   "--resume": HOSTILE}),
+    "frameworks": (["--framework", "tensorflow", "--size", "4096", "--rate", "0.3"],
+                   {"--rate": RATE, "--size": st.sampled_from(["4096", "5000"]) | HOSTILE,
+                    "--seed": SEED, "--jobs": SMALL_INT,
+                    "--timeout": st.sampled_from(["300", "0.01"]) | HOSTILE,
+                    "--framework": st.sampled_from(["tensorflow", "mxnet"]) | HOSTILE}),
     "data idx": (["/nonexistent-dir"], {}),
 }
 
@@ -121,7 +130,8 @@ def _fuzz(examples: int):
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_fuzzed_options_give_clean_outcomes(command, tmp_path_factory):
-    _fuzz(6)(command, tmp_path_factory)
+    # commands that start worker processes or several experiments: fewer in the default suite
+    _fuzz(3 if command in ("reproduce", "frameworks") else 6)(command, tmp_path_factory)
 
 
 @pytest.mark.slow
