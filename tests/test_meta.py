@@ -62,7 +62,7 @@ def test_readme_is_a_short_guide_linking_the_docs():
 def test_readme_starts_with_the_two_commands():
     blocks = README.split("```")
     assert "dropout-lab compare --runs 10" in blocks[1]
-    assert "pytest" in blocks[3] and "[test]" in blocks[3]
+    assert "pytest" in blocks[3] and "[all,test]" in blocks[3]
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     test_command = blocks[3].strip().splitlines()[-1]
     assert test_command in ci

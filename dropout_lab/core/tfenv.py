@@ -40,6 +40,10 @@ def import_tf() -> ModuleType:
     with contextlib.nullcontext() if verbose else _captured_stderr_fd():
         import keras  # noqa: F401  (import both under the redirect)
         import tensorflow as tf
+
+        # Find the devices now, under the redirect: with CUDA libraries installed (PyTorch's
+        # and JAX's wheels bring them) and no GPU, the first op logs a cuInit failure.
+        tf.config.list_physical_devices()
     if not verbose:
         tf.get_logger().setLevel("ERROR")
     _tf = tf

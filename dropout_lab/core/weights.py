@@ -61,6 +61,30 @@ def to_bytes(model, attrs: dict[str, Any]) -> bytes:
         model: a built Keras model with uniquely named layers.
         attrs: run attributes stored on the root; non-scalars are JSON-encoded.
     """
+    variables = model_variables(model)
+    arrays = {key: np.asarray(variable.numpy()) for key, variable in variables.items()}
+    classes = {key.split("/", 1)[0]: type(model.get_layer(key.split("/", 1)[0])).__name__
+               for key in variables}
+    return arrays_to_bytes(arrays, attrs, classes)
+
+
+def arrays_to_bytes(arrays: dict[str, np.ndarray], attrs: dict[str, Any],
+                    classes: dict[str, str] | None = None) -> bytes:
+    """The HDF5 file of named arrays, built in memory: ``to_bytes`` for any framework.
+
+    The file is the one ``to_bytes`` writes for a Keras model with the same
+    variables (same format, groups and datasets), so ``read_arrays`` and
+    ``load`` read it whichever framework trained the weights.
+
+    Args:
+        arrays: ``layer_name/variable_name`` -> a numeric array, in Keras's
+            layout (a Dense kernel is (in, out)); written in this order.
+        attrs: run attributes stored on the root; non-scalars are JSON-encoded.
+        classes: layer name -> the class that held it (the group's ``class_name``).
+
+    Raises:
+        ExperimentError: a key is not ``layer/variable`` or an array is not numeric.
+    """
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as handle:
         handle.attrs["format"] = FORMAT
@@ -68,11 +92,19 @@ def to_bytes(model, attrs: dict[str, Any]) -> bytes:
         for key, value in attrs.items():
             scalar = isinstance(value, (str, int, float, bool))
             handle.attrs[key] = value if scalar else json.dumps(value)
-        for key, variable in model_variables(model).items():
-            layer_name = key.split("/", 1)[0]
+        for key, array in arrays.items():
+            layer_name, _, variable_name = key.partition("/")
+            array = np.asarray(array)
+            if not (layer_name and variable_name) or "/" in variable_name:
+                raise ExperimentError(f"Cannot save `{key}` by name: expected "
+                                      "`layer_name/variable_name`.")
+            if array.dtype.kind not in "fiu":
+                raise ExperimentError(f"Cannot save `{key}`: it holds {array.dtype} data; only "
+                                      "numeric arrays are saved.")
             group = handle.require_group(layer_name)
-            group.attrs["class_name"] = type(model.get_layer(layer_name)).__name__
-            group.create_dataset(variable.name, data=np.asarray(variable.numpy()))
+            if classes and layer_name in classes:
+                group.attrs["class_name"] = classes[layer_name]
+            group.create_dataset(variable_name, data=array)
     return buffer.getvalue()
 
 

@@ -39,9 +39,12 @@ _LIVE: set[subprocess.Popen] = set()  # running workers, killed together on Ctrl
 _LIVE_LOCK = threading.Lock()
 
 
-def call(worker: str, request: dict[str, Any], timeout: float = 600.0,
+def call(worker: str, request: dict[str, Any], timeout: float | None = 600.0,
          progress: ProgressFn | None = None) -> dict[str, Any]:
     """Run ``request`` in a new ``worker`` process; return its JSON answer.
+
+    Args:
+        timeout: seconds the worker may take; None for no limit.
 
     Raises:
         ExperimentError: the worker failed, timed out, or answered with
@@ -51,16 +54,25 @@ def call(worker: str, request: dict[str, Any], timeout: float = 600.0,
     env.pop("PYTHONSTARTUP", None)
     command = [sys.executable, "-m", "dropout_lab.frameworks.worker"]
     tail: collections.deque[str] = collections.deque(maxlen=TAIL)
+    answer = bytearray()
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=env)
     with _LIVE_LOCK:
         _LIVE.add(process)
-    reader = threading.Thread(target=_read_stderr, args=(process.stderr, tail, progress),
-                              daemon=True)
-    reader.start()
+    # each pipe has one reader: stdout and stderr in threads, the main thread only waits
+    readers = [threading.Thread(target=_read_stderr, args=(process.stderr, tail, progress),
+                                daemon=True),
+               threading.Thread(target=_read_stdout, args=(process.stdout, answer),
+                                daemon=True)]
+    for reader in readers:
+        reader.start()
     try:
-        stdout, _ = process.communicate(json.dumps({**request, "worker": worker}).encode(),
-                                        timeout=timeout)
+        try:
+            process.stdin.write(json.dumps({**request, "worker": worker}).encode())
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # it died before reading: its exit status and stderr say why
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(process)
         raise ExperimentError(f"The {worker} worker did not finish within {timeout:g} s; "
@@ -71,8 +83,16 @@ def call(worker: str, request: dict[str, Any], timeout: float = 600.0,
     finally:
         with _LIVE_LOCK:
             _LIVE.discard(process)
-    reader.join(timeout=5)
-    return _answer(worker, process.returncode, stdout, tail)
+    for reader in readers:
+        reader.join(timeout=5)
+    return _answer(worker, process.returncode, bytes(answer), tail)
+
+
+def _read_stdout(stream, answer: bytearray) -> None:
+    """Collect the answer; past ``MAX_ANSWER`` bytes keep reading but stop storing."""
+    for chunk in iter(lambda: stream.read(1 << 16), b""):
+        if len(answer) <= MAX_ANSWER:
+            answer.extend(chunk)
 
 
 def _answer(worker: str, code: int, stdout: bytes, tail) -> dict[str, Any]:

@@ -98,30 +98,38 @@ def reload_cmd(run_dir, rate, runs, trust_layer, config_path, out, as_json, quie
 @click.option("--z", type=float, help="Consistency bound in standard errors [4.5].")
 @click.option("--expect", type=click.Choice(["inverted", "vanilla"]),
               help="Exit with code 1 unless the classification is this (for CI).")
+@click.option("--framework", help="Framework that trains and measures the toy net: keras "
+                                  "(in-process, with --layer), torch (torch.nn.Dropout) or "
+                                  "jax (flax.nnx.Dropout), each of the last two in a process "
+                                  "of its own, from the Keras net's initial weights [keras].")
 @trust_layer_option
 @output_options
 @lab_command
 def compare_cmd(run_dir, config_path, rate, epochs, learning_rate, seed, layer, out, runs,
-                mc_samples, rtol, z, expect, trust_layer, as_json, quiet):
+                mc_samples, rtol, z, expect, framework, trust_layer, as_json, quiet):
     """Is the dropout inverted or vanilla? Train, save, reload at rate 0, compare.
 
     Without RUN it trains first (as `train`, same options); with RUN it uses
     that run's weights and recorded config. Classification: inverted
     (test-time net = rate-0 reload), vanilla (= rate-0 net with x keep),
     inconsistent (training-mode mean disagrees with the test-time output) or
-    other; the verdict on C1 when the layer is Keras's Dropout. Method:
-    docs/methods.md#compare.
+    other; the verdict on C1 when the layer is Keras's Dropout. With
+    --framework torch or jax the same net is trained and checked in PyTorch
+    or Flax NNX with its own Dropout; the weights file is then in the
+    comparison's own run folder. Method: docs/methods.md#compare.
 
     \b
     Examples:
       dropout-lab compare --runs 10
       dropout-lab compare --layer vanilla --expect vanilla
       dropout-lab compare --layer keras.layers.GaussianDropout --rate 0.3
+      dropout-lab compare --framework torch --rate 0.2 --expect inverted
       dropout-lab compare results/train/20261125-120000-a1b2c3 --json
     """
     from dropout_lab.toy import compare
 
-    training = dict(rate=rate, epochs=epochs, learning_rate=learning_rate, layer=layer)
+    training = dict(rate=rate, epochs=epochs, learning_rate=learning_rate, layer=layer,
+                    framework=framework)
     if run_dir is not None:
         reject_combined(training, config_path, "RUN", "a run is compared with its recorded "
                                                       "config (RUN/config.toml).")

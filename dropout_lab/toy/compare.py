@@ -5,6 +5,13 @@ rate-0 net, and runs the three checks of ``dropout_lab.toy.verdicts`` on
 S000's three inputs. The result names the classification (``inverted``,
 ``vanilla``, ``indistinguishable``, ``inconsistent``, ``other``) and the
 verdict: C1 when the layer is Keras's Dropout, else "this layer is inverted".
+
+With ``framework`` torch or jax the net is trained, saved, reloaded and
+measured in that framework's worker process (``toy.in_worker``), from the
+Keras net's initial weights, with the framework's own Dropout; the same
+checks and verdict follow. There is then no separate training run: the
+comparison's own folder holds the weights file (``weights.h5``, the format
+and names a Keras training run writes) beside results.json and the manifest.
 """
 
 from __future__ import annotations
@@ -18,12 +25,14 @@ import numpy as np
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
 from dropout_lab.core.runs import RunContext, new_run
-from dropout_lab.core.tfenv import seed_everything
+from dropout_lab.core.tfenv import seed_everything, versions
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.dropouts import registry
+from dropout_lab.toy import in_worker
 from dropout_lab.toy import reload as reload_exp
 from dropout_lab.toy import train as train_exp
-from dropout_lab.toy.config import CompareConfig, require_comparable_rate
+from dropout_lab.toy.common import INPUTS
+from dropout_lab.toy.config import CompareConfig, require_comparable_rate, require_installed
 from dropout_lab.toy.verdicts import Check, Measured, checks_from, decide, layer_verdict
 
 KIND = "compare"
@@ -53,16 +62,25 @@ class CompareResult:
     max_abs_diff: float  # max |f_r - f_0| over samples
     repeat_spread: float  # max spread over the repeated test-time predictions
     round_trip_diff: float  # max |f_r rebuilt from file - f_r recorded at training|
-    source_run: Path  # the training run compared
+    source_run: Path | None  # the training run compared (None: trained in this run's worker)
     run_dir: Path  # this comparison's own run folder
     samples: list[Sample]
     checks: list[Check]
     verdicts: list[Verdict]
     trained_now: bool  # True when this comparison trained the run itself
+    # the versions of the framework that trained and measured the net, e.g. {"torch": "2.14.1"}
+    framework_versions: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def run(config: CompareConfig, ctx: RunContext = RunContext()) -> CompareResult:
-    """Train (without ``config.run``) or open the run, then run the three checks."""
+    """Train (without ``config.run``) or open the run, then run the three checks.
+
+    Raises:
+        ConfigError: ``config.framework`` is not installed (the message names its extra).
+        ExperimentError: training diverged, a file is damaged, a layer or a worker failed.
+    """
+    if config.framework != "keras":
+        return _run_in_worker(config, ctx)
     trained_now = config.run is None
     if trained_now:
         config = config.with_training(config.train_config())
@@ -101,31 +119,52 @@ def _measure(toy_run, train_config, config: CompareConfig, ctx: RunContext) -> M
 
 
 def _samples(m: Measured) -> list[Sample]:
-    from dropout_lab.toy import net  # TensorFlow
-
     f_r, f_0 = m.f_r[0].astype(np.float64), m.f_0[0].astype(np.float64)
     return [Sample(input=x, trained_test=float(a), reload_rate0=float(b), diff=float(a - b),
                    ratio=float(a / b) if b else float("nan"), vanilla_expected=float(gv),
                    train_mode_mean=float(mu), train_mode_se=float(se))
-            for x, a, b, gv, mu, se in zip(net.INPUTS.tolist(), f_r, f_0, m.g, m.mean, m.se)]
+            for x, a, b, gv, mu, se in zip(INPUTS.tolist(), f_r, f_0, m.g, m.mean, m.se)]
+
+
+def _run_in_worker(config: CompareConfig, ctx: RunContext) -> CompareResult:
+    """Train and measure in ``config.framework``'s worker; its weights land in this run folder."""
+    require_installed(config.framework)
+    config = config.with_training(config.train_config())
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
+                 {"source_run": None, "framework": config.framework},
+                 started=ctx.started) as folder:
+        measured, found = in_worker.measure(config, folder.path / in_worker.WEIGHTS, ctx)
+        folder.manifest["framework_versions"] = found
+        result = CompareResult(run_dir=folder.final_path, framework_versions=found,
+                               **_fields(config, None, measured, trained_now=True))
+        folder.write_json("results.json", to_json(result))
+    return result
+
+
+def _fields(config: CompareConfig, source: Path | None, m: Measured, trained_now: bool) -> dict:
+    """The CompareResult fields the checks and the measurements give (all but the folders')."""
+    checks = checks_from(m, config.rtol, config.z)
+    classification = decide(*(c.passed for c in checks))
+    noise = getattr(registry.builtin(config.implementation), "noise", "bernoulli")
+    verdict = layer_verdict(classification, checks, m.layer_class, noise, config.rtol, config.z)
+    return dict(config=config, classification=classification, layer_class=m.layer_class,
+                max_abs_diff=float(np.abs(m.f_r[0] - m.f_0[0]).max()),
+                repeat_spread=float(max(np.ptp(m.f_r, axis=0).max(),
+                                        np.ptp(m.f_0, axis=0).max())),
+                round_trip_diff=float(np.abs(m.f_r[0] - m.recorded).max()),
+                source_run=source, samples=_samples(m), checks=checks, verdicts=[verdict],
+                trained_now=trained_now)
 
 
 def _record(config: CompareConfig, source: Path, m: Measured, trained_now: bool,
             ctx: RunContext) -> CompareResult:
-    checks = checks_from(m, config.rtol, config.z)
-    classification = decide(*(c.passed for c in checks))
-    noise = getattr(registry.builtin(config.layer), "noise", "bernoulli")
-    verdict = layer_verdict(classification, checks, m.layer_class, noise, config.rtol, config.z)
-    fields = dict(config=config, classification=classification, layer_class=m.layer_class,
-                  max_abs_diff=float(np.abs(m.f_r[0] - m.f_0[0]).max()),
-                  repeat_spread=float(max(np.ptp(m.f_r, axis=0).max(),
-                                          np.ptp(m.f_0, axis=0).max())),
-                  round_trip_diff=float(np.abs(m.f_r[0] - m.recorded).max()),
-                  source_run=source, samples=_samples(m), checks=checks, verdicts=[verdict],
-                  trained_now=trained_now)
+    fields = _fields(config, source, m, trained_now)
+    found = versions()  # TensorFlow has been imported: Keras's and TensorFlow's are there
+    keras_versions = {name: found[name] for name in ("keras", "tensorflow") if name in found}
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  {"source_run": str(source)}, started=ctx.started) as folder:
-        result = CompareResult(run_dir=folder.final_path, **fields)
+        result = CompareResult(run_dir=folder.final_path, framework_versions=keras_versions,
+                               **fields)
         folder.write_json("results.json", to_json(result))
     return result
 
@@ -144,9 +183,10 @@ def to_json(result: CompareResult) -> dict:
               for c in result.checks}
     return results.result(
         KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts, result.source_run,
-        classification=result.classification, layer=result.config.layer,
+        classification=result.classification, layer=result.config.implementation,
         layer_class=result.layer_class, rate=result.config.rate,
         max_abs_diff=result.max_abs_diff, repeat_spread=result.repeat_spread,
         round_trip_diff=result.round_trip_diff,
         samples=[dataclasses.asdict(s) for s in result.samples], checks=checks,
-        trained_now=result.trained_now)
+        trained_now=result.trained_now, framework=result.config.framework,
+        framework_versions=result.framework_versions)

@@ -7,23 +7,22 @@ Layer names are explicit and stable (``dense_in``, ``dropout``,
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 from dropout_lab.core.chunks import in_chunks
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.tfenv import import_tf
+from dropout_lab.toy.common import (
+    HIDDEN_UNITS,
+    INPUTS,
+    TARGETS,
+    ProgressFn,
+    divergence,
+    running_moments,
+)
 
 tf = import_tf()
 import keras  # noqa: E402  (after the quiet TF import)
-
-# S000's data: three points on the plane 2*x1 + x2 = 8.
-INPUTS = np.array([[3, 2], [2, 4], [1, 6]], dtype=np.float32)  # (samples=3, features=2)
-TARGETS = np.array([[8], [8], [8]], dtype=np.float32)  # (samples=3, 1)
-HIDDEN_UNITS = 100  # width of both Dense layers, as in S000
-
-ProgressFn = Callable[[int, int], None]
 
 
 def build_net(dropout_layer) -> keras.Model:
@@ -93,13 +92,10 @@ def train(model: keras.Model, epochs: int, learning_rate: float,
 
 def require_finite_training(losses: np.ndarray, model: keras.Model, learning_rate: float) -> None:
     """ExperimentError when the loss or a weight became NaN or infinite: training diverged."""
-    bad = np.flatnonzero(~np.isfinite(losses))
-    if bad.size == 0 and all(np.isfinite(w.numpy()).all() for w in model.weights):
-        return
-    where = (f"the loss became {losses[bad[0]]} at step {bad[0] + 1} of {len(losses)}"
-             if bad.size else "a weight became non-finite")
-    raise ExperimentError(f"Training diverged: {where} (learning rate {learning_rate:g}); no "
-                          "run folder was written. A smaller learning rate trains (S000: 0.001).")
+    message = divergence(losses, all(np.isfinite(w.numpy()).all() for w in model.weights),
+                         learning_rate)
+    if message:
+        raise ExperimentError(message)
 
 
 def predict(model: keras.Model, inputs: np.ndarray = INPUTS) -> np.ndarray:
@@ -133,25 +129,10 @@ def training_mode_moments(model: keras.Model, n: int, inputs: np.ndarray = INPUT
                           progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sample standard deviation of ``n`` training-mode passes, each (samples,).
 
-    The passes (``training_mode_sampler``) run in chunks (``core.chunks``) and are combined as they come
-    (Chan et al.'s pairwise update of mean and sum of squared deviations, in
-    float64): memory does not grow with ``n``.
+    The passes (``training_mode_sampler``) are combined as they come, in
+    chunks (``common.running_moments``): memory does not grow with ``n``.
     """
-    sample = training_mode_sampler(model, inputs)
-    count, mean, squares = 0, np.zeros(len(inputs)), np.zeros(len(inputs))
-
-    def run(done: int, size: int) -> None:
-        nonlocal count, mean, squares
-        chunk = sample(size)  # (size, samples)
-        chunk_mean = chunk.mean(axis=0)
-        delta = chunk_mean - mean
-        total = count + size
-        within = ((chunk - chunk_mean) ** 2).sum(axis=0)
-        squares = squares + within + delta ** 2 * count * size / total
-        mean, count = mean + delta * size / total, total
-
-    in_chunks(n, run, progress, first=256)
-    return mean, np.sqrt(squares / (n - 1))
+    return running_moments(training_mode_sampler(model, inputs), n, len(inputs), progress)
 
 
 def vanilla_expectation(model: keras.Model, keep_prob: float,

@@ -10,6 +10,9 @@ from dropout_lab.core.console import num, verdict_lines
 CLASSIFICATION_STYLE = {"inverted": "bold green", "vanilla": "bold cyan",
                         "inconsistent": "bold red", "indistinguishable": "bold yellow",
                         "other": "bold magenta"}
+#: How tables name the frameworks and their packages.
+FRAMEWORK_NAMES = {"keras": "Keras", "tensorflow": "TensorFlow", "torch": "PyTorch",
+                   "jax": "JAX", "flax": "Flax"}
 
 
 def train(result) -> list:
@@ -53,8 +56,9 @@ def reload(result) -> list:
 def compare(result) -> list:
     """Per-sample table, checks table and the verdict line of a comparison."""
     samples = result.samples
-    table = Table(title=f"{result.layer_class} at rate {num(result.config.rate)}: "
-                        "trained net vs rate-0 reload")
+    framework = framework_label(result.config.framework, result.framework_versions)
+    table = Table(title=f"{result.layer_class} ({framework}) at rate "
+                        f"{num(result.config.rate)}: trained net vs rate-0 reload")
     table.add_column("quantity")
     for i, s in enumerate(samples):
         table.add_column(f"x = ({num(s.input[0])}, {num(s.input[1])})", justify="right")
@@ -70,8 +74,22 @@ def compare(result) -> list:
         table.add_row(label, *(num(getattr(s, field), digits) for s in samples))
     table.add_row(f"training-mode mean ± se (N = {result.config.mc_samples})",
                   *(f"{num(s.train_mode_mean, 6)} ± {num(s.train_mode_se, 2)}" for s in samples))
+    if result.source_run is None:  # trained in a worker: the weights are this run's own
+        where = (f"Trained in {framework} (a process of its own); weights: "
+                 f"{result.run_dir / 'weights.h5'}\nComparison:   {result.run_dir}")
+    else:
+        where = f"Training run: {result.source_run}\nComparison:   {result.run_dir}"
     return [table, _checks(result), verdict_line(result), *verdict_lines(result.verdicts),
-            Text(f"Training run: {result.source_run}\nComparison:   {result.run_dir}")]
+            Text(where)]
+
+
+def framework_label(framework: str, versions: dict[str, str]) -> str:
+    """``PyTorch 2.14.1``, ``JAX 0.10.2, Flax 0.12.8``; the framework's name alone without
+    versions (a result written before they were recorded)."""
+    if not versions:
+        return FRAMEWORK_NAMES.get(framework, framework)
+    return ", ".join(f"{FRAMEWORK_NAMES.get(name, name)} {version}"
+                     for name, version in versions.items())
 
 
 def _checks(result) -> Table:

@@ -48,14 +48,32 @@ def run(config: TrainConfig, ctx: RunContext = RunContext()) -> TrainResult:
     return train_into_run(config, ctx)
 
 
-def train_into_run(config: TrainConfig, ctx: RunContext) -> TrainResult:
-    """Train and save without seeding (the caller has seeded once for its run)."""
+def initial_weights(config: TrainConfig) -> dict[str, np.ndarray]:
+    """The weights ``run(config)`` starts training from, by ``layer/variable`` name.
+
+    Seeds and builds the Keras net exactly as ``run`` does, so ``compare
+    --framework torch|jax`` starts from the Keras net's initial weights.
+    """
+    seed_everything(config.seed)
+    return {key: np.asarray(variable.numpy())
+            for key, variable in weights.model_variables(_build(config)).items()}
+
+
+def _build(config: TrainConfig):
     from dropout_lab.dropouts import appliers  # TensorFlow
     from dropout_lab.toy import net  # TensorFlow
 
     layer = appliers.make_layer(config.layer, config.rate, config.seed)
     with appliers.layer_errors(config.layer, "when the toy net was built"):
-        model = net.build_net(layer)
+        return net.build_net(layer)
+
+
+def train_into_run(config: TrainConfig, ctx: RunContext) -> TrainResult:
+    """Train and save without seeding (the caller has seeded once for its run)."""
+    from dropout_lab.dropouts import appliers  # TensorFlow
+    from dropout_lab.toy import net  # TensorFlow
+
+    model = _build(config)
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  started=ctx.started) as folder:
         with appliers.layer_errors(config.layer, "in training mode"):
