@@ -138,3 +138,26 @@ def test_example_config_file_is_seed_004():
     config = resolve(noise_shape.NoiseShapeConfig, load_toml(path))
     assert config == noise_shape.NoiseShapeConfig()
     assert (config.input_dims, config.noise_dims) == ((2, 3, 4), (None, 1, 4))
+
+
+def test_progress_counts_both_phases_of_draws(out):
+    from dropout_lab.core.runs import RunContext
+    from dropout_lab.probe import noise_shape as experiment
+
+    reports = []
+    experiment.run(noise_shape.NoiseShapeConfig(draws=7),
+                   RunContext(out=out, progress=lambda *a: reports.append(a)))
+    draws = [r for r in reports if r[0] == "draws"]
+    assert draws[0][2] == 14 and draws[-1] == ("draws", 14, 14)
+    assert [d[1] for d in draws] == sorted(d[1] for d in draws)  # never goes back
+
+
+def test_the_mask_shows_dropped_entries_as_zero_even_for_alpha_dropout(cli, out):
+    data = cli.json("noise-shape", "--layer", "keras.layers.AlphaDropout", "--rate", "0.5",
+                    "--draws", "20", "--out", out)
+    mask = np.asarray(data["mask"])
+    # AlphaDropout sets dropped entries to a constant, not 0: out / x is not 0 there, but the
+    # picture must show which entries were dropped
+    assert 0 < (mask == 0).mean() < 1
+    dropped = mask == 0  # S004's noise_shape: the dropped pattern is shared over timesteps
+    assert (dropped == dropped[:, :1, :]).all()

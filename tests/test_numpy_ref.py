@@ -125,3 +125,15 @@ def test_gradient_check_catches_wrong_backward(cls, expected):
         lambda: cls.from_keep_prob(0.6, np.random.default_rng(13)), True,
         np.random.default_rng(14))
     assert error == pytest.approx(expected, rel=1e-9)
+
+
+def test_relative_error_of_zero_entries_is_zero_without_dividing_by_zero():
+    with np.errstate(divide="raise", invalid="raise"):  # no 0/0 on the way
+        assert numpy_ref.max_rel_error(np.array([0.0, 2.0]), np.array([0.0, 1.0])) == 0.5
+        assert numpy_ref.max_rel_error(np.zeros(3), np.zeros(3)) == 0.0
+
+
+@pytest.mark.parametrize("layer", [InvertedDropout, VanillaDropout])
+def test_backward_before_forward_says_so(layer):
+    with pytest.raises(RuntimeError, match=r"^backward\(\) needs a forward\(\) first$"):
+        layer(0.5, np.random.default_rng(0)).backward(np.ones(3))

@@ -268,3 +268,104 @@ def test_example_config_file_is_the_default():
 
     path = Path(__file__).parents[1] / "configs" / "probe.toml"
     assert resolve(ProbeConfig, load_toml(path)) == ProbeConfig()
+
+
+# ---- exact classifications on constructed draws (each names one way to be wrong) -------------
+
+def _draw(scale_train: float, test_scale: float, rate: float = 0.2, seed: int = 5):
+    """A rank-2 draw: Bernoulli mask at ``rate``, kept entries x ``scale_train``, test x
+    ``test_scale``; returns (x, out, grad, test)."""
+    from dropout_lab.probe import classify
+
+    x = classify.probe_input(2, 65536)
+    mask = np.random.default_rng(seed).random(x.shape) >= rate
+    out = (x * mask * scale_train).astype(np.float32)
+    grad = (mask * scale_train).astype(np.float32)
+    return x, out, grad, (x * test_scale).astype(np.float32)
+
+
+def test_a_layer_that_never_rescales_is_named_so_and_nothing_else_is_invented():
+    x, out, grad, test = _draw(1.0, 1.0)
+    s = probe_stats.analyse(x, out, grad, test, 0.2, 1e-5)
+    assert (s.rate_means, s.scaling, s.test_time) == ("drop", "none", "identity")
+    assert s.deviations == [
+        "never rescales (kept x1, identity at test)",
+        f"training mean not preserved: E[out]/E[in] = {s.mean_ratio.estimate:.4g}",
+        f"E[training output] / test output = {s.train_test_ratio.estimate:.4g}, not 1"]
+
+
+def test_a_test_time_output_that_is_neither_x_nor_keep_x_is_named():
+    x, out, grad, test = _draw(1 / 0.8, 2.0)
+    s = probe_stats.analyse(x, out, grad, test, 0.2, 1e-5)
+    assert (s.scaling, s.test_time) == ("other", "other")
+    assert s.deviations == ["test-time output is neither x nor keep x",
+                            f"E[training output] / test output = "
+                            f"{s.train_test_ratio.estimate:.4g}, not 1"]
+    assert abs(s.train_test_ratio.estimate - 0.5) < 0.01
+    x, out, grad, test = _draw(1.1, 2.0)  # wrong in training and at test: both are named
+    s = probe_stats.analyse(x, out, grad, test, 0.2, 1e-5)
+    assert s.deviations[:2] == ["kept entries scaled by 1.1, not 1/keep = 1.25",
+                                "test-time output is neither x nor keep x"]
+
+
+def test_scaling_twice_in_training_alone_is_rescaling_twice():
+    x, out, grad, test = _draw(1 / 0.8 ** 2, 1.0)
+    s = probe_stats.analyse(x, out, grad, test, 0.2, 1e-5)
+    assert s.deviations[0] == ("rescales twice (kept x1.5625 in training, identity at test; "
+                               "inverted is x1.25 then identity)")
+
+
+def test_nothing_kept_is_no_scaling_convention():
+    from dropout_lab.probe.classify import Multipliers, scaling_kind
+
+    assert scaling_kind(Multipliers("none"), True, 0.5, "identity", True) == "n/a"
+    assert scaling_kind(Multipliers("constant", [1.0]), False, 0.5, "identity", True) == "n/a"
+
+
+def test_a_gradient_off_by_a_hair_where_the_mask_is_zero_is_not_the_multiplier():
+    from dropout_lab.probe.classify import gradient_behaviour
+
+    assert gradient_behaviour(np.array([1e-9, 2.0]), np.array([0.0, 2.0])) == "other"
+    assert gradient_behaviour(np.array([0.0, 2.0]), np.array([0.0, 2.0])) == "multiplier"
+
+
+def test_edge_draws_are_described_exactly():
+    from dropout_lab.probe.classify import describe_draw
+
+    x = np.array([[1.0, 2.0]], dtype=np.float32)
+    zeros = np.zeros_like(x)
+    assert describe_draw(x, zeros, np.full_like(x, np.nan), None) == \
+        "returns zeros; gradient is NaN"
+    assert describe_draw(x, zeros, zeros, None) == "returns zeros; gradient is zero"
+    assert describe_draw(x, x, np.ones_like(x), x) == "returns the input unchanged; gradient is 1"
+    assert describe_draw(x, x * 2, np.full_like(x, 2), None) == "returns x * 2; gradient = out/in"
+    assert describe_draw(x, zeros, None, None) == "returns zeros; gradient is None"
+
+
+def test_axis_names_follow_the_layout():
+    from dropout_lab.probe.classify import axis_names
+
+    assert axis_names(3) == ["batch", "timesteps", "features"]
+    assert axis_names(3, "channels_first") == ["batch", "channels", "length"]
+    assert axis_names(4, "channels_first") == ["batch", "channels", "height", "width"]
+    assert axis_names(6) == [f"axis {a}" for a in range(6)]
+
+
+def test_a_ratio_over_a_zero_total_is_undefined_and_over_one_is_computed():
+    ratio = probe_stats._ratio(np.array([1.0, 2.0]), np.array([1.0, -1.0]), [], 4.0, 1e-5)
+    assert math.isnan(ratio.estimate) and math.isnan(ratio.low)
+    ratio = probe_stats._ratio(np.array([1.0, 2.0]), np.array([0.5, 0.5]), [], 4.0, 1e-5)
+    assert ratio.estimate == 3.0
+
+
+def test_an_alpha_channel_mask_is_found_shared_from_the_gradient():
+    """Dropped entries set to a constant (alpha dropout): the multiplier varies with x along
+    the shared axis, the dropped pattern does not."""
+    from dropout_lab.probe.classify import probe_input
+
+    x = probe_input(3, 16384)  # (16, 16, 64)
+    channel_kept = np.random.default_rng(1).random((x.shape[0], 1, x.shape[2])) >= 0.5
+    mask = np.broadcast_to(channel_kept, x.shape)
+    out = np.where(mask, 0.8 * x + 0.1, -1.2).astype(np.float32)
+    grad = np.where(mask, 0.8, 0.0).astype(np.float32)
+    assert probe_stats.shared_axes(grad == 0, out / x) == [1]

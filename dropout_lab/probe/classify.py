@@ -183,7 +183,10 @@ def _scaling_deviations(row, keep: float) -> list[str]:
     if _close(c, 1 / keep ** 2) or (_close(c, 1 / keep) and row.test_time == "scaled_by_keep"):
         return [f"rescales twice (kept x{c:.6g} in training, {row.test_time} at test; "
                 f"inverted is x{1 / keep:.6g} then identity)"]
-    return [f"kept entries scaled by {c:.6g}, not 1/keep = {1 / keep:.6g}"]
+    odd_test = ["test-time output is neither x nor keep x"] if row.test_time == "other" else []
+    if _close(c, 1 / keep):  # right in training: only the test-time output is wrong
+        return odd_test
+    return [f"kept entries scaled by {c:.6g}, not 1/keep = {1 / keep:.6g}", *odd_test]
 
 
 def describe_draw(x: np.ndarray, out: np.ndarray, grad: np.ndarray | None,
