@@ -107,3 +107,38 @@ def test_every_config_field_is_reachable_from_toml(config, tmp_path):
     names = {f.name for f in dataclasses.fields(config)}
     written = {line.split(" = ")[0] for line in path.read_text().splitlines() if " = " in line}
     assert written == {n for n in names if getattr(config, n) is not None}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Optional:
+    steps: int | None = None
+    name: str = "x"
+
+
+def test_a_wrong_type_in_an_optional_field_names_the_file(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('steps = "many"\n')
+    with pytest.raises(ConfigError) as error:
+        resolve(_Optional, load_toml(str(path)), source=str(path))
+    assert str(error.value) == (f"Invalid value for `steps` in {path}: expected an integer. "
+                                "Received: steps='many'")
+    with pytest.raises(ConfigError) as error:
+        resolve(_Optional, None, {"steps": "many"})
+    assert str(error.value) == ("Invalid value for `steps`: expected an integer. "
+                                "Received: steps='many'")  # a flag: no "in flags"
+
+
+def test_strings_with_backslashes_and_quotes_survive_a_toml_round_trip(tmp_path):
+    config = _Optional(steps=3, name='C:\\runs\\"a"\\b')
+    path = tmp_path / "c.toml"
+    path.write_text(to_toml(config))
+    assert resolve(_Optional, load_toml(str(path))) == config
+
+
+def test_a_count_past_32_bits_says_why():
+    from dropout_lab.core.config import INT32_MAX, require_positive_int
+
+    with pytest.raises(ConfigError) as error:
+        require_positive_int("steps", INT32_MAX + 1)
+    assert str(error.value) == (f"Invalid value for `steps`: expected an integer <= {INT32_MAX} "
+                                f"(a 32-bit count). Received: steps={INT32_MAX + 1}")

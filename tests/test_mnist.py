@@ -324,3 +324,23 @@ def test_benchmark_compares_like_with_like():
     # the same net on the same batches; fit differs in its batch order and initial weights
     assert eager_accuracy > 0.5 and abs(eager_accuracy - lab_accuracy) <= 0.02
     assert abs(fit_accuracy - lab_accuracy) <= 0.1
+
+
+def test_evidence_writes_each_interval_and_clips_differences_to_their_range():
+    units = [u for s, rise in enumerate((0.9, -0.9)) for u in (
+        _unit("none", s, 0.5, train=1.0, rise=rise), _unit("dropout", s, 0.6, train=0.9,
+                                                         rise=0.05))]
+    verdict = _verdicts("S001", ("none", "dropout"), units)["C4"]
+    rise_none = verdict.numbers["late rise of test accuracy, none"]
+    # two seeds, +0.9 and -0.9: the t interval runs far past +-1; a difference of accuracies
+    # cannot, so it is clipped to [-1, 1] and written out as such
+    assert (rise_none.low, rise_none.high) == (-1.0, 1.0)
+    assert "late rise of test accuracy, none = +0.0000 [-1.0000, +1.0000]" in verdict.evidence
+    assert "gap(none) - gap(dropout) = +0.2000 [+0.2000, +0.2000]" in verdict.evidence
+
+
+def test_a_claim_without_its_arms_says_which_arms_it_needs():
+    verdicts = _verdicts("S003", ("none", "dropout"), [_unit("none", 0, 0.9),
+                                                      _unit("dropout", 0, 0.9)])
+    assert verdicts["C9"].evidence == "needs the arms dropout, l2 and dropout+l2"
+    assert verdicts["C9"].outcome == "not measured"
