@@ -369,3 +369,55 @@ def test_an_alpha_channel_mask_is_found_shared_from_the_gradient():
     out = np.where(mask, 0.8 * x + 0.1, -1.2).astype(np.float32)
     grad = np.where(mask, 0.8, 0.0).astype(np.float32)
     assert probe_stats.shared_axes(grad == 0, out / x) == [1]
+
+
+def test_continuous_noise_with_an_odd_test_output_names_the_test_output():
+    from dropout_lab.probe.classify import probe_input
+
+    x = probe_input(2, 65536)
+    noise = np.random.default_rng(2).normal(1.0, 0.3, x.shape)
+    out, grad = (x * noise).astype(np.float32), noise.astype(np.float32)
+    s = probe_stats.analyse(x, out, grad, (2 * x).astype(np.float32), 0.2, 1e-5)
+    assert (s.multipliers.kind, s.scaling, s.test_time) == ("continuous", "other", "other")
+    assert "test-time output is neither x nor keep x" in s.deviations
+
+
+def test_kept_multipliers_are_named_by_kind():
+    from dropout_lab.probe.classify import multipliers
+
+    x = np.tile(np.array([1.0, 2.0, 3.0, 4.0]), 64)
+    dropped = np.zeros(x.shape, dtype=bool)
+    two = np.where(np.arange(x.size) % 3 == 0, 1.25, 2.5)
+    assert multipliers(x, x * two, dropped).kind == "discrete"
+    assert multipliers(x, x * 1.25, dropped).kind == "constant"
+    # noise whose spread vanishes at the largest level: multiplicative, not additive
+    factor = np.where(x == 4.0, 1.0, 1.0 + np.linspace(-0.3, 0.3, x.size))
+    assert multipliers(x, x * factor, dropped).kind == "continuous"
+
+
+def test_shared_axes_are_named_together():
+    from dropout_lab.probe.classify import probe_input
+
+    x = probe_input(4, 16384)  # (4, 4, 4, 64)
+    keep = np.random.default_rng(3).random((x.shape[0], 1, 1, x.shape[3])) >= 0.5
+    mask = np.broadcast_to(keep, x.shape)
+    out, grad = (x * mask * 2).astype(np.float32), (mask * 2.0).astype(np.float32)
+    s = probe_stats.analyse(x, out, grad, x, 0.5, 1e-5)
+    assert s.shared_axes == [1, 2] and s.units == x.shape[0] * x.shape[3]  # one per channel
+    assert s.deviations == ["mask shared along axes [1, 2] (height, width)"]
+
+
+def test_an_undefined_ratio_is_nan_throughout_and_a_defined_one_has_its_level():
+    ratio = probe_stats._ratio(np.array([1.0, 2.0]), np.array([1.0, -1.0]), [], 4.0, 1e-5)
+    assert all(math.isnan(v) for v in (ratio.estimate, ratio.low, ratio.high))
+    ratio = probe_stats._ratio(np.array([1.0, 3.0]), np.array([1.0, 1.0]), [], 4.0, 1e-5)
+    assert ratio.confidence == 1 - 1e-5 and ratio.low < 2.0 < ratio.high
+
+
+def test_a_pattern_that_chance_could_share_is_undetermined():
+    # 2 columns of 8, each constant: an independent mask with f = 0.5 does this with
+    # probability (2 * 0.5 ** 8) ** 2 = 6.1e-5 > 1e-6, so "shared" cannot be claimed
+    dropped = np.tile(np.array([True, False]), (8, 1))
+    assert probe_stats.shared_axes(dropped, np.where(dropped, 0.0, 2.0)) is None
+    dropped = np.tile(np.array([True, False] * 4), (8, 1))  # 8 columns: (2^-7)^8, shared
+    assert probe_stats.shared_axes(dropped, np.where(dropped, 0.0, 2.0)) == [0]
