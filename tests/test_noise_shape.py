@@ -148,8 +148,8 @@ def test_progress_counts_both_phases_of_draws(out):
     experiment.run(noise_shape.NoiseShapeConfig(draws=7),
                    RunContext(out=out, progress=lambda *a: reports.append(a)))
     draws = [r for r in reports if r[0] == "draws"]
-    assert draws[0][2] == 14 and draws[-1] == ("draws", 14, 14)
-    assert [d[1] for d in draws] == sorted(d[1] for d in draws)  # never goes back
+    # each phase reports every 50 draws and at its end: the noise_shape draws, then the control
+    assert draws == [("draws", 7, 14), ("draws", 14, 14)]
 
 
 def test_the_mask_shows_dropped_entries_as_zero_even_for_alpha_dropout(cli, out):
