@@ -42,7 +42,7 @@ GROUPS = {
     "numpy-ref": (["dropout_lab/dropouts/numpy_ref.py"],
                   ["tests/test_numpy_ref.py", "tests/test_numpy_demo.py"], None),
     "mnist": (["dropout_lab/mnist/verdicts.py"], ["tests/test_mnist.py"],
-              "decision or c4_ or c9_ or c11_ or recomputed"),
+              "decision or c4_ or c9_ or c11_ or recomputed or evidence or arms"),
     "weights": (["dropout_lab/core/weights.py"],
                 ["tests/test_weights.py", "tests/test_hostile_runs.py"],
                 "not from_inside_the_run_folder"),
