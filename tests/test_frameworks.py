@@ -77,6 +77,11 @@ def test_silently_accepted_invalid_rates_are_findings():
     assert lines == ["- flax.nnx.Dropout (torch 9.9) silently accepts invalid rates: -0.1 -> "
                      "returns x * 0.909091; gradient = out/in; NaN -> returns zeros; gradient "
                      "is NaN"]
+    cell = render._invalid(row).plain
+    assert cell == ("ACCEPTED without error:\n\N{BULLET} -0.1: returns x * 0.909091; gradient "
+                    "= out/in\n\N{BULLET} NaN: returns zeros; gradient is NaN")
+    clean = matrix.summarise(_answer("torch.nn.Dropout", "numpy-inverted"), None, 0)
+    assert render._invalid(clean).plain == "all rejected"
 
 
 def test_a_worker_that_fails_is_one_error_line():
@@ -207,3 +212,32 @@ def test_probe_takes_another_frameworks_layer_by_name(cli, out):
                                                         "inverted")]
     assert data["edges"]["torch.nn.Dropout"]["-0.1"].startswith("raises ValueError")
     assert Path(data["run_dir"]).is_dir()
+
+
+def test_warnings_heard_are_kept_whole_or_cut_at_a_word_and_marked():
+    import warnings
+
+    from dropout_lab.frameworks import measure
+
+    long = "Received a 3D input " + "word " * 200
+    with warnings.catch_warnings(record=True) as heard:
+        warnings.simplefilter("always")
+        warnings.warn("short one\nsecond line", UserWarning)
+        warnings.warn(long, UserWarning)
+        warnings.warn("old API", DeprecationWarning)
+    short, cut = measure._heard(heard)
+    assert short == "UserWarning: short one"
+    assert cut.endswith(" word \N{HORIZONTAL ELLIPSIS}") and len(cut) <= len("UserWarning: ") + 502
+    assert cut.startswith("UserWarning: Received a 3D input word word")
+
+
+def test_the_shared_axes_cell_names_the_argument_only_when_there_is_one():
+    from dropout_lab.frameworks import render
+
+    row = matrix.summarise(_answer("torch.nn.Dropout", "numpy-inverted"), None, 0)
+    assert render._shared(row) == "none (no argument for it)"
+    import dataclasses
+
+    row = dataclasses.replace(row, shared_argument="broadcast_dims=(1,)",
+                              shared_axes="[1] (timesteps)")
+    assert render._shared(row) == "broadcast_dims=(1,): [1] (timesteps)"

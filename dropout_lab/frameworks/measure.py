@@ -82,6 +82,13 @@ def _one(impl, request: dict[str, Any], progress: Callable[[int], None]) -> dict
     return answer
 
 
+def _first_line(line: str, limit: int = 500) -> str:
+    """``line`` whole when short, else cut at a word before ``limit`` and marked as cut."""
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + " \N{HORIZONTAL ELLIPSIS}"
+
+
 def _heard(heard) -> list[str]:
     """What the framework told its user: its warnings, not deprecations aimed at developers."""
     found = []
@@ -89,7 +96,7 @@ def _heard(heard) -> list[str]:
         if issubclass(warning.category, (DeprecationWarning, PendingDeprecationWarning)):
             continue
         text = str(warning.message).strip().splitlines()
-        found.append(f"{warning.category.__name__}: {text[0][:240]}" if text else "")
+        found.append(f"{warning.category.__name__}: {_first_line(text[0])}" if text else "")
     return found
 
 
