@@ -11,7 +11,7 @@ hours on 2 cores (see docs/mutation.md).
 
 Usage::
 
-    python -m pip install mutmut
+    python -m pip install -e '.[all,test,mutation]'
     python scripts/mutation.py                          # every group
     python scripts/mutation.py --groups toy,config      # some of them
     python scripts/mutation.py --source /path/to/other/checkout   # e.g. older tests

@@ -79,6 +79,8 @@ def test_activation_order(measured):
 def test_all_verdicts_hold_and_run_is_written(measured):
     assert [(v.claim, v.outcome) for v in measured.verdicts] == [
         ("C5", "confirmed"), ("C6", "confirmed"), ("C7", "qualified"), ("order", "confirmed")]
+    # kernel and bias of the two trainable layers before the dropout: all None, none nonzero
+    assert measured.verdicts[2].numbers == {"nonzero upstream gradients": "0 of 4 (4 None)"}
     saved = json.loads((measured.run_dir / "results.json").read_text())
     assert saved == json.loads(dumps(gradients.to_json(measured)))
     assert saved["verdicts"][1]["outcome"] == "confirmed" and len(saved["layers"]) == 8

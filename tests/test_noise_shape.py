@@ -31,6 +31,7 @@ def test_seed_004_example_one_mask_per_sample_repeated_over_timesteps(cli, out):
     claims = _claims(data)
     assert claims["C8"]["outcome"] == "confirmed" and claims["C12"]["outcome"] == "confirmed"
     assert "ran on inputs (2, 3, 4) and (5, 3, 4)" in claims["C12"]["evidence"]
+    assert claims["C12"]["numbers"] == {"noise shapes": "(2, 1, 4) and (5, 1, 4)"}
     assert [a["measured"] for a in data["control_axes"]] == ["independent"] * 3
     (run_dir,) = (out / "noise-shape").iterdir()
     assert json.loads((run_dir / "manifest.json").read_text())["kind"] == "noise-shape"

@@ -71,3 +71,18 @@ def test_problems_names_what_is_wrong():
         "drop_ci: an interval must be an object with ['confidence', 'estimate', 'high', 'low']"]
     assert results.problems({**good, "x": {"estimate": 1, "low": 0, "high": 2}}) == [
         "x: an interval needs ['confidence', 'estimate', 'high', 'low']"]
+
+
+def test_the_key_number_is_the_first_number_with_its_name():
+    from dropout_lab.core.stats import Interval
+    from dropout_lab.core.verdict import judge
+
+    def key(numbers):
+        return judge("C10", "refuted", "", "", numbers).key_number()
+
+    assert key({"drop_fraction": Interval(0.79712, 0.78291, 0.81064, 0.999),
+                "other": 1.0}) == "drop fraction 0.7971 [0.7829, 0.8106]"
+    assert key({"max_abs_diff": 0.0}) == "max abs diff 0"
+    assert key({"noise shapes": "(2, 1, 4) and (5, 1, 4)"}) == "noise shapes (2, 1, 4) and (5, 1, 4)"
+    assert key({"shared_axes": [1]}) == "shared axes [1]"
+    assert key({"x": None}) == key({}) == "\N{EM DASH}"

@@ -85,8 +85,11 @@ def _c7(rate1, rows) -> Verdict:
         outcome = "qualified"
         measured += ("; qualified: TF returns None (no gradient at all), not a zero tensor, "
                      "and Keras warns that gradients do not exist")
+    nonzero = sum(s == "nonzero" for s in statuses)
+    nones = sum(s == "None" for s in statuses)
     return judge("C7", outcome, measured, "exact: every upstream gradient None or all 0; "
-                                          "upstream weights bit-identical after a step")
+                                          "upstream weights bit-identical after a step",
+                 {"nonzero upstream gradients": f"{nonzero} of {len(statuses)} ({nones} None)"})
 
 
 def _order_claim(orders) -> Verdict:

@@ -78,4 +78,4 @@ def c12(layer: str, none_check: dict | None, input_shape: list[int], noise_shape
                 f"on the second input the mask was "
                 + (shared if none_check["axes_as_expected"] else f"not {shared}"))
     return judge("C12", "confirmed" if none_check["axes_as_expected"] else "qualified",
-                 evidence, test)
+                 evidence, test, {"noise shapes": f"{tuple(resolved)} and {later}"})
