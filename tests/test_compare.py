@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dropout_lab.toy.verdicts import Measured, checks_from, decide, false_alarm
+from dropout_lab.core.verdict import Verdict, judge
+from dropout_lab.toy.verdicts import (EXPLANATIONS, Check, Measured, checks_from, decide,
+                                      false_alarm, layer_verdict)
 
 
 @pytest.mark.parametrize("inverted, vanilla, consistent, verdict", [
@@ -42,6 +44,59 @@ def test_zero_standard_error_needs_exact_agreement_up_to_rounding():
     assert checks_from(m, 1e-6, 4.5)[2].passed
     m = _measured([8.0], [8.0], [4.0], [8.001], [0.0])
     assert not checks_from(m, 1e-6, 4.5)[2].passed
+
+
+def test_checks_are_exactly_the_three_tests_with_their_statements_and_bounds():
+    m = _measured([8.0, 4.0], [8.0, 4.0], [4.0, 2.0], [8.02, 4.0], [0.01, 0.01])
+    assert checks_from(m, rtol=1e-6, z=4.5) == [
+        Check("inverted", "f_r = f_0 (identity at test time)", True, 0.0,
+              "|diff| <= 1e-06 * |value|"),
+        Check("vanilla", "f_r = g (x keep at test time)", False, 4.0,
+              "|diff| <= 1e-06 * |value|"),
+        Check("consistency", "E[training-mode output] = f_r", True, pytest.approx(2.0),
+              "|mean - f_r| <= 4.5 se + 1e-06 * |f_r| (false alarm <= 1e-05)")]
+
+
+def test_the_rounding_allowance_grows_with_the_output():
+    # se 0 (e.g. a layer that draws no noise): only rounding, rtol * |f_r|, is allowed,
+    # and for an output of 100 that is 1e-4, not 1e-6 / 100
+    m = _measured([100.0], [100.0], [50.0], [100.0 + 5e-5], [0.0])
+    assert checks_from(m, 1e-6, 4.5)[2].passed
+    m = _measured([100.0], [100.0], [50.0], [100.0 + 2e-4], [0.0])
+    assert not checks_from(m, 1e-6, 4.5)[2].passed
+
+
+def _checks(inverted, vanilla, consistency):
+    return [Check("inverted", "", inverted == 0.0, inverted, ""),
+            Check("vanilla", "", vanilla == 0.0, vanilla, ""),
+            Check("consistency", "", consistency < 4.5, consistency, "")]
+
+
+@pytest.mark.parametrize("classification, outcome", [
+    ("inverted", "confirmed"), ("indistinguishable", "inconclusive"), ("vanilla", "refuted"),
+    ("other", "refuted"), ("inconsistent", "refuted")])
+def test_keras_dropout_gets_the_c1_verdict_with_its_test_and_numbers(classification, outcome):
+    verdict = layer_verdict(classification, _checks(0.0, 3.4321, 0.72), "keras.layers.Dropout",
+                            "binary", 1e-6, 4.5)
+    assert verdict == judge(
+        "C1", outcome, "keras.layers.Dropout: max |f_r - f_0| = 0, max |f_r - g| = 3.43, "
+        f"training-mode mean within 0.72 se of f_r: {classification}",
+        "f_r = f_0 (inverted) or f_r = g (vanilla) within 1e-06 relative; consistency "
+        "|mean - f_r| <= 4.5 se (false alarm <= 2e-05)",
+        {"max_abs_diff": 0.0, "vanilla_diff": 3.4321, "consistency_max_z": 0.72})
+
+
+def test_another_layer_gets_the_inverted_check_with_the_why_of_its_noise():
+    verdict = layer_verdict("inverted", _checks(0.0, 1.5, 1.25), "GaussianDropout",
+                            "continuous", 1e-5, 3.0)
+    assert verdict == Verdict(
+        "inverted", None, "GaussianDropout is inverted dropout: identity at test time, "
+        "training-mode mean equal to it", "confirmed",
+        "GaussianDropout: max |f_r - f_0| = 0, max |f_r - g| = 1.5, training-mode mean within "
+        f"1.25 se of f_r: inverted ({EXPLANATIONS['continuous']})",
+        "f_r = f_0 (inverted) or f_r = g (vanilla) within 1e-05 relative; consistency "
+        "|mean - f_r| <= 3 se (false alarm <= 0.008)",
+        {"max_abs_diff": 0.0, "vanilla_diff": 1.5, "consistency_max_z": 1.25})
 
 
 def test_false_alarm_bound_matches_the_documented_value():
