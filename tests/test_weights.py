@@ -71,3 +71,63 @@ def test_not_hdf5_truncated_and_foreign_files(tmp_path):
             weights.load(_net(), tmp_path / name)
     with pytest.raises(ExperimentError, match="is not a dropout-lab weights file"):
         weights.load(_net(), tmp_path / "keras.h5")
+
+
+def _with_attribute(path, size):
+    """A valid weights file whose root carries an extra attribute of ``size`` bytes."""
+    saved = path.with_suffix(".saved.h5")
+    weights.save(_net(), saved, {})
+    # attributes over 64 KiB need HDF5's dense attribute storage: libver "latest", new file
+    with h5py.File(saved, "r") as source, h5py.File(path, "w", libver="latest") as handle:
+        for name in source:
+            source.copy(source[name], handle)
+        handle.attrs.update(source.attrs)
+        handle.attrs["blob"] = np.zeros(size, np.uint8)
+
+
+def test_root_attributes_up_to_the_cap_are_read_and_larger_ones_refused(tmp_path):
+    cap = weights.MAX_ATTRS_BYTES
+    _with_attribute(tmp_path / "at_cap.h5", cap)
+    assert weights.load(_net(), tmp_path / "at_cap.h5")["blob"].size == cap
+    _with_attribute(tmp_path / "over.h5", cap + 1)
+    with pytest.raises(ExperimentError) as info:
+        weights.load(_net(), tmp_path / "over.h5")
+    assert str(info.value) == (f"{tmp_path / 'over.h5'}: attribute `blob` is larger than "
+                               f"{cap} bytes; not a dropout-lab weights file.")
+
+
+def test_a_mismatch_message_names_three_problems_and_counts_the_rest(tmp_path):
+    path = tmp_path / "w.h5"
+    expected = {f"layer/v{i}": (2,) for i in range(5)}
+
+    def message(missing: int) -> str:
+        path.write_bytes(weights.arrays_to_bytes(
+            {f"layer/v{i}": np.zeros(2) for i in range(missing, 5)}, {}))
+        with pytest.raises(ExperimentError) as info:
+            weights.read_arrays(path, expected)
+        return str(info.value)
+
+    named = [f"the model's `layer/v{i}` is missing from the file" for i in range(5)]
+    head = f"Weights file {path} does not match the model: "
+    assert message(5) == head + "; ".join(named[:3]) + " (and 2 more)."
+    assert message(3) == head + "; ".join(named[:3]) + "."
+    assert message(1) == head + named[0] + "."
+
+
+def test_only_layer_slash_variable_keys_are_saved():
+    for key in ("a/b/c", "nolayer", "/kernel", "dense/"):
+        with pytest.raises(ExperimentError) as info:
+            weights.arrays_to_bytes({key: np.zeros(2)}, {})
+        assert str(info.value) == (f"Cannot save `{key}` by name: expected "
+                                   "`layer_name/variable_name`.")
+
+
+def test_a_refused_dataset_is_named_with_its_file(tmp_path):
+    path = tmp_path / "w.h5"
+    weights.save(_net(), path, {})
+    _edit(path, lambda h: (h.__delitem__("dense_in/bias"),
+                           h.__setitem__("dense_in/bias", h5py.SoftLink("/dense_out/bias"))))
+    with pytest.raises(ExperimentError) as info:
+        weights.load(_net(), path)
+    assert str(info.value) == (f"{path}: `dense_in/bias` is a SoftLink; a weights file holds "
+                               "its data itself, never a link.")
