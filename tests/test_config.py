@@ -142,3 +142,28 @@ def test_a_count_past_32_bits_says_why():
         require_positive_int("steps", INT32_MAX + 1)
     assert str(error.value) == (f"Invalid value for `steps`: expected an integer <= {INT32_MAX} "
                                 f"(a 32-bit count). Received: steps={INT32_MAX + 1}")
+
+
+def test_file_values_without_a_source_are_called_config():
+    with pytest.raises(ConfigError) as info:
+        resolve(TrainConfig, {"epochz": 3})
+    assert str(info.value).startswith("Unknown key `epochz` in config: accepted keys are ")
+
+
+def test_every_32_bit_seed_is_accepted_and_none_beyond():
+    from dropout_lab.core.config import SEED_MAX, require_seed
+
+    assert SEED_MAX == 2**32 - 1
+    for seed in (None, 0, SEED_MAX):
+        require_seed("seed", seed)
+    for seed in (-1, SEED_MAX + 1):
+        with pytest.raises(ConfigError, match=r"an integer in \[0, 4294967295\]"):
+            require_seed("seed", seed)
+
+
+def test_to_dict_gives_lists_for_tuples_as_json_loads_them_back():
+    from dropout_lab.core.config import to_dict
+    from dropout_lab.probe.config import ProbeConfig
+
+    plain = to_dict(ProbeConfig(rates=(0.2, 0.8)))
+    assert plain["rates"] == [0.2, 0.8] and type(plain["rates"]) is list
