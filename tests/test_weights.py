@@ -30,6 +30,10 @@ def test_round_trip_is_exact_and_ignores_rng_state(tmp_path):
     with h5py.File(path) as handle:
         assert sorted(handle) == ["dense_hidden", "dense_in", "dense_out"]
         assert handle["dense_in/kernel"].shape == (2, 100)
+        assert handle.attrs["format"] == weights.FORMAT
+        assert handle.attrs["format_version"] == weights.FORMAT_VERSION
+        assert {name: handle[name].attrs["class_name"] for name in handle} == {
+            "dense_hidden": "Dense", "dense_in": "Dense", "dense_out": "Dense"}
 
 
 def _edit(path, edit):
