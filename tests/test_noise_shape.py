@@ -30,10 +30,16 @@ def test_seed_004_example_one_mask_per_sample_repeated_over_timesteps(cli, out):
     assert (mask == mask[:, :1, :]).all()  # every timestep repeats its sample's mask
     claims = _claims(data)
     assert claims["C8"]["outcome"] == "confirmed" and claims["C12"]["outcome"] == "confirmed"
-    assert "ran on inputs (2, 3, 4) and (5, 3, 4)" in claims["C12"]["evidence"]
+    assert claims["C12"]["evidence"] == (
+        "the same keras.layers.Dropout object (noise_shape (None, 1, 4)) ran on inputs "
+        "(2, 3, 4) and (5, 3, 4), i.e. with noise shapes (2, 1, 4) and (5, 1, 4); on the "
+        "second input the mask was constant along axes [1]")
     assert claims["C12"]["numbers"] == {"noise shapes": "(2, 1, 4) and (5, 1, 4)"}
     assert [a["measured"] for a in data["control_axes"]] == ["independent"] * 3
     (run_dir,) = (out / "noise-shape").iterdir()
+    import keras
+
+    assert data["run_dir"] == str(run_dir) and data["framework_version"] == keras.__version__
     assert json.loads((run_dir / "manifest.json").read_text())["kind"] == "noise-shape"
     assert json.loads((run_dir / "results.json").read_text()) == data
 

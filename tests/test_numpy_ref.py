@@ -137,3 +137,22 @@ def test_relative_error_of_zero_entries_is_zero_without_dividing_by_zero():
 def test_backward_before_forward_says_so(layer):
     with pytest.raises(RuntimeError, match=r"^backward\(\) needs a forward\(\) first$"):
         layer(0.5, np.random.default_rng(0)).backward(np.ones(3))
+
+
+def test_inverted_test_pass_hands_x_back_without_a_multiply_and_vanilla_multiplies():
+    # what C3 times: inverted dropout's test-time pass does no arithmetic at all
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    inverted = InvertedDropout(0.2, np.random.default_rng(0))
+    assert inverted.forward(x, training=False) is x
+    vanilla = VanillaDropout(0.2, np.random.default_rng(0))
+    scaled = vanilla.forward(x, training=False)
+    assert scaled is not x and np.array_equal(scaled, x * 0.8)
+
+
+def test_no_mask_exists_before_a_training_pass():
+    layer = InvertedDropout(0.2, np.random.default_rng(0))
+    assert layer.mask is None
+    layer.forward(np.ones((2, 3)), training=False)
+    assert layer.mask is None
+    layer.forward(np.ones((2, 3)), training=True)
+    assert layer.mask.shape == (2, 3)

@@ -421,3 +421,61 @@ def test_a_pattern_that_chance_could_share_is_undetermined():
     assert probe_stats.shared_axes(dropped, np.where(dropped, 0.0, 2.0)) is None
     dropped = np.tile(np.array([True, False] * 4), (8, 1))  # 8 columns: (2^-7)^8, shared
     assert probe_stats.shared_axes(dropped, np.where(dropped, 0.0, 2.0)) == [0]
+
+
+def test_a_mask_shared_along_an_axis_is_named_by_the_layout_channels_last_by_default():
+    from dropout_lab.probe import stats as probe_stats
+
+    rng = np.random.default_rng(0)
+    x = np.ones((64, 3, 8), np.float32)  # (batch, timesteps, features)
+    out = np.broadcast_to((rng.random((64, 1, 8)) > 0.5) * 2.0, x.shape).astype(np.float32)
+    by_default = probe_stats.analyse(x, out, None, x.copy(), 0.5, 1e-4).deviations
+    assert by_default == ["mask shared along axes [1] (timesteps)",
+                          "gradient is None, not the multiplier out/in"]
+    first = probe_stats.analyse(x, out, None, x.copy(), 0.5, 1e-4, layout="channels_first")
+    assert first.deviations[0] == "mask shared along axes [1] (channels)"
+
+
+def test_continuous_noise_that_zeroes_nothing_is_found_shared_from_its_multipliers():
+    from dropout_lab.probe import stats as probe_stats
+
+    rng = np.random.default_rng(1)
+    multiplier = np.broadcast_to(rng.normal(1.0, 0.3, (64, 1, 8)), (64, 3, 8))
+    assert probe_stats.shared_axes(np.zeros((64, 3, 8), bool), multiplier) == [1]
+    assert probe_stats.shared_axes(np.zeros((64, 3, 8), bool),
+                                   rng.normal(1.0, 0.3, (64, 3, 8))) == []
+
+
+def test_outputs_and_gradients_are_described_in_words():
+    from dropout_lab.probe import classify
+
+    x = np.ones(4, np.float32)
+    assert classify._describe_output(x, np.array([0, 2, 0, 2], np.float32)) == \
+        "zeroes 50.0% of entries"
+    assert classify._describe_output(x, np.array([1, 2, 3, 4], np.float32)) == \
+        "returns noisy values (mean ratio 2.5)"
+    grad = np.array([0.5, 3.0, -1.0, 2.0])  # neither the multiplier out/in nor zeros
+    assert classify._describe_gradient(grad, np.array([2.0, 0.0, 2.0, 0.0])) == \
+        "gradient is other"
+
+
+def test_additive_noise_is_named_as_such_not_as_a_layer_that_never_rescales():
+    from types import SimpleNamespace
+
+    from dropout_lab.probe import classify
+
+    additive = SimpleNamespace(scaling="none", multipliers=SimpleNamespace(kind="additive"),
+                               test_time="identity")
+    assert classify._scaling_deviations(additive, 0.8) == [
+        "additive noise (out = x + noise): nothing is dropped or scaled"]
+    constant = SimpleNamespace(scaling="none", multipliers=SimpleNamespace(kind="constant"),
+                               test_time="identity")
+    assert classify._scaling_deviations(constant, 0.8) == [
+        "never rescales (kept x1, identity at test)"]
+
+
+def test_at_keep_0_kept_entries_left_as_they_are_are_not_a_scaling():
+    from dropout_lab.probe import classify
+
+    unchanged = classify.Multipliers("constant", [1.0])
+    assert classify.scaling_kind(unchanged, True, 0.0, "identity", True) == "n/a"
