@@ -7,6 +7,8 @@ also tested on hand-built per-seed numbers whose outcome is known.
 
 from __future__ import annotations
 
+import math
+
 import hashlib
 import json
 import subprocess
@@ -266,6 +268,9 @@ def test_c11_ratio_decision(speed, expected):
     ratio = verdict.numbers["dropout / none steps per second"]
     assert ratio.estimate == pytest.approx(np.exp(np.mean(
         [np.log((speed + s + jitter[s]) / (100 + s)) for s in range(5)])))
+    assert 0 < ratio.low < ratio.estimate < ratio.high < math.inf
+    assert verdict.evidence == (f"dropout / none steps per second = x{ratio.estimate:.3f} "
+                                f"[{ratio.low:.3f}, {ratio.high:.3f}]")
 
 
 def test_c4_needs_narrower_gap_and_rising_test_accuracy():
@@ -337,6 +342,10 @@ def test_evidence_writes_each_interval_and_clips_differences_to_their_range():
     assert (rise_none.low, rise_none.high) == (-1.0, 1.0)
     assert "late rise of test accuracy, none = +0.0000 [-1.0000, +1.0000]" in verdict.evidence
     assert "gap(none) - gap(dropout) = +0.2000 [+0.2000, +0.2000]" in verdict.evidence
+    assert list(verdict.numbers) == [
+        "gap(none) - gap(dropout)", "late rise of test accuracy, dropout",
+        "late rise of test accuracy, none", "final train accuracy, none"]
+    assert verdict.numbers["final train accuracy, none"].estimate == 1.0
 
 
 def test_a_claim_without_its_arms_says_which_arms_it_needs():

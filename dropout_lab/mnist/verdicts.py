@@ -158,8 +158,8 @@ def _verdict(claim: str, outcome: str, test: str, numbers: dict[str, Interval]) 
 def _evidence(name: str, value: Interval) -> str:
     finite = math.isfinite(value.low) and math.isfinite(value.high)
     if "steps per second" in name:  # a ratio, not a difference
-        bounds = (f"[{value.low:.3f}, {value.high:.3f}]" if finite and value.low > 0
-                  else "(one seed: no interval)")
+        # exp of a log-ratio interval: finite bounds are > 0; one seed gives [0, inf)
+        bounds = f"[{value.low:.3f}, {value.high:.3f}]" if finite else "(one seed: no interval)"
         return f"{name} = x{value.estimate:.3f} {bounds}"
     bounds = f"[{value.low:+.4f}, {value.high:+.4f}]" if finite else "(one seed: no interval)"
     return f"{name} = {value.estimate:+.4f} {bounds}"
