@@ -7,10 +7,9 @@ also tested on hand-built per-seed numbers whose outcome is known.
 
 from __future__ import annotations
 
-import math
-
 import hashlib
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
