@@ -24,8 +24,9 @@ from dropout_lab.reproduce.config import PROFILES, ReproduceConfig, parse_claims
 
 @click.command("reproduce")
 @click.option("--profile", type=click.Choice(PROFILES),
-              help="quick: small sizes, about 2 minutes on 2 cores; full: the published "
-                   "sizes, about 15 minutes [quick].")
+              help="quick: small sizes, 2-3 minutes on 2 cores (the frameworks step, "
+                   "run when other frameworks are installed, adds under a minute); full: the "
+                   "published sizes, about 15 minutes [quick].")
 @click.option("--claims", help="Comma-separated claims to settle, e.g. C1,C10 [all: C1-C12, "
                                "MC].")
 @click.option("--seed", type=int, help="Seed of every experiment [0].")

@@ -2,7 +2,7 @@
 
 Light: no TF, no NumPy. A plan is a list of steps; each step runs one
 experiment (the same ``run(config, ctx)`` its own command calls) and settles
-the claims its owner command owns. ``quick`` sizes finish in about two
+the claims its owner command owns. ``quick`` sizes finish in 2-3
 minutes on 2 cores; ``full`` sizes are the published ones (README's claims
 table), about 15 minutes on 2 cores.
 """
@@ -31,7 +31,7 @@ SECONDS = {"quick": 150, "full": 900}  # expected on 2 CPU cores, TensorFlow's i
 class ReproduceConfig:
     """What to reproduce."""
 
-    profile: str = "quick"  # quick (about 2 minutes) or full (the published sizes, ~15 minutes)
+    profile: str = "quick"  # quick (2-3 minutes) or full (the published sizes, ~15 minutes)
     claims: tuple[str, ...] = ()  # the claims to settle, e.g. ("C1", "C10"); () = all of them
     seed: int = 0  # the seed of every experiment
 
