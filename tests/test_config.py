@@ -170,3 +170,27 @@ def test_to_dict_gives_lists_for_tuples_as_json_loads_them_back():
 
     plain = to_dict(ProbeConfig(rates=(0.2, 0.8)))
     assert plain["rates"] == [0.2, 0.8] and type(plain["rates"]) is list
+
+
+def test_every_unreadable_config_file_is_an_error_about_the_config_option(tmp_path):
+    cases = {"bad.toml": "rate = = 1\n".encode(), "binary.toml": b"\xff\xfe\x00rate",
+             "deep.toml": b"x = " + b"[" * 200_000}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ConfigError) as info:
+            load_toml(tmp_path / name)
+        assert info.value.param == "config", name
+
+
+def test_range_helpers_say_what_they_accept():
+    from dropout_lab.core.config import require_finite, require_probability
+
+    with pytest.raises(ConfigError) as info:
+        require_finite("x", math.nan)
+    assert str(info.value) == "Invalid value for `x`: expected a finite number. Received: x=nan"
+    for value in (0.0, 1.0, -0.5):
+        with pytest.raises(ConfigError) as info:
+            require_probability("confidence", value)
+        assert str(info.value) == ("Invalid value for `confidence`: expected a probability in "
+                                   f"(0, 1). Received: confidence={value}")
+    require_probability("confidence", 1e-9)

@@ -47,7 +47,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Config file {path} is not valid TOML: {exc}.") from None
+        raise ConfigError(f"Config file {path} is not valid TOML: {exc}.",
+                          param="config") from None
     except RecursionError:
         raise ConfigError(f"Config file {path} is not valid TOML: its arrays or tables nest "
                           "too deeply.", param="config") from None
