@@ -99,6 +99,24 @@ def test_another_layer_gets_the_inverted_check_with_the_why_of_its_noise():
         {"max_abs_diff": 0.0, "vanilla_diff": 1.5, "consistency_max_z": 1.25})
 
 
+def test_z_scores_are_exact_and_silent_where_the_standard_error_is_zero():
+    import math
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 or x/0 warnings reach the user
+        # no noise and exact agreement: z is 0 (not 0/0), and exact equality passes at rtol 0
+        m = _measured([8.0, 4.0], [8.0, 4.0], [4.0, 2.0], [8.0, 4.0], [0.0, 0.0])
+        inverted, _, consistency = checks_from(m, rtol=0.0, z=4.5)
+        assert inverted.passed and consistency.passed and consistency.statistic == 0.0
+        # no noise but a gap: an infinite z, and a failed check
+        m = _measured([8.0], [8.0], [4.0], [8.5], [0.0])
+        consistency = checks_from(m, rtol=0.0, z=4.5)[2]
+        assert not consistency.passed and consistency.statistic == math.inf
+    m = _measured([8.0, 4.0], [8.0, 4.0], [4.0, 2.0], [9.0, 4.0], [0.5, 0.25])
+    assert checks_from(m, 1e-6, 4.5)[2].statistic == 2.0  # a gap of exactly 1 over se 0.5
+
+
 def test_false_alarm_bound_matches_the_documented_value():
     assert false_alarm(4.5, 3) == pytest.approx(2.04e-5, rel=0.01)
 
