@@ -352,3 +352,14 @@ def test_a_claim_without_its_arms_says_which_arms_it_needs():
                                                       _unit("dropout", 0, 0.9)])
     assert verdicts["C9"].evidence == "needs the arms dropout, l2 and dropout+l2"
     assert verdicts["C9"].outcome == "not measured"
+
+
+def test_decision_needs_intervals_strictly_off_zero():
+    from dropout_lab.core.stats import Interval
+    from dropout_lab.mnist.verdicts import _decide
+
+    assert _decide([Interval(0.1, 0.0, 0.2, 0.95)]) == "inconclusive"  # touches 0: not above
+    assert _decide([Interval(-0.1, -0.2, 0.0, 0.95)]) == "inconclusive"  # nor below
+    assert _decide([Interval(0.1, 1e-9, 0.2, 0.95)]) == "confirmed"
+    assert _decide([Interval(0.1, 1e-9, 0.2, 0.95), Interval(-0.1, -0.2, -1e-9, 0.95)]) == \
+        "refuted"
