@@ -244,7 +244,13 @@ def test_c9_decision_rule(combined, expected):
     units = [_unit(arm, s, base + ARM_NOISE[arm][s])
              for s in range(5) for arm, base in (("dropout", 0.96), ("l2", 0.962),
                                                  ("dropout+l2", combined))]
-    assert _verdicts("S003", ("dropout", "l2", "dropout+l2"), units)["C9"].outcome == expected
+    verdict = _verdicts("S003", ("dropout", "l2", "dropout+l2"), units)["C9"]
+    assert verdict.outcome == expected
+    d1, d2 = verdict.numbers["dropout+l2 - dropout"], verdict.numbers["dropout+l2 - l2"]
+    assert list(verdict.numbers) == ["dropout+l2 - dropout", "dropout+l2 - l2"]
+    for diff, arm, base in ((d1, "dropout", 0.96), (d2, "l2", 0.962)):
+        assert diff.estimate == pytest.approx(np.mean(
+            [combined + ARM_NOISE["dropout+l2"][s] - base - ARM_NOISE[arm][s] for s in range(5)]))
 
 
 def test_c9_one_seed_is_inconclusive_and_missing_arms_not_tested():
