@@ -19,20 +19,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+from timing import print_medians, wall
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def wall(command: list[str]) -> float:
-    """Seconds one process takes, start to exit (fails loudly if it fails)."""
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def measure(repeats: int, work: str) -> dict[str, list[float]]:
@@ -53,10 +45,7 @@ def measure(repeats: int, work: str) -> dict[str, list[float]]:
 
 
 def report(times: dict[str, list[float]]) -> None:
-    med = {k: statistics.median(v) for k, v in times.items()}
-    for key, values in times.items():
-        spread = f"{min(values):.2f}-{max(values):.2f}"
-        print(f"{key:9s} median {med[key]:7.2f} s   (range {spread} s, n={len(values)})")
+    med = print_medians(times, key_width=9, value_width=7)
     print(f"compare / floor     = {med['compare'] / med['floor']:.2f}x   (target <= 1.3x)")
     print(f"baseline / compare  = {med['baseline'] / med['compare']:.1f}x   (target >= 8x)")
     print(f"--help {med['help']:.2f} s, --version {med['version']:.2f} s   (target <= 0.5 s)")

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+from timing import print_medians, wall
 
 FLOORS = {
     "tensorflow": ({}, "import tensorflow"),
@@ -32,14 +31,6 @@ FLOORS = {
     "keras-jax": ({"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}, "import keras"),
     "keras-torch": ({"KERAS_BACKEND": "torch"}, "import keras"),
 }
-
-
-def wall(command: list[str], env: dict[str, str] | None = None) -> float:
-    """Seconds one process takes, start to exit (fails loudly if it fails)."""
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})})
-    return time.perf_counter() - start
 
 
 def measure(repeats: int, work: str) -> dict[str, list[float]]:
@@ -55,10 +46,7 @@ def measure(repeats: int, work: str) -> dict[str, list[float]]:
 
 
 def report(times: dict[str, list[float]]) -> None:
-    med = {k: statistics.median(v) for k, v in times.items()}
-    for key, values in times.items():
-        print(f"{key:12s} median {med[key]:6.2f} s   (range {min(values):.2f}-"
-              f"{max(values):.2f} s, n={len(values)})")
+    med = print_medians(times, key_width=12, value_width=6)
     floors = sum(med[k] for k in FLOORS)
     print(f"sum of import floors       = {floors:.2f} s (one process per framework, in turn)")
     print(f"frameworks / floors        = {med['frameworks'] / floors:.2f}x")
@@ -69,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with tempfile.TemporaryDirectory() as work:
         report(measure(args.repeats, work))
 

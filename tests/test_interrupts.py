@@ -27,20 +27,29 @@ def _wait_for(predicate, seconds: float) -> bool:
     return False
 
 
+def _start(*args: str) -> subprocess.Popen:
+    """``dropout-lab ARGS`` in a process of its own, its output captured."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen([sys.executable, "-m", "dropout_lab", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _ctrl_c(process: subprocess.Popen) -> tuple[float, str]:
+    """SIGINT to ``process`` a second after its work began: seconds until it exited, stderr."""
+    time.sleep(1.0)
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    return time.monotonic() - sent, stderr
+
+
 def test_ctrl_c_during_a_long_train_ends_it_within_two_seconds(tmp_path):
     out = tmp_path / "results"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    process = subprocess.Popen([sys.executable, "-m", "dropout_lab", "train", "--epochs",
-                                "5000000", "--out", str(out)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env)
+    process = _start("train", "--epochs", "5000000", "--out", str(out))
     try:  # the partial folder appears once training has started
         assert _wait_for(lambda: any((out / "train").glob(".*.partial"))
                          if (out / "train").exists() else False, 120)
-        time.sleep(1.0)
-        sent = time.monotonic()
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
-        elapsed = time.monotonic() - sent
+        elapsed, stderr = _ctrl_c(process)
     finally:
         process.kill()
     assert process.returncode == 1 and elapsed <= 2.0, (process.returncode, elapsed, stderr)
@@ -137,19 +146,12 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc (Linux)")
 def test_ctrl_c_stops_the_framework_workers_too(tmp_path):
     out = tmp_path / "results"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    process = subprocess.Popen([sys.executable, "-m", "dropout_lab", "frameworks",
-                                "--framework", "tensorflow", "--size", "1048576", "--out",
-                                str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=env)
+    process = _start("frameworks", "--framework", "tensorflow", "--size", "1048576", "--out",
+                     str(out))
     try:
         assert _wait_for(lambda: len(_children(process.pid)) == 2, 60)  # both workers running
         workers = _children(process.pid)
-        time.sleep(1.0)
-        sent = time.monotonic()
-        process.send_signal(signal.SIGINT)  # to the parent alone: it must stop its workers
-        _, stderr = process.communicate(timeout=30)
-        elapsed = time.monotonic() - sent
+        elapsed, stderr = _ctrl_c(process)  # to the parent alone: it must stop its workers
     finally:
         process.kill()
     assert process.returncode == 1 and elapsed <= 2.0, (process.returncode, elapsed, stderr)

@@ -143,17 +143,17 @@ class Fitting:
         return [max([_longest_line(column.header), *map(_longest_line, column.cells)])
                 for column in self.table.columns]
 
-    def needed(self) -> int:
+    def needed(self, widths: list[int] | None = None) -> int:
         """Columns the table needs so that no word is broken: words, padding and borders."""
-        widths = self.widths()
+        widths = self.widths() if widths is None else widths
         return sum(widths) + 3 * len(widths) + 1
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if self.needed() <= options.max_width:
+        least = self.widths()
+        if self.needed(least) <= options.max_width:
             # rich shrinks columns by ratio, not by their words: give each its width here
-            spare = options.max_width - self.needed()
-            for column, width in zip(self.table.columns, share(self.widths(), self.natural(),
-                                                               spare)):
+            spare = options.max_width - self.needed(least)
+            for column, width in zip(self.table.columns, share(least, self.natural(), spare)):
                 column.width, column.ratio = width, None
             yield self.table
             return

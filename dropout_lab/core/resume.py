@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
+from dropout_lab.core import config as cfg
 from dropout_lab.core.atomic import atomic_write_json
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.files import UnsafeFile, read_bytes
@@ -93,6 +94,18 @@ def reopen_run(path: str | Path, kind: str, command: str) -> RunFolder:
         raise ConfigError(f"Invalid value for `--resume`: {path} cannot be finished because "
                           f"{final} already exists; move one of them.", param="resume")
     return RunFolder(kind=kind, final_path=final, path=path, manifest=manifest)
+
+
+def reopen_with_config(path: str | Path, kind: str, config_class: type, command: str):
+    """``reopen_run`` and the config the interrupted run recorded, resolved as ``config_class``.
+
+    Raises:
+        ConfigError: not an interrupted run of ``kind``, or its recorded config is invalid
+            (named as the folder's resume file).
+    """
+    folder = reopen_run(path, kind, command)
+    source = str(folder.path / RESUME_FILE)
+    return folder, cfg.resolve(config_class, folder.manifest.get("config"), source=source)
 
 
 def _is_dir(path: Path) -> bool:

@@ -63,8 +63,7 @@ def to_bytes(model, attrs: dict[str, Any]) -> bytes:
     """
     variables = model_variables(model)
     arrays = {key: np.asarray(variable.numpy()) for key, variable in variables.items()}
-    classes = {key.split("/", 1)[0]: type(model.get_layer(key.split("/", 1)[0])).__name__
-               for key in variables}
+    classes = {layer.name: type(layer).__name__ for layer in model.layers}
     return arrays_to_bytes(arrays, attrs, classes)
 
 

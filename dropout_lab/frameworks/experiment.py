@@ -40,7 +40,7 @@ class WorkerRecord:
     worker: str
     versions: dict[str, str]
     import_seconds: float
-    seconds: float  # the whole worker, import included (as it measured itself)
+    seconds: float  # the whole worker process, import included (the parent's wall clock)
     implementations: list[str]
 
 

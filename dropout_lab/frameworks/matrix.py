@@ -57,7 +57,8 @@ def summarise(answer: dict, second_sha: str | None, index: int) -> MatrixRow:
     test_time = _one_of({r.stats.test_time for r in measured})
     seeding = answer["seeding"]
     invalid = {label: answer["edges"][label] for label in INVALID}
-    row = MatrixRow(
+    failed = [f"rate {r.rate:g}: {r.behaviour}" for r in rows if r.stats is None]
+    return MatrixRow(
         name=impl.name, framework=answer["framework"], version=answer["version"],
         rate_means=meaning, scaling=scaling, test_time=test_time, switch=docs.switch,
         shared_argument=docs.shared, shared_axes=_axes(measured, impl),
@@ -69,10 +70,9 @@ def summarise(answer: dict, second_sha: str | None, index: int) -> MatrixRow:
                                else seeding["sha256"] == second_sha),
         same_seed_same_mask=seeding.get("same_seed_same_draw"),
         two_calls_differ=seeding.get("two_calls_differ"),
-        default_call=answer["default_call"], warnings=answer["warnings"], mismatches=[],
+        default_call=answer["default_call"], warnings=answer["warnings"],
+        mismatches=failed + _mismatches(docs, meaning, scaling, test_time),
         pointer=f"/implementations/{index}")
-    failed = [f"rate {r.rate:g}: {r.behaviour}" for r in rows if r.stats is None]
-    return _with_mismatches(row, docs, failed)
 
 
 def _scaling(row) -> str:
@@ -102,15 +102,17 @@ def _axes(measured: list, impl) -> str:
     return f"{axes} ({', '.join(names[a] for a in axes)})"
 
 
-def _with_mismatches(row: MatrixRow, docs: catalog.Documented, failed: list[str]) -> MatrixRow:
-    found = list(failed)
-    if docs.meaning and row.rate_means not in (docs.meaning, "fails"):
-        found.append(f"rate means {row.rate_means}, documented: {docs.meaning}")
-    if docs.scaling and row.scaling not in (docs.scaling, "fails"):
-        found.append(f"scaling is {row.scaling}, documented: {docs.scaling}")
-    if row.test_time not in ("identity", "n/a", "fails"):
-        found.append(f"test-time output is {row.test_time}, documented: identity")
-    return MatrixRow(**{**row.__dict__, "mismatches": found})
+def _mismatches(docs: catalog.Documented, meaning: str, scaling: str,
+                test_time: str) -> list[str]:
+    """Where the measured row differs from the documentation ("fails" is reported apart)."""
+    found = []
+    if docs.meaning and meaning not in (docs.meaning, "fails"):
+        found.append(f"rate means {meaning}, documented: {docs.meaning}")
+    if docs.scaling and scaling not in (docs.scaling, "fails"):
+        found.append(f"scaling is {scaling}, documented: {docs.scaling}")
+    if test_time not in ("identity", "n/a", "fails"):
+        found.append(f"test-time output is {test_time}, documented: identity")
+    return found
 
 
 def verdict(row: MatrixRow, rates: list[float], alpha: float) -> Verdict:

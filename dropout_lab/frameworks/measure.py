@@ -60,18 +60,13 @@ def probe_all(request: dict[str, Any], progress: Callable[[int, int], None]) -> 
 def _one(impl, request: dict[str, Any], progress: Callable[[int], None]) -> dict[str, Any]:
     rows, caught = [], []
     for index, rate in enumerate(request["rates"]):
-        with warnings.catch_warnings(record=True) as heard:
-            warnings.simplefilter("always")
-            rows.append(probe.measure_row(impl, rate, request["size"], request["seed"],
-                                          request["alpha"]))
-        caught += _heard(heard)
+        rows.append(_noting(caught, probe.measure_row, impl, rate, request["size"],
+                            request["seed"], request["alpha"]))
         progress(index + 1)
     edges = {}
     for index, rate in enumerate(EDGE_RATES):
-        with warnings.catch_warnings(record=True) as heard:
-            warnings.simplefilter("always")
-            edges[probe.rate_label(rate)] = probe.edge_behaviour(impl, rate, request["seed"])
-        caught += _heard(heard)
+        edges[probe.rate_label(rate)] = _noting(caught, probe.edge_behaviour, impl, rate,
+                                                request["seed"])
         progress(len(request["rates"]) + index + 1)
     answer = {"name": impl.name, "framework": impl.framework,
               "version": rows[0].framework_version, "rows": [probe.row_to_json(r) for r in rows],
@@ -80,6 +75,15 @@ def _one(impl, request: dict[str, Any], progress: Callable[[int], None]) -> dict
         answer.update(seeding=seeding(impl, request["seed"]), default_call=default_call(impl))
     progress(len(request["rates"]) + len(EDGE_RATES) + 1)
     return answer
+
+
+def _noting(caught: list[str], function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``; what the framework warned meanwhile is added to ``caught``."""
+    with warnings.catch_warnings(record=True) as heard:
+        warnings.simplefilter("always")
+        value = function(*args)
+    caught += _heard(heard)
+    return value
 
 
 def _first_line(line: str, limit: int = 500) -> str:

@@ -22,15 +22,20 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from dropout_lab.core import weights
 from dropout_lab.core.atomic import atomic_write_bytes
-from dropout_lab.toy.common import WEIGHT_SHAPES, divergence, pack, running_moments, unpack
-
-ProgressFn = Callable[[int, int], None]
+from dropout_lab.toy.common import (
+    WEIGHT_SHAPES,
+    ProgressFn,
+    divergence,
+    pack,
+    running_moments,
+    unpack,
+)
 
 
 def side(worker: str) -> ModuleType:

@@ -26,7 +26,7 @@ from pathlib import Path
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
 from dropout_lab.core.errors import ExperimentError
-from dropout_lab.core.resume import reopen_run, resumable_run
+from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.mnist import units as mnist_units
@@ -75,9 +75,7 @@ class MnistResult:
 
 def open_resume(path: Path, command: str):
     """The interrupted run at ``path`` and its recorded config (nothing written)."""
-    folder = reopen_run(path, KIND, command)
-    source = str(folder.path / "resume.json")
-    return folder, cfg.resolve(MnistConfig, folder.manifest.get("config"), source=source)
+    return reopen_with_config(path, KIND, MnistConfig, command)
 
 
 def run(config: MnistConfig, ctx: RunContext = RunContext()) -> MnistResult:

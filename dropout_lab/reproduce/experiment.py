@@ -26,9 +26,9 @@ from typing import Any, Iterator
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
 from dropout_lab.core.errors import DropoutLabError, ExperimentError
-from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
 from dropout_lab.core.files import UnsafeFile, read_bytes
-from dropout_lab.core.resume import reopen_run, resumable_run
+from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
+from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext, RunFolder
 from dropout_lab.core.tfenv import USER_ENVIRONMENT, versions
 from dropout_lab.core.verdict import Verdict
@@ -96,9 +96,7 @@ def _module(command: str):
 
 def open_resume(path: Path, command: str) -> tuple[RunFolder, ReproduceConfig]:
     """The interrupted reproduction at ``path`` and its recorded config (nothing written)."""
-    folder = reopen_run(path, KIND, command)
-    source = str(folder.path / "resume.json")
-    return folder, cfg.resolve(ReproduceConfig, folder.manifest.get("config"), source=source)
+    return reopen_with_config(path, KIND, ReproduceConfig, command)
 
 
 def run(config: ReproduceConfig, ctx: RunContext = RunContext()) -> ReproduceResult:

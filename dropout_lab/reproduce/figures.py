@@ -19,11 +19,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dropout_lab.core.reading import open_run
+from dropout_lab.mnist.plots import MC_AVERAGE_PNG, TEST_ACCURACY_PNG, TRAIN_VS_TEST_PNG
 
 FIGURES_DIR = "figures"
-COPIED = (("mnist-s003", "mnist", "test_accuracy.png", "mnist_s003_test_accuracy.png"),
-          ("mnist-s001", "mnist", "train_vs_test.png", "mnist_s001_train_vs_test.png"),
-          ("mc-average", "mc-average", "mc_average.png", "mc_average.png"))
+COPIED = (("mnist-s003", "mnist", TEST_ACCURACY_PNG, "mnist_s003_test_accuracy.png"),
+          ("mnist-s001", "mnist", TRAIN_VS_TEST_PNG, "mnist_s001_train_vs_test.png"),
+          ("mc-average", "mc-average", MC_AVERAGE_PNG, "mc_average.png"))
 
 
 def draw(folder, made: dict) -> list[str]:

@@ -90,7 +90,7 @@ def running_moments(sample: Callable[[int], np.ndarray], n: int, samples: int,
     """
     count, mean, squares = 0, np.zeros(samples), np.zeros(samples)
 
-    def run(done: int, size: int) -> None:
+    def add(size: int) -> None:
         nonlocal count, mean, squares
         drawn = sample(size)  # (size, samples)
         drawn_mean = drawn.mean(axis=0)
@@ -101,7 +101,7 @@ def running_moments(sample: Callable[[int], np.ndarray], n: int, samples: int,
         mean, count = mean + delta * size / total, total
 
     for done in range(0, n, chunk):
-        run(done, min(chunk, n - done))
+        add(min(chunk, n - done))
         if progress:
             progress(min(done + chunk, n), n)
     return mean, np.sqrt(squares / (n - 1))

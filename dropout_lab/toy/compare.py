@@ -32,7 +32,12 @@ from dropout_lab.toy import in_worker
 from dropout_lab.toy import reload as reload_exp
 from dropout_lab.toy import train as train_exp
 from dropout_lab.toy.common import INPUTS
-from dropout_lab.toy.config import CompareConfig, require_comparable_rate, require_installed
+from dropout_lab.toy.config import (
+    CompareConfig,
+    measure_seed,
+    require_comparable_rate,
+    require_installed,
+)
 from dropout_lab.toy.verdicts import Check, Measured, checks_from, decide, layer_verdict
 
 KIND = "compare"
@@ -102,7 +107,7 @@ def _measure(toy_run, train_config, config: CompareConfig, ctx: RunContext) -> M
     from dropout_lab.toy import net  # TensorFlow
 
     recorded = reload_exp.recorded_predictions(toy_run)
-    seed = (config.seed + 1) % (cfg.SEED_MAX + 1)  # the layers' own generators
+    seed = measure_seed(config.seed)  # the layers' own generators
     trained = reload_exp.rebuild(toy_run, train_config, config.rate, seed)
     reloaded = reload_exp.rebuild(toy_run, train_config, 0.0, seed, layer="keras")
     with appliers.layer_errors(config.layer, "at test time"):

@@ -151,6 +151,11 @@ def _require_runs(runs: int) -> None:
     cfg.require_positive_int("runs", runs, MAX_RUNS, " (repeated predictions are kept in memory)")
 
 
+def measure_seed(seed: int) -> int:
+    """The seed of the dropout layers' own generators while compare measures (seed + 1, 32-bit)."""
+    return (seed + 1) % (cfg.SEED_MAX + 1)
+
+
 def require_comparable_rate(rate: float) -> None:
     """ConfigError at rate 0: inverted and vanilla dropout are then the same function."""
     if rate <= 0:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.runs import RunContext
 from dropout_lab.frameworks import workers
 from dropout_lab.toy import train as train_exp
 from dropout_lab.toy.common import INPUTS, TARGETS, pack, unpack
-from dropout_lab.toy.config import CompareConfig
+from dropout_lab.toy.config import CompareConfig, measure_seed
 from dropout_lab.toy.verdicts import Measured
 
 WEIGHTS = "weights.h5"  # the trained weights, in the comparison's own run folder
@@ -45,7 +44,7 @@ def measure(config: CompareConfig, weights_path: Path,
     request = {"task": "toy", "rate": config.rate, "epochs": config.epochs,
                "learning_rate": config.learning_rate, "seed": config.seed,
                # the reloaded nets' dropout draws from its own seed, as in the Keras path
-               "measure_seed": (config.seed + 1) % (cfg.SEED_MAX + 1),
+               "measure_seed": measure_seed(config.seed),
                "runs": config.runs, "mc_samples": config.mc_samples,
                "inputs": pack(INPUTS), "targets": pack(TARGETS),
                "initial": {key: pack(array) for key, array in initial.items()},
