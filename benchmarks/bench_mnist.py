@@ -45,7 +45,7 @@ def eager_worker(steps: int, eval_every: int, arm: str) -> dict:
     """S003's loop, eager; returns timings and the final test accuracy."""
     started = time.perf_counter()
     from dropout_lab.core.tfenv import import_tf
-    from dropout_lab.mnist.data.mnist import load_mnist
+    from dropout_lab.core.data.mnist import load_mnist
 
     tf = import_tf()
     import keras
@@ -94,7 +94,7 @@ def fit_worker(steps: int, arm: str) -> dict:
     """The same arm as idiomatic Keras: compile + fit; returns timings and test accuracy."""
     started = time.perf_counter()
     from dropout_lab.core.tfenv import import_tf
-    from dropout_lab.mnist.data.mnist import load_mnist
+    from dropout_lab.core.data.mnist import load_mnist
 
     import_tf()
     import keras

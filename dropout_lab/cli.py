@@ -17,7 +17,7 @@ from dropout_lab.frameworks import commands as frameworks
 from dropout_lab.gradients import commands as gradients
 from dropout_lab.index import commands as index
 from dropout_lab.mnist import commands as mnist
-from dropout_lab.mnist.data import commands as data
+from dropout_lab.data import commands as data
 from dropout_lab.numpy_demo import commands as numpy_demo
 from dropout_lab.probe import commands as probe
 from dropout_lab.reproduce import commands as reproduce

@@ -36,7 +36,7 @@ ALSO_COPY = ["configs/", "README.md", "docs/", ".ci/", "benchmarks/"]
 GROUPS = {
     "toy": (["dropout_lab/toy/verdicts.py"], ["tests/test_compare.py", "tests/test_cli_toy.py"],
             None),
-    "probe": (["dropout_lab/probe/classify.py", "dropout_lab/probe/stats.py"],
+    "probe": (["dropout_lab/dropouts/classify.py", "dropout_lab/dropouts/drawstats.py"],
               ["tests/test_probe.py"], None),
     "noise-shape": (["dropout_lab/probe/noise_shape.py"], ["tests/test_noise_shape.py"], None),
     "numpy-ref": (["dropout_lab/dropouts/numpy_ref.py"],

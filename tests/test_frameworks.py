@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from dropout_lab.core.errors import ExperimentError
-from dropout_lab.dropouts import registry
+from dropout_lab.dropouts import probing, registry, worker_probe
 from dropout_lab.frameworks import config as fw_config
-from dropout_lab.frameworks import matrix, workers
-from dropout_lab.probe import probe
+from dropout_lab.frameworks import matrix
+from dropout_lab.workers import parent as workers
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_JAX = all(importlib.util.find_spec(m) for m in ("jax", "flax", "equinox"))
@@ -30,7 +30,7 @@ def _answer(name: str, reference: str, edges: dict[str, str] | None = None,
             sha: str = "abc") -> dict:
     """A worker's answer for ``name``, its rows measured on a NumPy reference in-process."""
     impl = registry.BUILTIN[reference]
-    rows = [probe.row_to_json(probe.measure_row(impl, rate, 8192, 3, 1e-5))
+    rows = [probing.row_to_json(probing.measure_row(impl, rate, 8192, 3, 1e-5))
             for rate in (0.2, 0.8)]
     for row in rows:
         row["layer"] = name
@@ -85,16 +85,18 @@ def test_silently_accepted_invalid_rates_are_findings():
 
 
 def test_a_worker_that_fails_is_one_error_line():
-    with pytest.raises(ExperimentError, match=r"^The tensorflow worker failed: KeyError: "
-                                              r"'no such task'$"):
+    with pytest.raises(ExperimentError, match=r"^The tensorflow worker failed: ValueError: "
+                                              r"unknown task 'no such task'; expected "
+                                              r"'dropout_lab.<module>:<function>'$"):
         workers.call("tensorflow", {"task": "no such task"})
 
 
 def test_a_worker_past_its_time_is_killed():
     with pytest.raises(ExperimentError, match=r"^The tensorflow worker did not finish within "
                                               r"0.2 s; smaller sizes"):
-        workers.call("tensorflow", {"task": "probe", "names": ["keras"], "rates": [0.2],
-                                    "size": 4096, "seed": 0, "alpha": 1e-5}, timeout=0.2)
+        workers.call("tensorflow", {"task": worker_probe.TASK, "names": ["keras"],
+                                    "rates": [0.2], "size": 4096, "seed": 0, "alpha": 1e-5},
+                     timeout=0.2)
     assert workers._LIVE == set()
 
 
@@ -217,7 +219,7 @@ def test_probe_takes_another_frameworks_layer_by_name(cli, out):
 def test_warnings_heard_are_kept_whole_or_cut_at_a_word_and_marked():
     import warnings
 
-    from dropout_lab.frameworks import measure
+    from dropout_lab.dropouts import worker_probe as measure
 
     long = "Received a 3D input " + "word " * 200
     with warnings.catch_warnings(record=True) as heard:

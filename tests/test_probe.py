@@ -13,9 +13,9 @@ import pytest
 
 from dropout_lab.core import stats
 from dropout_lab.core.runs import RunContext
-from dropout_lab.dropouts import registry
+from dropout_lab.dropouts import drawstats as probe_stats
+from dropout_lab.dropouts import probing, registry
 from dropout_lab.probe import probe
-from dropout_lab.probe import stats as probe_stats
 from dropout_lab.probe.config import ProbeConfig
 
 WRONG = ("wrong_layers:KeepsWithRate", "wrong_layers:NeverRescales",
@@ -35,7 +35,7 @@ def _false_alarm_seeds(seeds, false_alarm: float, size: int = 4096) -> int:
     alpha = probe_stats.per_test_alpha(false_alarm, len(rates))
     failed = 0
     for seed in seeds:
-        rows = [probe.measure_row(impl, rate, size, seed, alpha) for rate in rates]
+        rows = [probing.measure_row(impl, rate, size, seed, alpha) for rate in rates]
         failed += any(_wrong_verdict(row) for row in rows)
     return failed
 
@@ -97,7 +97,7 @@ def test_uniform_reference_numbers_match_its_documented_moments():
     # Var[U(1 - r, 1 + r)] = r^2 / 3; the sample variance of n draws has standard error
     # sqrt((mu4 - sigma^4) / n) with mu4 - sigma^4 = 4 r^4 / 45; bound 4.5 standard errors.
     rate, size = 0.5, 16384
-    row = probe.measure_row(registry.BUILTIN["uniform"], rate, size, 7, 1e-5)
+    row = probing.measure_row(registry.BUILTIN["uniform"], rate, size, 7, 1e-5)
     m, n = row.stats.multipliers, size  # every entry is kept: n multipliers
     assert m.kind == "continuous" and 1 - rate <= m.values[0] and m.values[1] <= 1 + rate
     assert abs(m.var - rate ** 2 / 3) <= 4.5 * math.sqrt(4 * rate ** 4 / 45 / n)
@@ -275,7 +275,7 @@ def test_example_config_file_is_the_default():
 def _draw(scale_train: float, test_scale: float, rate: float = 0.2, seed: int = 5):
     """A rank-2 draw: Bernoulli mask at ``rate``, kept entries x ``scale_train``, test x
     ``test_scale``; returns (x, out, grad, test)."""
-    from dropout_lab.probe import classify
+    from dropout_lab.dropouts import classify
 
     x = classify.probe_input(2, 65536)
     mask = np.random.default_rng(seed).random(x.shape) >= rate
@@ -316,21 +316,21 @@ def test_scaling_twice_in_training_alone_is_rescaling_twice():
 
 
 def test_nothing_kept_is_no_scaling_convention():
-    from dropout_lab.probe.classify import Multipliers, scaling_kind
+    from dropout_lab.dropouts.classify import Multipliers, scaling_kind
 
     assert scaling_kind(Multipliers("none"), True, 0.5, "identity", True) == "n/a"
     assert scaling_kind(Multipliers("constant", [1.0]), False, 0.5, "identity", True) == "n/a"
 
 
 def test_a_gradient_off_by_a_hair_where_the_mask_is_zero_is_not_the_multiplier():
-    from dropout_lab.probe.classify import gradient_behaviour
+    from dropout_lab.dropouts.classify import gradient_behaviour
 
     assert gradient_behaviour(np.array([1e-9, 2.0]), np.array([0.0, 2.0])) == "other"
     assert gradient_behaviour(np.array([0.0, 2.0]), np.array([0.0, 2.0])) == "multiplier"
 
 
 def test_edge_draws_are_described_exactly():
-    from dropout_lab.probe.classify import describe_draw
+    from dropout_lab.dropouts.classify import describe_draw
 
     x = np.array([[1.0, 2.0]], dtype=np.float32)
     zeros = np.zeros_like(x)
@@ -343,7 +343,7 @@ def test_edge_draws_are_described_exactly():
 
 
 def test_axis_names_follow_the_layout():
-    from dropout_lab.probe.classify import axis_names
+    from dropout_lab.dropouts.classify import axis_names
 
     assert axis_names(3) == ["batch", "timesteps", "features"]
     assert axis_names(3, "channels_first") == ["batch", "channels", "length"]
@@ -361,7 +361,7 @@ def test_a_ratio_over_a_zero_total_is_undefined_and_over_one_is_computed():
 def test_an_alpha_channel_mask_is_found_shared_from_the_gradient():
     """Dropped entries set to a constant (alpha dropout): the multiplier varies with x along
     the shared axis, the dropped pattern does not."""
-    from dropout_lab.probe.classify import probe_input
+    from dropout_lab.dropouts.classify import probe_input
 
     x = probe_input(3, 16384)  # (16, 16, 64)
     channel_kept = np.random.default_rng(1).random((x.shape[0], 1, x.shape[2])) >= 0.5
@@ -372,7 +372,7 @@ def test_an_alpha_channel_mask_is_found_shared_from_the_gradient():
 
 
 def test_continuous_noise_with_an_odd_test_output_names_the_test_output():
-    from dropout_lab.probe.classify import probe_input
+    from dropout_lab.dropouts.classify import probe_input
 
     x = probe_input(2, 65536)
     noise = np.random.default_rng(2).normal(1.0, 0.3, x.shape)
@@ -383,7 +383,7 @@ def test_continuous_noise_with_an_odd_test_output_names_the_test_output():
 
 
 def test_kept_multipliers_are_named_by_kind():
-    from dropout_lab.probe.classify import multipliers
+    from dropout_lab.dropouts.classify import multipliers
 
     x = np.tile(np.array([1.0, 2.0, 3.0, 4.0]), 64)
     dropped = np.zeros(x.shape, dtype=bool)
@@ -396,7 +396,7 @@ def test_kept_multipliers_are_named_by_kind():
 
 
 def test_shared_axes_are_named_together():
-    from dropout_lab.probe.classify import probe_input
+    from dropout_lab.dropouts.classify import probe_input
 
     x = probe_input(4, 16384)  # (4, 4, 4, 64)
     keep = np.random.default_rng(3).random((x.shape[0], 1, 1, x.shape[3])) >= 0.5
@@ -424,7 +424,7 @@ def test_a_pattern_that_chance_could_share_is_undetermined():
 
 
 def test_a_mask_shared_along_an_axis_is_named_by_the_layout_channels_last_by_default():
-    from dropout_lab.probe import stats as probe_stats
+    from dropout_lab.dropouts import drawstats as probe_stats
 
     rng = np.random.default_rng(0)
     x = np.ones((64, 3, 8), np.float32)  # (batch, timesteps, features)
@@ -437,7 +437,7 @@ def test_a_mask_shared_along_an_axis_is_named_by_the_layout_channels_last_by_def
 
 
 def test_continuous_noise_that_zeroes_nothing_is_found_shared_from_its_multipliers():
-    from dropout_lab.probe import stats as probe_stats
+    from dropout_lab.dropouts import drawstats as probe_stats
 
     rng = np.random.default_rng(1)
     multiplier = np.broadcast_to(rng.normal(1.0, 0.3, (64, 1, 8)), (64, 3, 8))
@@ -447,7 +447,7 @@ def test_continuous_noise_that_zeroes_nothing_is_found_shared_from_its_multiplie
 
 
 def test_outputs_and_gradients_are_described_in_words():
-    from dropout_lab.probe import classify
+    from dropout_lab.dropouts import classify
 
     x = np.ones(4, np.float32)
     assert classify._describe_output(x, np.array([0, 2, 0, 2], np.float32)) == \
@@ -462,7 +462,7 @@ def test_outputs_and_gradients_are_described_in_words():
 def test_additive_noise_is_named_as_such_not_as_a_layer_that_never_rescales():
     from types import SimpleNamespace
 
-    from dropout_lab.probe import classify
+    from dropout_lab.dropouts import classify
 
     additive = SimpleNamespace(scaling="none", multipliers=SimpleNamespace(kind="additive"),
                                test_time="identity")
@@ -475,7 +475,7 @@ def test_additive_noise_is_named_as_such_not_as_a_layer_that_never_rescales():
 
 
 def test_at_keep_0_kept_entries_left_as_they_are_are_not_a_scaling():
-    from dropout_lab.probe import classify
+    from dropout_lab.dropouts import classify
 
     unchanged = classify.Multipliers("constant", [1.0])
     assert classify.scaling_kind(unchanged, True, 0.0, "identity", True) == "n/a"

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from dropout_lab.core.errors import ConfigError
 
 #: What the toy net's commands (train, reload, compare) can put in a Keras model.
+#: Rates at the edges (0, 1) and outside the valid range, probed for their behaviour.
+EDGE_RATES = (0.0, 1.0, -0.1, 1.5, float("nan"))
 TOY = "toy"
 #: What ``noise-shape`` can use: implementations that take a ``noise_shape`` argument.
 NOISE_SHAPE = "noise-shape"

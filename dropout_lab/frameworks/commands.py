@@ -15,7 +15,7 @@ from dropout_lab.core.commands import (
 )
 from dropout_lab.frameworks import render
 from dropout_lab.frameworks.config import NEEDS, FrameworksConfig, installed
-from dropout_lab.frameworks.workers import WORKERS
+from dropout_lab.workers.parent import WORKERS
 
 
 class InstalledHelp(click.Command):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import ConfigError, invalid_value
 from dropout_lab.dropouts import registry
-from dropout_lab.frameworks.workers import WORKERS
+from dropout_lab.workers.parent import WORKERS
 
 #: A worker's modules and the extra that installs them (TensorFlow is in the base install).
 NEEDS = {"tensorflow": (None, ()), **registry.EXTRAS}

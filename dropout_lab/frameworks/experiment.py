@@ -24,11 +24,11 @@ from dropout_lab.core import config as cfg
 from dropout_lab.core import results
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.verdict import Verdict
-from dropout_lab.dropouts import registry
-from dropout_lab.frameworks import catalog, matrix, workers
+from dropout_lab.dropouts import drawstats, registry, worker_probe
+from dropout_lab.frameworks import catalog, matrix
 from dropout_lab.frameworks.config import NEEDS, FrameworksConfig, missing
 from dropout_lab.frameworks.matrix import MatrixRow
-from dropout_lab.probe import stats as probe_stats
+from dropout_lab.workers import parent as workers
 
 KIND = "frameworks"
 
@@ -72,9 +72,9 @@ def plan(config: FrameworksConfig) -> dict[str, list[str]]:
 def run(config: FrameworksConfig, ctx: RunContext = RunContext()) -> FrameworksResult:
     """Run every chosen worker (``config.jobs`` at a time) and write ``ctx.out/frameworks/``."""
     config.require_installed()
-    alpha = probe_stats.per_test_alpha(config.false_alarm, len(config.rates))
+    alpha = drawstats.per_test_alpha(config.false_alarm, len(config.rates))
     chosen = plan(config)
-    request = {"task": "probe", "rates": list(config.rates), "size": config.size,
+    request = {"task": worker_probe.TASK, "rates": list(config.rates), "size": config.size,
                "seed": config.seed, "alpha": alpha}
     answers, seconds = _run_workers(chosen, request, config, ctx)
     rows, raw, records = [], [], []

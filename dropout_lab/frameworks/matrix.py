@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dropout_lab.core.verdict import Verdict, check
-from dropout_lab.dropouts import registry
+from dropout_lab.dropouts import classify, registry
+from dropout_lab.dropouts import probing as probe
 from dropout_lab.frameworks import catalog
-from dropout_lab.probe import classify, probe
 
 INVALID = ("-0.1", "1.5", "NaN")
 

@@ -39,7 +39,7 @@ from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict, judge
 from dropout_lab.mnist import units as mnist_units
 from dropout_lab.mnist.config import MODEL_ARM, PAPER_K, McAverageConfig, MnistConfig
-from dropout_lab.mnist.data.mnist import load_mnist
+from dropout_lab.core.data.mnist import load_mnist
 from dropout_lab.mnist.sweep import KIND as MNIST_KIND
 
 KIND = "mc-average"
@@ -120,7 +120,7 @@ def _train(training: MnistConfig, mnist, folder, ctx) -> Path:
 
 def _measure(config: McAverageConfig, model_config: MnistConfig, weights_path: Path, seed: int,
              mnist, ctx) -> dict:
-    from dropout_lab.mnist import model as mm  # TensorFlow
+    from dropout_lab.core import mlp as mm  # TensorFlow
 
     # fresh mask seeds for the sampling (the weights are overwritten by the file)
     model = mm.build_mlp(model_config.hidden_units, model_config.drop_rates,

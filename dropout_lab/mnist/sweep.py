@@ -31,7 +31,7 @@ from dropout_lab.core.runs import RunContext
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.mnist import units as mnist_units
 from dropout_lab.mnist.config import MnistConfig
-from dropout_lab.mnist.data.mnist import load_mnist
+from dropout_lab.core.data.mnist import load_mnist
 from dropout_lab.mnist.verdicts import Analysis, ArmSummary, PairedDifference, analyse
 
 KIND = "mnist"

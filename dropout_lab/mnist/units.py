@@ -4,7 +4,7 @@ A unit is written to ``units/<arm>_seed<k>/`` in its run folder through a
 temporary ``.<name>.tmp`` folder renamed when whole, so a folder without the
 dot is always complete: ``unit.json`` (curves, final numbers, timings) and
 ``weights.h5`` (dropout_lab.weights format). Imports no TensorFlow itself;
-``train_unit`` imports ``mnist.model`` (TensorFlow) when called.
+``train_unit`` imports ``core.mlp`` (TensorFlow) when called.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _number(value) -> bool:
 
 def train_unit(config, arm: str, seed: int, data, report) -> tuple[Unit, object]:
     """Train one unit; ``report(done_steps)`` after each chunk. Returns (unit, model)."""
-    from dropout_lab.mnist import model as mm  # TensorFlow
+    from dropout_lab.core import mlp as mm  # TensorFlow
 
     started = time.monotonic()
     model = mm.build_mlp(config.hidden_units, config.arm_drop_rates(arm), config.kernel_init, seed)
@@ -200,7 +200,7 @@ def completed_units(folder_path: Path, config) -> dict[tuple[str, int], Unit]:
 
 def unit_data(config, mnist):
     """The unit data (train subset, train-eval subset, test set) as TF tensors."""
-    from dropout_lab.mnist.model import Tensors  # TensorFlow
+    from dropout_lab.core.mlp import Tensors  # TensorFlow
 
     size = config.train_images
     return Tensors.from_arrays(mnist.x_train[:size], mnist.y_train[:size], mnist.x_test,

@@ -15,7 +15,6 @@ from dropout_lab.core.errors import ConfigError, invalid_value
 from dropout_lab.core.limits import require_memory
 from dropout_lab.dropouts import registry
 
-EDGE_RATES = (0.0, 1.0, -0.1, 1.5, float("nan"))
 MIN_SIZE = 4096
 BYTES_PER_ENTRY = 96  # a draw's input, output, gradient, test output and float64 copies
 MAX_ENTRIES = 1 << 20  # noise-shape's input; the command is meant for small, printable inputs

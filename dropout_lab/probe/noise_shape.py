@@ -30,10 +30,10 @@ from dropout_lab.core.errors import ConfigError, ExperimentError, invalid_value
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict
-from dropout_lab.dropouts import registry
-from dropout_lab.probe import classify, verdicts
+from dropout_lab.dropouts import classify, registry
+from dropout_lab.dropouts.probing import build, framework_version
+from dropout_lab.probe import verdicts
 from dropout_lab.probe.config import NoiseShapeConfig
-from dropout_lab.probe.probe import build, framework_version
 
 KIND = "noise-shape"
 

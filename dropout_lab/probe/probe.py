@@ -15,49 +15,37 @@ along which the mask is constant. Edge rates 0 and 1 and invalid ones
 Every statistical verdict is a test at the Bonferroni level
 ``alpha = false_alarm / (3 * len(rates))`` per test, so a correct
 implementation fails any verdict in at most ``false_alarm`` of seeds (1e-4
-by default); the derivation is in ``dropout_lab.probe.stats`` and docs/methods.md.
+by default); the derivation is in ``dropout_lab.dropouts.drawstats`` and docs/methods.md.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from dropout_lab import __version__
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, stats
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict
-from dropout_lab.dropouts import numpy_ref, registry
+from dropout_lab.dropouts import drawstats, registry, worker_probe
+from dropout_lab.dropouts.probing import (
+    EDGE_RATES,
+    ProbeRow,
+    edge_behaviour,
+    measure_row,
+    overall_meaning,
+    rate_label,
+    row_from_json,
+    row_to_json,
+)
 from dropout_lab.dropouts.registry import Implementation
-from dropout_lab.frameworks import sides, workers
-from dropout_lab.probe import classify, verdicts
-from dropout_lab.probe import stats as probe_stats
-from dropout_lab.probe.config import EDGE_RATES, ProbeConfig
-from dropout_lab.probe.stats import DrawStats
+from dropout_lab.probe import verdicts
+from dropout_lab.probe.config import ProbeConfig
+from dropout_lab.workers import parent as workers
 
 KIND = "probe"
-
-
-@dataclass(frozen=True)
-class ProbeRow:
-    """One (implementation, rate): measured ``stats``, or a ``behaviour`` string."""
-
-    layer: str
-    framework: str
-    framework_version: str
-    rate: float
-    seed: int
-    input_shape: list[int]
-    behaviour: str | None  # None when measured, e.g. "raises ValueError: ..." otherwise
-    stats: DrawStats | None
 
 
 @dataclass(frozen=True)
@@ -81,7 +69,7 @@ def run(config: ProbeConfig, ctx: RunContext = RunContext()) -> ProbeResult:
     chosen = [registry.resolve(name) for name in config.names]
     if any(impl.framework != "numpy" and impl.worker is None for impl in chosen):
         seed_everything(config.seed)  # NumPy references use explicit per-row generators
-    alpha = probe_stats.per_test_alpha(config.false_alarm, len(config.rates))
+    alpha = drawstats.per_test_alpha(config.false_alarm, len(config.rates))
     rows, edges = [], {}
     total = len(chosen) * (len(config.rates) + (len(EDGE_RATES) if config.edges else 0))
     elsewhere = _in_workers([i for i in chosen if i.worker is not None], config, alpha, ctx)
@@ -117,117 +105,12 @@ def _in_workers(chosen: list[Implementation], config: ProbeConfig, alpha: float,
     for worker in dict.fromkeys(impl.worker for impl in chosen):
         names = [impl.name for impl in chosen if impl.worker == worker]
         answer = workers.call(worker, {
-            "task": "probe", "names": names, "rates": list(config.rates), "size": config.size,
+            "task": worker_probe.TASK, "names": names, "rates": list(config.rates), "size": config.size,
             "seed": config.seed, "alpha": alpha, "skip_extras": True},
             progress=lambda done, total: ctx.report(f"probe ({worker})", done, total))
         for one in answer["implementations"]:
             found[one["name"]] = ([row_from_json(r) for r in one["rows"]], one["edges"])
     return found
-
-
-def row_seed(seed: int, name: str, rate: float) -> int:
-    """A 31-bit seed for one (implementation, rate), the same whichever others are probed."""
-    words = [seed, zlib.crc32(name.encode()), zlib.crc32(repr(float(rate)).encode())]
-    return int(np.random.SeedSequence(words).generate_state(1)[0] >> 1)
-
-
-def build(impl: Implementation, rate: float, seed: int, noise_shape=None):
-    """An applier for ``impl`` (``dropouts.appliers``); the NumPy references need no TF.
-
-    Other frameworks' implementations are built by their worker's side module;
-    this runs inside that worker (``dropout_lab.frameworks.worker``).
-    """
-    if impl.framework == "numpy":
-        return numpy_ref.applier(impl.name, rate, seed)
-    if impl.worker is not None:
-        return sides.module(impl.worker).build(impl, rate, seed)  # in its worker process
-    from dropout_lab.dropouts import appliers  # TensorFlow
-
-    return appliers.build(impl, rate, seed, noise_shape)
-
-
-def framework_version(impl: Implementation) -> str:
-    """The version of the framework ``impl`` comes from."""
-    if impl.framework == "numpy":
-        return np.__version__
-    if impl.framework == "dropout-lab":
-        return __version__
-    if impl.worker is not None:
-        return sides.framework_version(impl)
-    from dropout_lab.dropouts import appliers  # TensorFlow
-
-    return appliers.framework_version(impl.framework)
-
-
-def measure_row(impl: Implementation, rate: float, size: int, seed: int,
-                alpha: float) -> ProbeRow:
-    """One draw of ``impl`` at ``rate``, analysed; a failing layer gives a behaviour row."""
-    seed_of_row = row_seed(seed, impl.name, rate)
-    x = classify.probe_input(impl.rank, size, impl.layout)
-    row = ProbeRow(impl.name, impl.framework, framework_version(impl), rate, seed_of_row,
-                   list(x.shape), None, None)
-    try:
-        applier = build(impl, rate, seed_of_row)
-        out, grad = applier.train(x)
-        test = applier.test(x)
-    except (KeyboardInterrupt, GeneratorExit):
-        raise
-    except BaseException as exc:  # noqa: BLE001  (a user's layer may raise anything)
-        return dataclasses.replace(row, behaviour=registry.describe_exception(exc))
-    if out.shape != x.shape:
-        return dataclasses.replace(row, behaviour=f"returns shape {out.shape}")
-    if not np.isfinite(out).all():
-        return dataclasses.replace(row, behaviour=classify.describe_draw(x, out, grad, test))
-    return dataclasses.replace(row, stats=probe_stats.analyse(x, out, grad, test, rate, alpha,
-                                                                  impl.layout))
-
-
-def edge_behaviour(impl: Implementation, rate: float, seed: int) -> str:
-    """What ``impl`` does at an edge or invalid rate, as one string."""
-    x = classify.probe_input(impl.rank, 2048, impl.layout)
-    try:
-        applier = build(impl, rate, row_seed(seed, impl.name, rate))
-    except (KeyboardInterrupt, GeneratorExit):
-        raise
-    except BaseException as exc:  # noqa: BLE001  (a user's layer may raise anything)
-        return registry.describe_exception(exc)
-    try:
-        out, grad = applier.train(x)
-        test = applier.test(x)
-    except (KeyboardInterrupt, GeneratorExit):
-        raise
-    except BaseException as exc:  # noqa: BLE001  (a user's layer may raise anything)
-        return registry.describe_exception(exc) + " (when called)"
-    if out.shape != x.shape:
-        return f"returns shape {out.shape}"
-    return classify.describe_draw(x, out, grad, test)
-
-
-def overall_meaning(rows: list[ProbeRow]) -> str:
-    """What ``rate`` means for one implementation, from its decisive rows.
-
-    Rates 0 and 1 are left out (any layer that never zeroes anything "drops
-    with probability 0"), as are ``undecidable`` rows (rate 0.5).
-    """
-    found = {r.stats.rate_means for r in rows if r.stats is not None and 0 < r.rate < 1
-             and r.stats.rate_means != "undecidable"}
-    if not found:
-        return "undecidable"
-    return found.pop() if len(found) == 1 else "inconsistent"
-
-
-def row_from_json(data: dict) -> ProbeRow:
-    """A ProbeRow from its flat JSON form (``row_to_json``)."""
-    return results.rebuild(ProbeRow, data, stats=None if data["behaviour"] is not None
-                           else results.rebuild(DrawStats, data))
-
-
-def row_to_json(row: ProbeRow) -> dict:
-    """A row as one flat JSON object: the row's fields and its stats' (null when not measured)."""
-    flat = {k: v for k, v in dataclasses.asdict(row).items() if k != "stats"}
-    flat.update(dataclasses.asdict(row.stats) if row.stats
-                else {f.name: None for f in dataclasses.fields(DrawStats)})
-    return flat
 
 
 def from_json(data: dict) -> ProbeResult:
@@ -242,11 +125,6 @@ def to_json(result: ProbeResult) -> dict:
     rows = [row_to_json(row) for row in result.rows]
     return results.result(
         KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
-        alpha_per_test=result.alpha, z=result.z, tests_per_row=probe_stats.TESTS_PER_ROW,
+        alpha_per_test=result.alpha, z=result.z, tests_per_row=drawstats.TESTS_PER_ROW,
         rows=rows, rate_meaning=result.rate_meaning, edges=result.edges,
         related=verdicts.related_note(), wall_seconds=result.wall_seconds)
-
-
-def rate_label(rate: float) -> str:
-    """``0.2``, ``-0.1``, ``NaN``: how rates are keyed and printed."""
-    return "NaN" if math.isnan(rate) else f"{rate:g}"

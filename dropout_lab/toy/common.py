@@ -2,7 +2,7 @@
 
 NumPy only (no TensorFlow, PyTorch or JAX): imported by the Keras side
 (``toy.net``), by the parent of ``compare --framework`` and by its worker
-processes (``dropout_lab.frameworks.toy_side``), so all of them train on the
+processes (``dropout_lab.toy.worker_side``), so all of them train on the
 same data, save the same variables and combine training-mode passes the same way.
 """
 

@@ -19,7 +19,7 @@ MIN_MC_SAMPLES = 100  # the consistency bound relies on the central limit theore
 MAX_RUNS = 1_000_000  # repeated predictions are kept in memory (3 floats each)
 TRAIN_FIELDS = ("rate", "epochs", "learning_rate", "seed", "layer")
 #: ``compare --framework``: keras trains in-process with ``--layer``; the others train with
-#: their own Dropout in a worker process (``dropout_lab.frameworks.toy_side``).
+#: their own Dropout in a worker process (``dropout_lab.toy.worker_side``).
 FRAMEWORKS = ("keras", "torch", "jax")
 #: The dropout each framework other than keras trains with (also its --layer name elsewhere).
 FRAMEWORK_LAYERS = {"torch": "torch.nn.Dropout", "jax": "flax.nnx.Dropout"}

@@ -3,8 +3,8 @@
 The parent never imports PyTorch or JAX. It takes the initial weights the
 Keras path would train from (``train.initial_weights``: the Keras net, seeded
 and built as for ``--framework keras``), sends them with S000's data and the
-settings to the framework's worker (``dropout_lab.frameworks.workers``, task
-``toy``, answered by ``dropout_lab.frameworks.toy_side``), and turns its
+settings to the framework's worker (``dropout_lab.workers.parent``, task
+``dropout_lab.toy.worker_side:run``), and turns its
 answer into the ``Measured`` arrays the checks of ``toy.verdicts`` take.
 The worker writes the weights file itself, into the comparison's run folder.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.runs import RunContext
-from dropout_lab.frameworks import workers
+from dropout_lab.workers import parent as workers
 from dropout_lab.toy import train as train_exp
 from dropout_lab.toy.common import INPUTS, TARGETS, pack, unpack
 from dropout_lab.toy.config import CompareConfig, measure_seed
@@ -41,7 +41,7 @@ def measure(config: CompareConfig, weights_path: Path,
         ExperimentError: training diverged, or the worker failed (its last lines quoted).
     """
     initial = train_exp.initial_weights(config.train_config())  # TensorFlow, seeded
-    request = {"task": "toy", "rate": config.rate, "epochs": config.epochs,
+    request = {"task": "dropout_lab.toy.worker_side:run", "rate": config.rate, "epochs": config.epochs,
                "learning_rate": config.learning_rate, "seed": config.seed,
                # the reloaded nets' dropout draws from its own seed, as in the Keras path
                "measure_seed": measure_seed(config.seed),

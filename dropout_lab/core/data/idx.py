@@ -252,7 +252,7 @@ def load_idx_dataset(directory: Path) -> IdxDataset:
     """Load any MNIST-format dataset (e.g. Fashion-MNIST) from a directory, unverified.
 
     No checksum is checked (there is no reference for arbitrary data); the
-    caller should say so. For MNIST itself use ``dropout_lab.mnist.data.mnist.load_mnist``.
+    caller should say so. For MNIST itself use ``dropout_lab.core.data.mnist.load_mnist``.
 
     Raises:
         ExperimentError: a file is missing or malformed (the message names it).

@@ -15,7 +15,7 @@ Whatever the source, the data is accepted only if the sha256 over the bytes of
 x_train, y_train, x_test, y_test (C-contiguous uint8, in that order) equals
 ``MNIST_SHA256`` -- including data read from the cache. Only verified data is
 cached (one np.savez_compressed file, written atomically). Any other dataset in
-idx format loads unverified with ``dropout_lab.mnist.data.idx.load_idx_dataset``.
+idx format loads unverified with ``dropout_lab.core.data.idx.load_idx_dataset``.
 No TensorFlow is imported here.
 """
 
@@ -30,9 +30,9 @@ import numpy as np
 import platformdirs
 
 from dropout_lab.core.errors import ExperimentError
-from dropout_lab.mnist.data import sources
-from dropout_lab.mnist.data.idx import IDX_FILES, Splits, arrays_sha256, check_splits, read_idx_dir
-from dropout_lab.mnist.data.sources import SourceFailed
+from dropout_lab.core.data import sources
+from dropout_lab.core.data.idx import IDX_FILES, Splits, arrays_sha256, check_splits, read_idx_dir
+from dropout_lab.core.data.sources import SourceFailed
 
 #: sha256 over x_train, y_train, x_test, y_test bytes (C-contiguous uint8), in that order.
 MNIST_SHA256 = "06b0d1f124c4e5fa796686ade41a9b778edacc8622f2195a352ef479ad44fc16"

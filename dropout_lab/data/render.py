@@ -6,8 +6,8 @@ import numpy as np
 from rich.table import Table
 
 from dropout_lab.core import results
-from dropout_lab.mnist.data import mnist as mnist_data
-from dropout_lab.mnist.data.idx import IDX_FILES
+from dropout_lab.core.data import mnist as mnist_data
+from dropout_lab.core.data.idx import IDX_FILES
 
 _SOURCE_DETAIL = {"cache": "the verified cache",
                   "url": f"download from {mnist_data.MNIST_URL}",

@@ -1,7 +1,7 @@
 """What a worker measures per implementation (worker side; see ``worker``).
 
 Every implementation is probed exactly as ``probe`` probes the in-process
-ones (``probe.measure_row``, ``probe.edge_behaviour``), plus:
+ones (``probing.measure_row``, ``probing.edge_behaviour``), plus:
 
 - ``warnings``: what the framework warns while the first row is measured;
 - ``seeding``: the SHA-256 of the first draw's output at rate 0.5 built with
@@ -16,19 +16,30 @@ ones (``probe.measure_row``, ``probe.edge_behaviour``), plus:
 from __future__ import annotations
 
 import hashlib
+import time
 import warnings
 from typing import Any, Callable
 
 import numpy as np
 
 from dropout_lab.core import tfenv
-from dropout_lab.dropouts import registry
-from dropout_lab.frameworks import sides
-from dropout_lab.probe import classify, probe
-from dropout_lab.probe.config import EDGE_RATES
+from dropout_lab.dropouts import classify, registry, sides
+from dropout_lab.dropouts import probing as probe
+from dropout_lab.dropouts.registry import EDGE_RATES
 
+#: The task name of ``probe_task`` for a worker request (``dropout_lab.workers.child``).
+TASK = "dropout_lab.dropouts.worker_probe:probe_task"
 SEEDING_RATE = 0.5
 SEEDING_SIZE = 4096
+
+
+def probe_task(request: dict[str, Any], progress: Callable[[int, int], None]) -> dict[str, Any]:
+    """Rows, edges, warnings, seeding and defaults of every named implementation."""
+    started = time.monotonic()
+    imported = import_framework(request["worker"])
+    import_seconds = time.monotonic() - started
+    answer = probe_all(request, progress)
+    return {**answer, "versions": imported, "import_seconds": round(import_seconds, 3)}
 
 
 def import_framework(worker: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 Keras fixes its backend at import, and PyTorch, JAX and TensorFlow are each
 hundreds of megabytes: every framework (and every Keras backend) runs in a
-worker process of its own, ``python -m dropout_lab.frameworks.worker``. The
+worker process of its own, ``python -m dropout_lab.workers.child``. The
 parent sends one JSON request on the worker's stdin and reads one JSON object
 from its stdout; the worker's stderr carries progress lines (``@progress
 DONE TOTAL``) and anything the framework prints, the last lines of which are
@@ -52,7 +52,7 @@ def call(worker: str, request: dict[str, Any], timeout: float | None = 600.0,
     """
     env = {**os.environ, **QUIET, **WORKERS[worker]}
     env.pop("PYTHONSTARTUP", None)
-    command = [sys.executable, "-m", "dropout_lab.frameworks.worker"]
+    command = [sys.executable, "-m", "dropout_lab.workers.child"]
     tail: collections.deque[str] = collections.deque(maxlen=TAIL)
     answer = bytearray()
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -25,7 +25,7 @@ import numpy as np
 
 from dropout_lab.core.atomic import atomic_path
 from dropout_lab.core.files import UnsafeFile, read_bytes
-from dropout_lab.mnist.data.idx import (
+from dropout_lab.core.data.idx import (
     IDX_FILES,
     MAX_IDX_BYTES,
     IdxFormatError,

@@ -10,14 +10,14 @@ from dropout_lab.dropouts.registry import Implementation
 def module(worker: str) -> ModuleType:
     """The ``*_side`` module of a worker kind (imported here, late: it imports a framework)."""
     if worker == "torch":
-        from dropout_lab.frameworks import torch_side
+        from dropout_lab.dropouts.sides import torch_side
 
         return torch_side
     if worker == "jax":
-        from dropout_lab.frameworks import jax_side
+        from dropout_lab.dropouts.sides import jax_side
 
         return jax_side
-    from dropout_lab.frameworks import keras_side
+    from dropout_lab.dropouts.sides import keras_side
 
     return keras_side
 

@@ -4,7 +4,7 @@ The input (entries 1, 2, 3, 4 cycling); whether a pattern is constant along
 axes; what kept entries are multiplied by, what the inference output is, what
 the gradient is, which scaling convention that adds up to, and how a row
 differs from standard inverted dropout. Float32 results are compared with relative
-tolerance ``RTOL`` (see ``dropout_lab.probe.stats``); none of these checks
+tolerance ``RTOL`` (see ``dropout_lab.dropouts.drawstats``); none of these checks
 has sampling error, so none can false-alarm on a correct implementation.
 """
 

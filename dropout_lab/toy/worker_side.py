@@ -41,11 +41,11 @@ from dropout_lab.toy.common import (
 def side(worker: str) -> ModuleType:
     """The module that builds the toy net in ``worker``'s framework (imported here, late)."""
     if worker == "torch":
-        from dropout_lab.frameworks import toy_torch
+        from dropout_lab.toy import toy_torch
 
         return toy_torch
     if worker == "jax":
-        from dropout_lab.frameworks import toy_jax
+        from dropout_lab.toy import toy_jax
 
         return toy_jax
     raise ValueError(f"no toy net for the {worker} worker; expected torch or jax")

@@ -46,7 +46,7 @@ import numpy as np
 
 from dropout_lab.core import stats
 from dropout_lab.core.stats import Interval
-from dropout_lab.probe.classify import (
+from dropout_lab.dropouts.classify import (
     RTOL,
     Multipliers,
     clusters,
