@@ -1,8 +1,10 @@
-"""The ``dropout-lab`` command: a Click group that registers each family's commands.
+"""The ``dropout-lab`` command: a Click group over the registry of kinds and commands.
 
-The CLI only parses, calls the library and renders. Importing it does not
-import TensorFlow or NumPy, so ``--help`` and ``--version`` are instant; each
-command imports its experiment when it runs.
+The CLI only parses, calls the library and renders. Its commands come from
+``core.kinds``: every registered kind's command (generated from its config,
+or the hand-built one it names) and every registered command (``data``,
+``runs``). Importing it does not import TensorFlow or NumPy, so ``--help``
+and ``--version`` are instant; each command imports its experiment when it runs.
 """
 
 from __future__ import annotations
@@ -12,33 +14,32 @@ import sys
 import click
 
 from dropout_lab import __version__
-from dropout_lab.core import commands
-from dropout_lab.frameworks import commands as frameworks
-from dropout_lab.gradients import commands as gradients
-from dropout_lab.index import commands as index
-from dropout_lab.mnist import commands as mnist
-from dropout_lab.data import commands as data
-from dropout_lab.numpy_demo import commands as numpy_demo
-from dropout_lab.probe import commands as probe
-from dropout_lab.reproduce import commands as reproduce
-from dropout_lab.toy import commands as toy
-
-FAMILIES = (toy, probe, gradients, numpy_demo, data, mnist, reproduce, frameworks, index)
+from dropout_lab.core import commands, flags, kinds
+from dropout_lab.dropouts.frameworks import installed_line
 
 
 class LabGroup(click.Group):
-    """A group that records its arguments (for run manifests) and keeps command order."""
+    """The registry's commands, in its order; records its arguments (for run manifests)."""
 
     def main(self, args=None, *a, **kw):
         commands.INVOCATION[:] = list(sys.argv[1:] if args is None else args)
         return super().main(args, *a, **kw)
 
     def list_commands(self, ctx):
-        return list(self.commands)
+        return [entry.name for entry in kinds.commands()]
+
+    def get_command(self, ctx, name):
+        entry = next((e for e in kinds.commands() if e.name == name), None)
+        if entry is None:
+            return None
+        if name not in self.commands:
+            self.commands[name] = (flags.build(entry) if isinstance(entry, kinds.Kind)
+                                   else kinds.load(entry.command))
+        return self.commands[name]
 
     def format_epilog(self, ctx, formatter):
         formatter.write_paragraph()
-        formatter.write_text(frameworks.installed_line())
+        formatter.write_text(installed_line())
 
 
 @click.group(cls=LabGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,8 +53,3 @@ def main() -> None:
     \b
       dropout-lab compare --runs 10
     """
-
-
-for family in FAMILIES:
-    for command in family.COMMANDS:
-        main.add_command(command)

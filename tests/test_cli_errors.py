@@ -25,13 +25,12 @@ def _error_line(result):
     (("train", "--rate", "1.5"), "Invalid value for `rate`: expected a drop probability below 1 "
                                  "(rate 1 keeps nothing, so keep = 1 - rate = 0). Received: rate=1.5"),
     (("train", "--rate", "nan"), "Received: rate=nan"),
-    (("train", "--epochs", "0"), "Invalid value for `epochs`: expected an integer >= 1. "
+    (("train", "--epochs", "0"), "Invalid value for `epochs`: expected an integer in [1, 2147483647] (a 32-bit count). "
                                  "Received: epochs=0"),
-    (("compare", "--runs", "0"), "Invalid value for `runs`: expected an integer >= 1. "
+    (("compare", "--runs", "0"), "Invalid value for `runs`: expected an integer in [1, 1000000] (repeated predictions are kept in memory). "
                                  "Received: runs=0"),
-    (("compare", "--mc-samples", "0"), "Invalid value for `mc_samples`: expected an integer "
-                                       ">= 100"),
-    (("reload", ".", "--runs", "-1"), "Invalid value for `runs`: expected an integer >= 1."),
+    (("compare", "--mc-samples", "0"), "Invalid value for `mc_samples`: expected an integer in [100, 2147483647] (the consistency bound relies on the central limit theorem)"),
+    (("reload", ".", "--runs", "-1"), "Invalid value for `runs`: expected an integer in [1, 1000000] (repeated predictions are kept in memory)."),
     (("train", "--layer", "torch"), "Invalid value for `layer`: expected one of keras, "
                                     "keras.layers.Dropout, keras.random.dropout, tf.nn.dropout"),
     (("train", "--layer", "torch"), "vanilla, uniform or MODULE:CLASS (a Keras layer of yours). "

@@ -176,8 +176,8 @@ def test_runs_show_gives_the_stored_result_back(cli, compared, framework):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--framework", "mxnet"), "Invalid value for `framework`: expected one of keras, torch, "
-                               "jax. Received: framework='mxnet'"),
+    (("--framework", "mxnet"), "Invalid value for '--framework': 'mxnet' is not one of 'keras', "
+                               "'torch', 'jax'."),
     (("--framework", "torch", "--layer", "vanilla"),
      "Invalid value for `layer`: expected keras, the default, with framework='torch' (the toy "
      "net then trains with torch.nn.Dropout, the framework's own dropout). Received: "

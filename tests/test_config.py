@@ -41,7 +41,7 @@ def test_bad_file_values_name_key_expectation_and_value(values, message):
 @pytest.mark.parametrize("field, value, expected", [
     ("rate", 1.0, "a drop probability below 1"),
     ("rate", math.nan, "a drop probability below 1"),
-    ("epochs", 0, "an integer >= 1"),
+    ("epochs", 0, "an integer in [1, 2147483647] (a 32-bit count)"),
     ("learning_rate", -0.1, "a finite number > 0"),
     ("layer", "torch", "one of keras, keras.layers.Dropout, keras.random.dropout"),
 ])

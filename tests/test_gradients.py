@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from dropout_lab.core import results
 from dropout_lab.core.atomic import dumps
 from dropout_lab.core.errors import ConfigError
 from dropout_lab.core.runs import RunContext
@@ -82,7 +83,7 @@ def test_all_verdicts_hold_and_run_is_written(measured):
     # kernel and bias of the two trainable layers before the dropout: all None, none nonzero
     assert measured.verdicts[2].numbers == {"nonzero upstream gradients": "0 of 4 (4 None)"}
     saved = json.loads((measured.run_dir / "results.json").read_text())
-    assert saved == json.loads(dumps(gradients.to_json(measured)))
+    assert saved == json.loads(dumps(results.to_json(measured)))
     assert saved["verdicts"][1]["outcome"] == "confirmed" and len(saved["layers"]) == 8
     assert json.loads((measured.run_dir / "manifest.json").read_text())["kind"] == "gradients"
 
@@ -146,7 +147,7 @@ def test_cli_json(cli, out):
                   "claim C7). Received: rate=1.0"),
     ("rate", float("nan"), "expected a drop probability in [0, 1) (rate 1 is measured "
                            "separately, as claim C7). Received: rate=nan"),
-    ("batch_size", 0, "expected an integer >= 1. Received: batch_size=0"),
+    ("batch_size", 0, "expected an integer in [1, 2147483647] (a 32-bit count). Received: batch_size=0"),
     ("learning_rate", -1.0, "expected a finite number > 0. Received: learning_rate=-1.0"),
 ])
 def test_config_errors(field, value, expected):
@@ -159,7 +160,7 @@ def test_config_errors(field, value, expected):
     (("--rate", "1.5"), "Invalid value for `rate`: expected a drop probability in [0, 1)"),
     (("--rate", "-0.1"), "Received: rate=-0.1"),
     (("--rate", "nan"), "Received: rate=nan"),
-    (("--batch-size", "0"), "Invalid value for `batch_size`: expected an integer >= 1"),
+    (("--batch-size", "0"), "Invalid value for `batch_size`: expected an integer in [1, 2147483647] (a 32-bit count)"),
 ])
 def test_cli_bad_input_exit_2_nothing_written(cli, out, args, message):
     result = cli("gradients", *args, "--out", out, expect=2)

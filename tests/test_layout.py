@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "dropout_lab"
 #: Third-party modules worth importing late: each costs a large part of a second or more.
 HEAVY = {"tensorflow", "keras", "scipy", "matplotlib", "numpy", "h5py", "torch", "jax", "flax",
-         "equinox", "jinja2"}
+         "equinox", "jinja2", "pydantic", "pydantic_core", "tomli_w"}
 
 
 def _module_name(path: Path) -> str:
@@ -101,9 +101,12 @@ def test_no_import_cycle():
 
 
 def _heavy(name: str, seen: frozenset = frozenset()) -> bool:
-    """True when importing ``name`` imports a heavy third-party module (at module level)."""
+    """True when importing ``name`` imports a heavy third-party module (at module level).
+
+    A module that declares a result class (``@record``) imports pydantic when it is imported.
+    """
     top, _ = GRAPH[name]
-    if any(n.split(".")[0] in HEAVY for n in top):
+    if any(n.split(".")[0] in HEAVY for n in top) or "\n@record\n" in MODULES[name].read_text():
         return True
     return any(_heavy(n, seen | {name}) for n in _own(top) if n not in seen and n != name)
 

@@ -17,7 +17,9 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
 
 def _commands(group: click.Group, prefix: str = ""):
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         path = f"{prefix}{name}"
         if isinstance(command, click.Group):
             yield from _commands(command, path + " ")

@@ -137,9 +137,9 @@ def test_settings_named_by_version_0_1_are_read():
 BAD_INPUT = [
     (["--arms", "none,dropuot"], "Invalid value for `arms`: expected a non-empty list of "
      "distinct arms from none, dropout, l2, dropout+l2. Received: arms='none,dropuot'"),
-    (["--seeds", "0"], "Invalid value for `seeds`: expected an integer >= 1. Received: seeds=0"),
-    (["--steps", "0"], "Invalid value for `steps`: expected an integer >= 1. Received: steps=0"),
-    (["--eval-every", "-5"], "Invalid value for `eval_every`: expected an integer >= 1."),
+    (["--seeds", "0"], "Invalid value for `seeds`: expected an integer in [1, 10000] (units per arm). Received: seeds=0"),
+    (["--steps", "0"], "Invalid value for `steps`: expected an integer in [1, 2147483647] (a 32-bit count). Received: steps=0"),
+    (["--eval-every", "-5"], "Invalid value for `eval_every`: expected an integer in [1, 2147483647] (a 32-bit count)."),
     (["--train-subset", "60001"], "Invalid value for `train_subset`: expected an integer in "
      "[1, 60000] (MNIST has 60000 training images). Received: train_subset=60001"),
     (["--resume", "nowhere"], "Invalid value for `--resume`: expected an interrupted mnist run"),

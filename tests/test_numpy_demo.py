@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from dropout_lab.core import results
 from dropout_lab.core.atomic import dumps
 from dropout_lab.core.errors import ConfigError
 from dropout_lab.core.runs import RunContext
@@ -83,7 +84,7 @@ def test_run_tiny(out):
     assert result.timing.folded_max_rel_diff <= 1e-12
     assert len(result.gradient_checks) == 4 and result.timing.vanilla_ratio.min > 0
     saved = json.loads((result.run_dir / "results.json").read_text())
-    assert saved == json.loads(dumps(numpy_demo.to_json(result)))
+    assert saved == json.loads(dumps(results.to_json(result)))
     assert saved["drop_rate"] == 0.5 and saved["config"]["keep_prob"] == 0.5
     assert [v["outcome"] for v in saved["verdicts"] if v["claim"] == "C2"] == ["confirmed"]
     assert json.loads((result.run_dir / "manifest.json").read_text())["kind"] == "numpy-demo"

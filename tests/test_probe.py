@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dropout_lab.core import results
 from dropout_lab.core import stats
 from dropout_lab.core.runs import RunContext
 from dropout_lab.dropouts import drawstats as probe_stats
@@ -257,10 +258,10 @@ def test_same_seed_same_numbers(tmp_path):
     config = ProbeConfig(layers=("tf.nn.dropout", "keras.random.dropout", "uniform",
                                        "numpy-inverted"), rates=(0.3,), size=4096, seed=5)
     first, second = (probe.run(config, RunContext(out=tmp_path / name)) for name in "ab")
-    assert probe.to_json(first)["rows"] == probe.to_json(second)["rows"]
+    assert results.to_json(first)["rows"] == results.to_json(second)["rows"]
     assert first.edges == second.edges
     other = probe.run(dataclasses.replace(config, seed=6), RunContext(out=tmp_path / "c"))
-    assert probe.to_json(other)["rows"] != probe.to_json(first)["rows"]
+    assert results.to_json(other)["rows"] != results.to_json(first)["rows"]
 
 
 def test_example_config_file_is_the_default():

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from dropout_lab.core import kinds, results
 from dropout_lab.core.atomic import dumps
 from dropout_lab.core.console import fitted
-from dropout_lab.index.viewers import KINDS, viewer
 
-SHOWN = list(KINDS)
+SHOWN = kinds.names()
 #: Words that must come out whole at any width: names a reader looks for.
 WHOLE = ("keras.layers.Dropout", "tf.nn.dropout", "numpy-inverted", "confirmed", "refuted",
          "inverted", "rate means", "dropout+l2")
@@ -28,27 +28,20 @@ def _rendered(renderables, width: int) -> str:
     return console.export_text()
 
 
+def _result(kind: str, data: dict):
+    return results.from_json(kinds.experiment(kind).Result, data)
+
+
 @pytest.mark.parametrize("kind", SHOWN)
 def test_results_json_gives_the_result_back(outputs, kind):
-    from_json, _ = viewer(kind)
-    module_json = {"train": "dropout_lab.toy.train", "reload": "dropout_lab.toy.reload",
-                   "compare": "dropout_lab.toy.compare", "probe": "dropout_lab.probe.probe",
-                   "noise-shape": "dropout_lab.probe.noise_shape",
-                   "gradients": "dropout_lab.gradients.experiment",
-                   "numpy-demo": "dropout_lab.numpy_demo.experiment",
-                   "mnist": "dropout_lab.mnist.sweep", "mc-average": "dropout_lab.mnist.mc_average",
-                   "reproduce": "dropout_lab.reproduce.experiment",
-                   "frameworks": "dropout_lab.frameworks.experiment"}
-    to_json = __import__(module_json[kind], fromlist=["to_json"]).to_json
     data = outputs[kind]
-    assert json.loads(dumps(to_json(from_json(data)))) == data
+    assert json.loads(dumps(results.to_json(_result(kind, data)))) == data
 
 
 @pytest.mark.parametrize("width", [80, 132])
 @pytest.mark.parametrize("kind", SHOWN)
 def test_tables_read_at_80_columns_and_use_more_when_there_is_more(outputs, kind, width):
-    from_json, render = viewer(kind)
-    text = _rendered(render(from_json(outputs[kind])), width)
+    text = _rendered(kinds.renderer(kind)(_result(kind, outputs[kind])), width)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= width
     assert "…" not in text, [line for line in lines if "…" in line]

@@ -27,6 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from dropout_lab.core import results
 from dropout_lab.core.atomic import dumps
 from dropout_lab.core.config import load_toml, resolve
 from dropout_lab.core.console import fitted
@@ -212,8 +213,8 @@ def execute(output: Output, out: str, experiment: Any, config: Any, render: Call
     Args:
         output: where people's and machines' output goes.
         out: the ``--out`` folder (checked writable before any work).
-        experiment: a module with ``run(config, ctx) -> result`` and
-            ``to_json(result) -> dict`` (the same object as its results.json).
+        experiment: a module with ``run(config, ctx) -> result`` (``core.experiment``);
+            its JSON (``core.results.to_json``) is printed under ``--json``.
         config: the resolved config.
         render: ``render(result) -> renderables`` for people.
         first: the progress stage shown until the first report (None: no TF to start).
@@ -222,6 +223,6 @@ def execute(output: Output, out: str, experiment: Any, config: Any, render: Call
     with output.progress(first) as progress:
         result = experiment.run(config, run_context(out, progress, **context))
     output.show(*render(result))
-    output.emit(experiment.to_json(result))
+    output.emit(results.to_json(result))
     return result
 

@@ -10,6 +10,8 @@ errors are reported in well under a second.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import math
 import tomllib
 import types
@@ -19,11 +21,18 @@ from typing import Any, TypeVar
 
 from dropout_lab.core.errors import ConfigError, invalid_value
 from dropout_lab.core.files import UnsafeFile, read_bytes
+from dropout_lab.core.options import field_types, scalar
 
 C = TypeVar("C")
 MAX_CONFIG_BYTES = 1 << 20  # a config is a few lines; a larger "config" is not one
 INT32_MAX = 2**31 - 1  # step and sample counts run through TensorFlow's int32 loops
 SEED_MAX = 2**32 - 1  # NumPy and Keras seeds are 32-bit
+
+#: Bounds shared by many options (``core.options.option(..., **SEED)``).
+SEED = dict(ge=0, le=SEED_MAX, why=" (NumPy and Keras seeds are 32-bit)")
+COUNT = dict(ge=1, le=INT32_MAX, why=" (a 32-bit count)")
+PROBABILITY = dict(gt=0, lt=1, expected="a probability in (0, 1)")
+POSITIVE = dict(gt=0)
 
 _TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 
@@ -81,40 +90,45 @@ def resolve(cls: type[C], file_values: dict[str, Any] | None = None,
 
 
 def coerce(cls: type, key: str, value: Any, origin: str) -> Any:
-    """Check ``value`` against the type of field ``key`` of ``cls``; return it normalised."""
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
-    if key not in names:
+    """Check ``value`` against the type of field ``key`` of ``cls``; return it normalised.
+
+    The type check is pydantic's, in strict JSON mode: TOML's integers are
+    accepted for a float field, lists for a tuple field, and nothing is
+    converted from a string (``"0.5"`` for a float is an error, as is ``true``
+    for an integer).
+    """
+    hints = field_types(cls)
+    if key not in hints:
         raise ConfigError(
-            f"Unknown key `{key}` in {origin}: accepted keys are {', '.join(names)}. "
+            f"Unknown key `{key}` in {origin}: accepted keys are {', '.join(hints)}. "
             f"Received: {key}={value!r}", param=key)
-    return _coerce_to(hints[key], key, value, origin)
+    from pydantic import ValidationError
+
+    try:
+        return _adapter(hints[key]).validate_json(json.dumps(value), strict=True)
+    except (ValidationError, TypeError, ValueError):  # TypeError: a TOML date, a set...
+        raise _wrong_type(key, _words(hints[key]), value, origin) from None
 
 
-def _coerce_to(hint: Any, key: str, value: Any, origin: str) -> Any:
-    args = typing.get_args(hint)
+@functools.cache
+def _adapter(hint: Any) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(hint)
+
+
+def _words(hint: Any) -> str:
+    """A type in words for messages: ``a number``, ``a list of integers``."""
+    inner = scalar(hint)
+    if typing.get_origin(_without_none(hint)) is tuple:
+        return f"a list of {_TYPE_WORDS[inner].split(' ', 1)[1]}s"
+    return _TYPE_WORDS[inner]
+
+
+def _without_none(hint: Any) -> Any:
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)][0]
-        return _coerce_to(inner, key, value, origin)
-    if typing.get_origin(hint) is tuple:
-        if not isinstance(value, (list, tuple)):
-            raise _wrong_type(key, f"a list of {_TYPE_WORDS[args[0]].split(' ', 1)[1]}s",
-                              value, origin)
-        return tuple(_coerce_to(args[0], key, item, origin) for item in value)
-    return _coerce_scalar(hint, key, value, origin)
-
-
-def _coerce_scalar(hint: type, key: str, value: Any, origin: str) -> Any:
-    # bool is a subclass of int in Python; TOML keeps them apart, and so do we.
-    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if hint is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if hint in (str, bool) and isinstance(value, hint):
-        return value
-    raise _wrong_type(key, _TYPE_WORDS[hint], value, origin)
+        return next(a for a in typing.get_args(hint) if a is not type(None))
+    return hint
 
 
 def _wrong_type(key: str, expected: str, value: Any, origin: str) -> ConfigError:
@@ -131,25 +145,15 @@ def to_dict(config: Any) -> dict[str, Any]:
 
 
 def to_toml(config: Any, header: str = "") -> str:
-    """Serialise a flat config to TOML text that ``resolve`` reads back unchanged."""
-    lines = [f"# {line}" for line in header.splitlines()]
-    for key, value in to_dict(config).items():
-        if value is None:
-            continue  # TOML has no null; an absent key means the default (None)
-        lines.append(f"{key} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
+    """A config as TOML text (by tomli-w) that ``resolve`` reads back unchanged.
 
+    Keys whose value is None are left out: TOML has no null, and an absent key
+    means the default.
+    """
+    import tomli_w
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)  # repr gives TOML's spelling of inf and nan too
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    return comment + tomli_w.dumps({k: v for k, v in to_dict(config).items() if v is not None})
 
 
 def require_positive_int(name: str, value: int, high: int = INT32_MAX,

@@ -31,11 +31,6 @@ def interval(value, digits: int = 4, signed: bool = False) -> str:
     return f"[{value.low:{sign}.{digits}f}, {value.high:{sign}.{digits}f}]"
 
 
-def estimate_interval(value, digits: int = 4) -> str:
-    """``estimate [low, high]`` of an Interval."""
-    return f"{value.estimate:.{digits}f} [{value.low:.{digits}f}, {value.high:.{digits}f}]"
-
-
 def plus_minus(value, digits: int = 4, signed: bool = False) -> str:
     """``mean ± half-width`` of a symmetric interval; ``mean [low, high]`` of a clipped one."""
     sign = "+" if signed else ""
@@ -161,7 +156,7 @@ class Fitting:
             yield Text(_plain(self.table.title), "bold")
         columns = self.table.columns
         for index in range(self.table.row_count):
-            cells = [column._cells[index] for column in columns]  # noqa: SLF001
+            cells = [list(column.cells)[index] for column in columns]
             if not any(_plain(c).strip() for c in cells):
                 continue
             head = _plain(cells[self.key]).replace("\n", " ")

@@ -32,7 +32,14 @@ class Interval:
 
     @classmethod
     def from_json(cls, data: dict[str, float | None]) -> "Interval":
-        """The inverse of ``to_json`` (strict JSON writes infinite bounds as null)."""
+        """The inverse of ``to_json``: strict JSON wrote NaN and infinite numbers as null, so a
+        null ``low`` reads as -inf, a null ``high`` as +inf and a null ``estimate`` or
+        ``confidence`` as NaN.
+
+        Raises:
+            TypeError: a bound is not a number (or null).
+            KeyError: a key is missing.
+        """
         def number(key: str, missing: float) -> float:
             value = data[key]
             if value is None:
@@ -43,3 +50,20 @@ class Interval:
 
         return cls(number("estimate", math.nan), number("low", -math.inf),
                    number("high", math.inf), number("confidence", math.nan))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> object:
+        """How pydantic reads and writes an interval (``core.results``): exactly four keys,
+        each a number or null, read with ``from_json``, written with ``to_json``."""
+        from pydantic_core import core_schema
+
+        number = core_schema.nullable_schema(core_schema.float_schema())
+        fields = {key: core_schema.typed_dict_field(number)
+                  for key in ("estimate", "low", "high", "confidence")}
+        from_dict = core_schema.no_info_after_validator_function(
+            cls.from_json, core_schema.typed_dict_schema(fields, extra_behavior="forbid"))
+        return core_schema.json_or_python_schema(
+            json_schema=from_dict,
+            python_schema=core_schema.union_schema([core_schema.is_instance_schema(cls),
+                                                    from_dict]),
+            serialization=core_schema.plain_serializer_function_ser_schema(cls.to_json))

@@ -19,7 +19,8 @@ from typing import Any
 from dropout_lab.core.atomic import sha256_file
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.files import UnsafeFile, check_regular, inside, read_bytes
-from dropout_lab.core.runs import LEGACY_KINDS, MANIFEST
+from dropout_lab.core.kinds import canonical
+from dropout_lab.core.runs import MANIFEST
 
 MAX_JSON_BYTES = 256 << 20  # results of the largest sweeps are a few MiB
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -136,7 +137,7 @@ def open_run(path: str | Path, kinds: tuple[str, ...]) -> Run:
         raise ExperimentError(f"Cannot read {manifest_path}: {exc}.") from None
     kind = manifest.get("kind") if isinstance(manifest, dict) else None
     kind = kind if isinstance(kind, str) else None
-    if kind not in kinds and LEGACY_KINDS.get(kind) not in kinds:
+    if kind not in kinds and (kind is None or canonical(kind) not in kinds):
         raise ConfigError(f"Invalid value for `RUN`: expected {accepted}. "
                           f"Received: RUN={str(path)!r}, a {kind!r} run.", param="run")
     problems = manifest_problems(manifest)

@@ -1,161 +1,163 @@
 """The one result schema: what every command's ``--json`` prints and its ``results.json`` holds.
 
-Every result is one JSON object whose first keys are always:
+A result is a dataclass; pydantic turns it into JSON and back
+(``to_json``/``from_json``), checking every field's type on the way in, and
+generates its JSON Schema (``schema``; docs/results.md and docs/schema/ are
+generated from it). Every result object's first keys are always:
 
-- ``kind``: the command's name (``compare``, ``noise-shape``, ``data mnist``...),
-  also the folder the run lives in: ``OUT/<kind>/<run-id>/``;
+- ``kind``: the run's kind (``compare``, ``noise-shape``...), also the folder
+  the run lives in: ``OUT/<kind>/<run-id>/``;
 - ``run_dir``: this run's own folder (null for commands that write none);
 - ``source_run``: the run this one builds on (a training run for compare and
   reload, a mnist sweep for mc-average), else null;
 - ``config``: the resolved config, exactly as the manifest records it;
-- ``verdicts``: a list of ``Verdict.to_json()`` objects (may be empty);
+- ``verdicts``: a list of verdicts (may be empty);
 
-followed by the command's own measurements, under stable, namespaced keys.
-Every interval anywhere in a result is one object
-``{"estimate", "low", "high", "confidence"}``. docs/results.md documents the
-schema; ``problems`` checks an object against it.
+followed by the kind's own measurements, under stable, namespaced keys.
+Every interval anywhere in a result is one object ``{"estimate", "low",
+"high", "confidence"}``. JSON is strict: a NaN or infinite float is written
+as null, and a float field declared ``Real`` reads null back as NaN.
+
+pydantic is imported on first use, not with this module (``--help`` stays fast).
 """
 
 from __future__ import annotations
 
-import dataclasses
+import functools
+import json
 import math
-import types
-import typing
-from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from dropout_lab.core.interval import Interval
-from dropout_lab.core.verdict import OUTCOMES, Verdict
+from dropout_lab.core.atomic import to_jsonable
 
 HEAD = ("kind", "run_dir", "source_run", "config", "verdicts")
-VERDICT_KEYS = ("claim", "source", "statement", "outcome", "evidence", "test", "numbers")
-INTERVAL_KEYS = {"estimate", "low", "high", "confidence"}
 
 
-def result(kind: str, run_dir, config: dict[str, Any], verdicts: list, source_run=None,
-           **fields: Any) -> dict[str, Any]:
-    """A result object in the common schema (verdicts given as Verdict objects)."""
-    return {"kind": kind, "run_dir": None if run_dir is None else str(run_dir),
-            "source_run": None if source_run is None else str(source_run), "config": config,
-            "verdicts": [v.to_json() for v in verdicts], **fields}
+class _NullIsNaN:
+    """pydantic metadata: a float that strict JSON wrote as null (NaN, infinities) reads as NaN."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(
+            lambda value: math.nan if value is None else value, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> dict[str, Any]:
+        return {"anyOf": [{"type": "number"}, {"type": "null"}]}
 
 
-def problems(obj: Any) -> list[str]:
-    """What keeps ``obj`` from following the schema (empty when it does)."""
-    if not isinstance(obj, dict):
-        return [f"a result is a JSON object, not {type(obj).__name__}"]
-    found = []
-    if list(obj)[:len(HEAD)] != list(HEAD):
-        found.append(f"the first keys must be {list(HEAD)}, not {list(obj)[:len(HEAD)]}")
-    if not isinstance(obj.get("kind"), str):
-        found.append("`kind` must be a string")
-    for key in ("run_dir", "source_run"):
-        if obj.get(key) is not None and not isinstance(obj.get(key), str):
-            found.append(f"`{key}` must be a string or null")
-    if not isinstance(obj.get("config"), dict):
-        found.append("`config` must be an object")
-    verdicts = obj.get("verdicts")
-    if not isinstance(verdicts, list):
-        return found + ["`verdicts` must be a list"]
-    for verdict in verdicts:
-        found += _verdict_problems(verdict)
-    return found + _interval_problems(obj, "")
+#: A float of a result that may be NaN or infinite: null in results.json, NaN when read back.
+Real = Annotated[float, _NullIsNaN()]
 
 
-def _verdict_problems(verdict: Any) -> list[str]:
-    if not isinstance(verdict, dict) or list(verdict) != list(VERDICT_KEYS):
-        return [f"a verdict must have exactly the keys {list(VERDICT_KEYS)}"]
-    found = []
-    if verdict["outcome"] not in OUTCOMES:
-        found.append(f"verdict {verdict['claim']!r}: outcome {verdict['outcome']!r} is not one "
-                     f"of {OUTCOMES}")
-    if not isinstance(verdict["numbers"], dict):
-        found.append(f"verdict {verdict['claim']!r}: `numbers` must be an object")
-    return found
+def record(cls: type) -> type:
+    """Decorator of a result class: a frozen pydantic dataclass.
+
+    Fields are set by name (``losses=...``) and written under their alias
+    when they have one (``Field(alias="train/loss")``); ``computed_field``
+    properties are written too (and ignored when read back). Imports pydantic.
+    """
+    from pydantic.dataclasses import dataclass
+
+    return dataclass(frozen=True, config={"validate_by_name": True, "validate_by_alias": True,
+                                          "serialize_by_alias": True,
+                                          "arbitrary_types_allowed": True})(cls)
 
 
-def _interval_problems(value: Any, where: str) -> list[str]:
-    """Intervals must be complete objects; a key ending in _ci or _interval must hold one."""
-    found = []
-    if isinstance(value, dict):
-        if INTERVAL_KEYS & set(value) and not INTERVAL_KEYS <= set(value) and \
-                {"low", "high"} <= set(value):
-            found.append(f"{where or 'the result'}: an interval needs {sorted(INTERVAL_KEYS)}")
-        for key, item in value.items():
-            path = f"{where}.{key}" if where else key
-            if key.endswith(("_ci", "_interval")) and not (
-                    isinstance(item, dict) and INTERVAL_KEYS <= set(item)):
-                found.append(f"{path}: an interval must be an object with "
-                             f"{sorted(INTERVAL_KEYS)}")
-            found += _interval_problems(item, path)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _interval_problems(item, f"{where}[{index}]")
-    return found
+def head(kind: str, config: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """The JSON object of a command that writes no run folder (``data mnist``, ``runs list``):
+    the head keys, then ``fields``."""
+    return to_jsonable({"kind": kind, "run_dir": None, "source_run": None, "config": config,
+                        "verdicts": [], **fields})
 
 
-def verdict_from_json(data: dict[str, Any]) -> Verdict:
-    """A Verdict from its JSON form (intervals among its numbers rebuilt)."""
-    numbers = {k: Interval.from_json(v) if isinstance(v, dict) and INTERVAL_KEYS <= set(v) else v
-               for k, v in data["numbers"].items()}
-    return Verdict(data["claim"], data["source"], data["statement"], data["outcome"],
-                   data["evidence"], data["test"], numbers)
+@functools.cache
+def _adapter(cls: type) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(cls)
 
 
-def rebuild(cls: type, data: dict[str, Any], **given: Any):
-    """A result dataclass from its JSON form: nested dataclasses, lists, dicts, Paths, Intervals.
+def kind_of(result: Any) -> str:
+    """The kind a result belongs to (its class's ``KIND``)."""
+    return type(result).KIND
 
-    Fields in ``given`` are taken as they are (e.g. a config already resolved);
-    the others come from ``data`` by name, converted by the field's type. Strict
-    JSON wrote NaN and infinities as null: a null float reads back as NaN.
+
+def to_json(result: Any) -> dict[str, Any]:
+    """The JSON object of a result: ``results.json``, and what ``--json`` prints.
+
+    The head keys (``HEAD``) come first; NaN and infinities become null;
+    NumPy scalars, tuples and paths become JSON values.
+    """
+    data = _adapter(type(result)).dump_python(result, mode="python", by_alias=True,
+                                              warnings=False)
+    head = {"kind": kind_of(result), "run_dir": data.pop("run_dir", None),
+            "source_run": data.pop("source_run", None), "config": data.pop("config", {}),
+            "verdicts": data.pop("verdicts", [])}
+    return to_jsonable({**head, **data})
+
+
+def from_json(cls: type, data: Any) -> Any:
+    """The ``cls`` result a results.json object holds, every field's type checked.
+
+    Strict: a number is never read from a string, nor an integer from a float;
+    unknown keys (a newer dropout-lab's) are ignored. A class whose stored
+    form is not its fields' (a field written as two keys) rearranges the
+    object first, in its ``from_stored(data) -> data`` classmethod. (Not a
+    pydantic "before" validator: after one, pydantic validates the rest as
+    Python objects, where a JSON array is no tuple.)
 
     Raises:
-        TypeError, KeyError, ValueError: ``data`` is not what ``cls`` was written as.
+        ValueError: ``data`` is not a ``cls`` result (pydantic's ValidationError is one);
+            the message names the first fields that are wrong.
     """
     if not isinstance(data, dict):
-        raise TypeError(f"{cls.__name__} is stored as an object, not {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
-    values = {}
-    for field in dataclasses.fields(cls):
-        if field.name in given:
-            values[field.name] = given[field.name]
-        elif field.name in data:
-            values[field.name] = _converted(hints[field.name], data[field.name])
-    return cls(**values)
+        raise ValueError(f"a result is a JSON object, not {type(data).__name__}")
+    if data.get("kind") != cls.KIND:
+        raise ValueError(f"a {cls.KIND} result must say kind {cls.KIND!r}, not "
+                         f"{data.get('kind')!r}")
+    arranged = getattr(cls, "from_stored", None)
+    return parse(cls, arranged(data) if arranged else data)
 
 
-def _converted(hint: Any, value: Any) -> Any:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint is Interval:
-        return Interval.from_json(value)
-    if hint is Verdict:
-        return verdict_from_json(value)
-    if isinstance(hint, types.UnionType) or origin is typing.Union:
-        if value is None and type(None) in args:
-            return None
-        return _converted(next(a for a in args if a is not type(None)), value)
-    if dataclasses.is_dataclass(hint):
-        return rebuild(hint, value)
-    if origin in (list, tuple):
-        if not isinstance(value, list):
-            raise TypeError(f"expected a list, not {value!r:.40}")
-        items = [_converted(args[0], item) for item in value] if args else list(value)
-        return items if origin is list else tuple(items)
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise TypeError(f"expected an object, not {value!r:.40}")
-        return {k: _converted(args[1], v) for k, v in value.items()} if args else dict(value)
-    if hint is float:
-        if value is None:
-            return math.nan
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"expected a number, not {value!r:.40}")
-        return float(value)
-    if hint in (int, str, bool):
-        if type(value) is not hint:
-            raise TypeError(f"expected {hint.__name__}, not {value!r:.40}")
-        return value
-    if hint is Path:
-        return Path(value)
-    return value
+def errors_line(exc: Any, most: int = 3) -> str:
+    """A pydantic ValidationError in one line: ``field.path: message; ...``."""
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or 'the result'}: {e['msg']}"
+             for e in exc.errors()[:most]]
+    more = exc.error_count() - most
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def plain(value: Any) -> Any:
+    """Any result part (a dataclass, a list of them...) as JSON values, as ``to_json`` writes it."""
+    return to_jsonable(_adapter(type(value)).dump_python(value, mode="python", by_alias=True,
+                                                         warnings=False))
+
+
+def parse(cls: type, data: Any) -> Any:
+    """A ``cls`` read from JSON values (the inverse of ``plain``), every type checked strictly.
+
+    Raises:
+        ValueError: ``data`` is not a ``cls`` (the message names the first wrong fields).
+    """
+    from pydantic import ValidationError
+
+    try:
+        return _adapter(cls).validate_json(json.dumps(data, allow_nan=False), strict=True)
+    except ValidationError as exc:
+        raise ValueError(errors_line(exc)) from None
+
+
+def schema(cls: type) -> dict[str, Any]:
+    """The JSON Schema of a ``cls`` results.json: its head, then its own fields."""
+    found = _adapter(cls).json_schema(mode="serialization", by_alias=True)
+    properties = found.get("properties", {})
+    head = {"kind": {"const": cls.KIND, "type": "string"},
+            "run_dir": properties.pop("run_dir", {"type": "null"}),
+            "source_run": properties.pop("source_run", {"type": "null"}),
+            "config": properties.pop("config", {"type": "object"}),
+            "verdicts": properties.pop("verdicts", {"type": "array", "maxItems": 0})}
+    found["properties"] = {**head, **properties}
+    found["required"] = list(HEAD) + [k for k in found.get("required", []) if k not in HEAD]
+    found["title"] = f"dropout-lab {cls.KIND} result"
+    return found

@@ -33,8 +33,6 @@ from dropout_lab.core.tfenv import USER_ENVIRONMENT, versions
 
 MANIFEST = "manifest.json"
 PARTIAL_SUFFIX = ".partial"
-#: Kinds written by dropout-lab 0.1, read as today's (the kind is now the command's name).
-LEGACY_KINDS = {"toy": "train", "noise_shape": "noise-shape", "numpy_demo": "numpy-demo"}
 
 
 def utc_now() -> str:

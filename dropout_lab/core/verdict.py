@@ -22,7 +22,9 @@ The method of every test is written once, in docs/methods.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
+
+from dropout_lab.core.interval import Interval
 
 OUTCOMES = ("confirmed", "refuted", "qualified", "inconclusive", "not measured")
 
@@ -78,6 +80,11 @@ CLAIMS = {claim.id: claim for claim in (
 )}
 
 
+#: What a verdict's key numbers may be: an interval, a flag, a count, a measurement (NaN is
+#: written as null), a text or a list (e.g. the shapes noise was drawn in).
+Number = Union[Interval, bool, int, float, str, list, None]
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A judged claim: the outcome, the numbers behind it and the test with its bound.
@@ -99,7 +106,7 @@ class Verdict:
     outcome: str
     evidence: str
     test: str
-    numbers: dict[str, Any] = field(default_factory=dict)
+    numbers: dict[str, Number] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
@@ -117,14 +124,6 @@ class Verdict:
         if isinstance(value, float):
             return f"{name} {value:.4g}"
         return "—" if value is None else f"{name} {value}"
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form (intervals as {estimate, low, high, confidence})."""
-        numbers = {k: v.to_json() if hasattr(v, "to_json") else v
-                   for k, v in self.numbers.items()}
-        return {"claim": self.claim, "source": self.source, "statement": self.statement,
-                "outcome": self.outcome, "evidence": self.evidence, "test": self.test,
-                "numbers": numbers}
 
 
 def judge(claim_id: str, outcome: str, evidence: str, test: str,

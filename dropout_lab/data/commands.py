@@ -85,6 +85,3 @@ def _reporter(output: Output, lines: list[str]):
         lines.append(line)
         output.show(Text(line, style="dim"))
     return report
-
-
-COMMANDS = (data_group,)

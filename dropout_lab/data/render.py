@@ -33,8 +33,8 @@ def mnist(data, sha256: str, seconds: float, data_dir) -> list:
 def mnist_json(data, sha256: str, seconds: float, log: list[str], data_dir) -> dict:
     """JSON of ``data mnist --json`` (the common schema; no run folder)."""
     config = {"data_dir": None if data_dir is None else str(data_dir)}
-    return results.result(
-        "data mnist", None, config, [], dataset="mnist",
+    return results.head(
+        "data mnist", config, dataset="mnist",
         path=None if data.path is None else str(data.path), source=data.source,
         shapes=data.shapes(), dtype=str(data.x_train.dtype), sha256=sha256,
         verified=sha256 == mnist_data.MNIST_SHA256, seconds=seconds, log=log,
@@ -56,8 +56,8 @@ def idx_dataset(data, sha256: str) -> list:
 def idx_dataset_json(data, sha256: str) -> dict:
     """JSON of ``data idx --json`` (the common schema; no run folder)."""
     labels = np.union1d(data.y_train, data.y_test)
-    return results.result(
-        "data idx", None, {"directory": str(data.path)}, [], dataset="idx",
+    return results.head(
+        "data idx", {"directory": str(data.path)}, dataset="idx",
         path=str(data.path), shapes=data.shapes(),
         dtypes={role: str(a.dtype) for role, a in zip(IDX_FILES, data.arrays())},
         classes=labels.tolist(), sha256=sha256, verified=False)

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dropout_lab.core import stats
+from dropout_lab.core.results import Real
 from dropout_lab.core.stats import Interval
 from dropout_lab.dropouts.classify import (
     RTOL,
@@ -80,7 +81,7 @@ class DrawStats:
     mean_preserved: bool
     train_test_ratio: Interval  # E[training-mode out] / inference-mode out
     consistent: bool
-    multiplier_var: float  # Var[out / in] over all entries
+    multiplier_var: Real  # Var[out / in] over all entries
     variance_ratio: float | None  # multiplier_var / (rate / (1 - rate)), Bernoulli's
     test_time: str  # identity | scaled_by_keep | other | n/a (a function)
     gradient: str  # multiplier | None | zeros | ones | other

@@ -15,12 +15,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import zlib
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from pydantic import model_serializer, model_validator
 
 from dropout_lab import __version__
 from dropout_lab.core import results
+from dropout_lab.core.results import record
 from dropout_lab.dropouts import classify, drawstats, numpy_ref, registry, sides
 from dropout_lab.dropouts.drawstats import DrawStats
 from dropout_lab.dropouts.registry import Implementation
@@ -28,9 +30,13 @@ from dropout_lab.dropouts.registry import Implementation
 EDGE_RATES = registry.EDGE_RATES
 
 
-@dataclass(frozen=True)
+@record
 class ProbeRow:
-    """One (implementation, rate): measured ``stats``, or a ``behaviour`` string."""
+    """One (implementation, rate): measured ``stats``, or a ``behaviour`` string.
+
+    In JSON a row is one flat object: the row's own fields, then its stats'
+    fields (all null when the row was not measured).
+    """
 
     layer: str
     framework: str
@@ -40,6 +46,23 @@ class ProbeRow:
     input_shape: list[int]
     behaviour: str | None  # None when measured, e.g. "raises ValueError: ..." otherwise
     stats: DrawStats | None
+
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        stats = data.pop("stats") or {f.name: None for f in dataclasses.fields(DrawStats)}
+        return {**data, **stats}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nested(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "stats" in data:
+            return data
+        names = {f.name for f in dataclasses.fields(DrawStats)}
+        own = {k: v for k, v in data.items() if k not in names}
+        measured = data.get("behaviour") is None
+        return {**own, "stats": {k: v for k, v in data.items() if k in names} if measured
+                else None}
 
 
 def row_seed(seed: int, name: str, rate: float) -> int:
@@ -134,17 +157,13 @@ def overall_meaning(rows: list[ProbeRow]) -> str:
 
 
 def row_from_json(data: dict) -> ProbeRow:
-    """A ProbeRow from its flat JSON form (``row_to_json``)."""
-    return results.rebuild(ProbeRow, data, stats=None if data["behaviour"] is not None
-                           else results.rebuild(DrawStats, data))
+    """A ProbeRow from its flat JSON form (a worker's answer, a results.json row)."""
+    return results.parse(ProbeRow, data)
 
 
 def row_to_json(row: ProbeRow) -> dict:
     """A row as one flat JSON object: the row's fields and its stats' (null when not measured)."""
-    flat = {k: v for k, v in dataclasses.asdict(row).items() if k != "stats"}
-    flat.update(dataclasses.asdict(row.stats) if row.stats
-                else {f.name: None for f in dataclasses.fields(DrawStats)})
-    return flat
+    return results.plain(row)
 
 
 def rate_label(rate: float) -> str:

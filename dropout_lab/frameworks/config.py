@@ -7,55 +7,39 @@ ops), ``torch`` (PyTorch), ``jax`` (Flax NNX, Flax Linen, Equinox),
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 
-from dropout_lab.core import config as cfg
+from dropout_lab.core.config import POSITIVE, PROBABILITY, SEED
 from dropout_lab.core.errors import ConfigError, invalid_value
-from dropout_lab.dropouts import registry
+from dropout_lab.core.options import Config, option
+from dropout_lab.dropouts.frameworks import NEEDS, installed, missing
 from dropout_lab.workers.parent import WORKERS
 
-#: A worker's modules and the extra that installs them (TensorFlow is in the base install).
-NEEDS = {"tensorflow": (None, ()), **registry.EXTRAS}
 MAX_SIZE = 1 << 20
 
 
-def missing(worker: str) -> list[str]:
-    """The modules a worker needs that are not installed (found without importing them)."""
-    return [m for m in NEEDS[worker][1] if importlib.util.find_spec(m) is None]
-
-
-def installed() -> list[str]:
-    """The workers that can run here."""
-    return [w for w in WORKERS if not missing(w)]
-
-
 @dataclass(frozen=True)
-class FrameworksConfig:
+class FrameworksConfig(Config):
     """Which frameworks to measure, at which rates and sizes."""
 
-    frameworks: tuple[str, ...] = ()  # workers to run; () = every installed one
-    rates: tuple[float, ...] = (0.2, 0.8)  # rates other than 0.5 tell drop from keep
-    size: int = 16384  # entries per draw
-    seed: int = 0
-    false_alarm: float = 1e-4  # chance a correct implementation fails any test of its row
-    timeout: float = 300.0  # seconds a worker may take
-    jobs: int = 2  # workers run at once
+    frameworks: tuple[str, ...] = option(
+        (), "A worker to run (repeatable): tensorflow, torch, jax (Flax, Equinox), keras-jax, "
+            "keras-torch.", flag="--framework", multiple=True, choices=tuple(WORKERS),
+        default_text="every installed one")
+    rates: tuple[float, ...] = option(
+        (0.2, 0.8), "A rate to measure at (repeatable); rates other than 0.5 tell drop from "
+                    "keep.", flag="--rate", multiple=True, gt=0, lt=1,
+        why=" (rates 0, 1 and invalid ones are measured as edge behaviour anyway)")
+    size: int = option(16384, "Entries per draw.", ge=4096, le=MAX_SIZE)
+    seed: int = option(0, "Seed of every draw.", **SEED)
+    false_alarm: float = option(1e-4, "Chance that a correct implementation fails any test of "
+                                      "its row.", **PROBABILITY)
+    timeout: float = option(300.0, "Seconds a worker may take.", **POSITIVE)
+    jobs: int = option(2, "Workers run at once.", ge=1, le=8)
 
-    def __post_init__(self):
-        for worker in self.frameworks:
-            cfg.require_choice("framework", worker, WORKERS)
+    def check(self) -> None:
         if not self.rates:
             raise invalid_value("rates", "at least one rate", list(self.rates))
-        for rate in self.rates:
-            if not 0 < rate < 1:
-                raise invalid_value("rate", "a number in (0, 1) (rates 0, 1 and invalid ones "
-                                    "are measured as edge behaviour anyway)", rate)
-        cfg.require_int_range("size", self.size, 4096, MAX_SIZE)
-        cfg.require_seed("seed", self.seed)
-        cfg.require_probability("false_alarm", self.false_alarm)
-        cfg.require_positive("timeout", self.timeout)
-        cfg.require_int_range("jobs", self.jobs, 1, 8)
 
     def require_installed(self) -> None:
         """ConfigError naming the extra to install when a chosen framework is missing.

@@ -18,15 +18,19 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.dropouts import drawstats, registry, worker_probe
 from dropout_lab.frameworks import catalog, matrix
-from dropout_lab.frameworks.config import NEEDS, FrameworksConfig, missing
+from dropout_lab.dropouts.frameworks import NEEDS, missing
+from dropout_lab.frameworks.config import FrameworksConfig
 from dropout_lab.frameworks.matrix import MatrixRow
 from dropout_lab.workers import parent as workers
 
@@ -39,18 +43,20 @@ class WorkerRecord:
 
     worker: str
     versions: dict[str, str]
-    import_seconds: float
-    seconds: float  # the whole worker process, import included (the parent's wall clock)
+    import_seconds: Real
+    seconds: Real  # the whole worker process, import included (the parent's wall clock)
     implementations: list[str]
 
 
-@dataclass(frozen=True)
+@record
 class FrameworksResult:
     """The matrix, the raw answers behind it, the documentation checks."""
 
+    KIND: ClassVar[str] = KIND
+
     config: FrameworksConfig
-    alpha: float
-    rows: list[MatrixRow]
+    alpha: Annotated[float, Field(alias="alpha_per_test")]
+    rows: Annotated[list[MatrixRow], Field(alias="matrix")]
     implementations: list[dict[str, Any]]  # each worker's raw answer per implementation
     workers: list[WorkerRecord]
     skipped: dict[str, str]  # worker -> why it did not run (not installed)
@@ -69,8 +75,12 @@ def plan(config: FrameworksConfig) -> dict[str, list[str]]:
     return chosen
 
 
-def run(config: FrameworksConfig, ctx: RunContext = RunContext()) -> FrameworksResult:
+Result = FrameworksResult
+
+
+def run(config: FrameworksConfig, ctx: RunContext | None = None) -> FrameworksResult:
     """Run every chosen worker (``config.jobs`` at a time) and write ``ctx.out/frameworks/``."""
+    ctx = ctx or RunContext()
     config.require_installed()
     alpha = drawstats.per_test_alpha(config.false_alarm, len(config.rates))
     chosen = plan(config)
@@ -95,7 +105,7 @@ def run(config: FrameworksConfig, ctx: RunContext = RunContext()) -> FrameworksR
             skipped=skipped, verdicts=[matrix.verdict(r, list(config.rates), alpha)
                                        for r in rows],
             run_dir=folder.final_path, wall_seconds=round(time.monotonic() - ctx.started, 3))
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
 
 
@@ -126,21 +136,3 @@ def _run_workers(chosen: dict[str, list[str]], request: dict, config: Frameworks
         raise
     pool.shutdown()
     return done, seconds
-
-
-def from_json(data: dict) -> FrameworksResult:
-    """The FrameworksResult a results.json holds (``runs show``)."""
-    return results.rebuild(FrameworksResult, data,
-                           config=cfg.resolve(FrameworksConfig, data["config"]),
-                           alpha=float(data["alpha_per_test"]),
-                           rows=[results.rebuild(MatrixRow, r) for r in data["matrix"]])
-
-
-def to_json(result: FrameworksResult) -> dict:
-    """The JSON object of ``frameworks --json``, also the run's results.json."""
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
-        alpha_per_test=result.alpha, matrix=[dataclasses.asdict(r) for r in result.rows],
-        implementations=result.implementations,
-        workers=[dataclasses.asdict(w) for w in result.workers], skipped=result.skipped,
-        wall_seconds=result.wall_seconds)

@@ -2,34 +2,30 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from dropout_lab.core import config as cfg
-from dropout_lab.core.errors import invalid_value
+from dropout_lab.core.config import COUNT, POSITIVE, PROBABILITY, SEED
 from dropout_lab.core.limits import require_memory
+from dropout_lab.core.options import Config, option
 
 #: Four passes' activations and gradients, kept as NumPy per layer, per 16x16x3 image.
 BYTES_PER_IMAGE = 512 * 1024
 
 
 @dataclass(frozen=True)
-class GradientsConfig:
+class GradientsConfig(Config):
     """Settings of ``dropout-lab gradients``; defaults follow S002."""
 
-    rate: float = 0.2  # drop probability of the Dropout layer (S002: Dropout(0.2))
-    seed: int = 0  # seeds weights, batch and the Dropout mask (once per run)
-    batch_size: int = 32  # random images in the batch
-    learning_rate: float = 1e-4  # RMSprop step size (S002: RMSprop(lr=0.0001))
-    false_alarm: float = 1e-4  # two-sided error of the drop-fraction interval
+    rate: float = option(0.2, "Drop probability of the Dropout layer (S002: Dropout(0.2)).",
+                         ge=0, lt=1, expected="a drop probability in [0, 1) (rate 1 is measured "
+                                              "separately, as claim C7)")
+    seed: int = option(0, "Seed of the weights, the batch and the mask.", **SEED)
+    batch_size: int = option(32, "Random images in the batch.", **COUNT)
+    learning_rate: float = option(1e-4, "RMSprop step size of the one training step (S002: "
+                                        "RMSprop(lr=0.0001)).", aliases=("--lr",), **POSITIVE)
+    false_alarm: float = option(1e-4, "Two-sided error of the drop-fraction interval.",
+                                **PROBABILITY)
 
-    def __post_init__(self):
-        if not (math.isfinite(self.rate) and 0 <= self.rate < 1):
-            raise invalid_value("rate", "a drop probability in [0, 1) (rate 1 is measured "
-                                        "separately, as claim C7)", self.rate)
-        cfg.require_positive_int("batch_size", self.batch_size)
+    def check(self) -> None:
         require_memory("batch_size", self.batch_size, self.batch_size * BYTES_PER_IMAGE,
                        f"a batch of {self.batch_size} images")
-        cfg.require_positive("learning_rate", self.learning_rate)
-        cfg.require_probability("false_alarm", self.false_alarm)
-        cfg.require_seed("seed", self.seed)

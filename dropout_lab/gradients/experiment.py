@@ -34,11 +34,13 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.stats import Interval, clopper_pearson
 from dropout_lab.core.tfenv import seed_everything, versions
@@ -57,12 +59,12 @@ class LayerRow:
     kind: str  # Keras class name
     trainable: bool | None  # None: the layer has no weights
     before_dropout: bool  # upstream of the Dropout layer
-    zero_fraction_without: float  # fraction of exactly-zero outputs, inference mode
-    zero_fraction_with: float  # the same in training mode (dropout applied)
+    zero_fraction_without: Real  # fraction of exactly-zero outputs, inference mode
+    zero_fraction_with: Real  # the same in training mode (dropout applied)
     newly_zeroed: int  # entries zero with dropout but nonzero without
-    output_max_abs_change: float  # max |out_with - out_without|
-    gradient_rel_change: float | None  # ||g_with - g_without|| / ||g_without||
-    weights_changed_fraction: float | None  # fraction of weight entries moved by one step
+    output_max_abs_change: Real  # max |out_with - out_without|
+    gradient_rel_change: Real | None  # ||g_with - g_without|| / ||g_without||
+    weights_changed_fraction: Real | None  # fraction of weight entries moved by one step
     rate1_gradient: dict[str, str] | None  # weight -> "None", "zero" or "nonzero" at rate 1
 
 
@@ -73,17 +75,17 @@ class OrderResult:
     activation: str
     same_mask: bool
     exactly_equal: bool
-    max_abs_diff: float
-    differing_fraction: float
-    mean_before: float  # mean of act(dropout(z))
-    mean_after: float  # mean of dropout(act(z))
+    max_abs_diff: Real
+    differing_fraction: Real
+    mean_before: Real  # mean of act(dropout(z))
+    mean_after: Real  # mean of dropout(act(z))
 
 
 @dataclass(frozen=True)
 class Rate1Result:
     """What Dropout(rate=1) did (C7)."""
 
-    train_zero_fraction: float  # of the Dropout output in training mode
+    train_zero_fraction: Real  # of the Dropout output in training mode
     test_time_identity: bool  # inference-mode output equals its input
     gradients: dict[str, str]  # weight path -> "None", "zero" or "nonzero"
     gradients_zero_mode: dict[str, str]  # the same with UnconnectedGradients.ZERO
@@ -91,9 +93,11 @@ class Rate1Result:
     optimizer_warnings: list[str]
 
 
-@dataclass(frozen=True)
+@record
 class GradientsResult:
     """Everything ``gradients`` measured."""
+
+    KIND: ClassVar[str] = KIND
 
     config: GradientsConfig
     run_dir: Path
@@ -107,8 +111,12 @@ class GradientsResult:
     frameworks: dict[str, str]
 
 
-def run(config: GradientsConfig, ctx: RunContext = RunContext()) -> GradientsResult:
+Result = GradientsResult
+
+
+def run(config: GradientsConfig, ctx: RunContext | None = None) -> GradientsResult:
     """Seed once, build the net, measure C5-C7 and the activation order, write a run."""
+    ctx = ctx or RunContext()
     seed_everything(config.seed)
     from dropout_lab.gradients import net as transfer  # TensorFlow
 
@@ -136,7 +144,7 @@ def run(config: GradientsConfig, ctx: RunContext = RunContext()) -> GradientsRes
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  started=ctx.started) as folder:
         result = GradientsResult(run_dir=folder.final_path, **fields)
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
 
 
@@ -230,21 +238,3 @@ def _rel_change(dropped, plain, paths) -> float:
     without = np.concatenate([plain.gradients[p].ravel() for p in paths]).astype(np.float64)
     norm = np.linalg.norm(without)
     return float(np.linalg.norm(with_ - without) / norm) if norm > 0 else math.inf
-
-
-def from_json(data: dict) -> GradientsResult:
-    """The GradientsResult a results.json holds (``runs show``)."""
-    return results.rebuild(GradientsResult, data,
-                           config=cfg.resolve(GradientsConfig, data["config"]))
-
-
-def to_json(result: GradientsResult) -> dict:
-    """The JSON object of ``gradients --json``, also the run's results.json."""
-    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)
-              if f.name not in ("config", "verdicts", "run_dir")}
-    fields = {k: dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v
-              for k, v in fields.items()}
-    fields["layers"] = [dataclasses.asdict(r) for r in result.layers]
-    fields["orders"] = [dataclasses.asdict(o) for o in result.orders]
-    return results.result(KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
-                          **fields)

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import click
 
-from dropout_lab.core import results
+from dropout_lab.core import kinds, results
 from dropout_lab.core.commands import Output, lab_command, out_option, output_options
 from dropout_lab.core.errors import ConfigError, DropoutLabError, ExperimentError
 from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
-from dropout_lab.core.runs import LEGACY_KINDS, MANIFEST
+from dropout_lab.core.runs import MANIFEST
 from dropout_lab.index import listing, render
-from dropout_lab.index.viewers import KINDS, viewer
 
 
 @click.group("runs")
@@ -28,7 +27,7 @@ def runs_group() -> None:
 
 
 @runs_group.command("list")
-@click.option("--kind", type=click.Choice(KINDS), help="Only runs of this kind [all].")
+@click.option("--kind", help="Only runs of this kind (train, compare, probe, mnist...) [all].")
 @click.option("--sort", type=click.Choice(listing.SORTS), default="when", show_default=True,
               help="Order: newest first, by kind, or by status.")
 @out_option
@@ -46,10 +45,12 @@ def runs_list_cmd(kind, sort, out, as_json, quiet):
       dropout-lab runs list --kind mnist --sort status --json
     """
     output = Output(as_json, quiet)
+    if kind is not None:
+        kind = kinds.get(kind).name  # an unknown kind: one line listing the known ones
     entries = listing.index(Path(out), kind, sort)
     output.show(*render.runs(entries, out))
-    output.emit(results.result("runs list", None, {"out": str(out), "kind": kind, "sort": sort},
-                               [], runs=[e.to_json() for e in entries]))
+    output.emit(results.head("runs list", {"out": str(out), "kind": kind, "sort": sort},
+                             runs=[e.to_json() for e in entries]))
 
 
 @runs_group.command("show")
@@ -67,14 +68,14 @@ def runs_show_cmd(run_dir, as_json, quiet):
     """
     output = Output(as_json, quiet)
     kind = _kind(Path(run_dir))
-    from_json, show = viewer(kind)
     data = open_run(run_dir, (kind,)).read_json("results.json")
-    problems = results.problems(data)
-    if problems:
-        raise ExperimentError(f"{Path(run_dir) / 'results.json'} is not a dropout-lab result: "
-                              + "; ".join(problems[:3]) + ".")
     try:
-        shown = show(from_json(data))
+        result = results.from_json(kinds.experiment(kind).Result, data)
+    except ValueError as exc:  # pydantic's ValidationError is one
+        raise ExperimentError(f"{Path(run_dir) / 'results.json'} is not a valid {kind} result "
+                              f"({exc}).") from None
+    try:
+        shown = kinds.renderer(kind)(result)
     except (DropoutLabError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ExperimentError(f"{Path(run_dir) / 'results.json'} is not a valid {kind} result "
                               f"({type(exc).__name__}: {exc}).") from None
@@ -84,18 +85,15 @@ def runs_show_cmd(run_dir, as_json, quiet):
 
 def _kind(path: Path) -> str:
     """The kind a run folder's manifest states, if dropout-lab can show it."""
-    expected = "a run folder of one of " + ", ".join(KINDS)
+    expected = "a run folder of one of " + ", ".join(kinds.names())
     try:
         manifest = parse_json(read_bytes(path / MANIFEST, MAX_JSON_BYTES), path / MANIFEST)
     except UnsafeFile as exc:
         raise ConfigError(f"Invalid value for `RUN`: expected {expected}. Received: "
                           f"RUN={str(path)!r} ({exc}).", param="run") from None
     kind = manifest.get("kind") if isinstance(manifest, dict) else None
-    kind = LEGACY_KINDS.get(kind, kind) if isinstance(kind, str) else None
-    if kind not in KINDS:
+    kind = kinds.canonical(kind) if isinstance(kind, str) else None
+    if kind not in kinds.names():
         raise ConfigError(f"Invalid value for `RUN`: expected {expected}. Received: "
                           f"RUN={str(path)!r}, a {kind!r} run.", param="run")
     return kind
-
-
-COMMANDS = (runs_group,)

@@ -14,8 +14,8 @@ from dropout_lab.core.errors import DropoutLabError
 from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
 from dropout_lab.core.resume import RESUME_FILE
-from dropout_lab.core.runs import LEGACY_KINDS, PARTIAL_SUFFIX
-from dropout_lab.index.viewers import KINDS
+from dropout_lab.core import kinds as registry
+from dropout_lab.core.runs import PARTIAL_SUFFIX
 
 SORTS = ("when", "kind", "status")
 
@@ -48,13 +48,13 @@ class RunEntry:
 
 def index(out: Path, kind: str | None = None, sort: str = "when") -> list[RunEntry]:
     """Every run folder under ``out`` (of ``kind`` only, when given), sorted by ``sort``."""
-    kinds = [k for k in (*KINDS, *LEGACY_KINDS) if kind is None
-             or k == kind or LEGACY_KINDS.get(k) == kind]
+    wanted = [k for k in registry.kinds() if kind is None or k.name == kind]
+    folders = [(k.name, name) for k in wanted for name in (k.name, *k.legacy)]
     entries = []
-    for name in kinds:
+    for kind_name, name in folders:
         folder = out / name
         if folder.is_dir() and not folder.is_symlink():
-            entries += [_entry(LEGACY_KINDS.get(name, name), path) for path in folder.iterdir()
+            entries += [_entry(kind_name, path) for path in folder.iterdir()
                         if path.is_dir() and not path.is_symlink()]
     keys = {"when": lambda e: e.started_at or "", "kind": lambda e: (e.kind, e.started_at or ""),
             "status": lambda e: (e.status, e.started_at or "")}

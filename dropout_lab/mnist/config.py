@@ -11,8 +11,10 @@ import math
 from dataclasses import dataclass
 
 from dropout_lab.core import config as cfg
+from dropout_lab.core.config import COUNT, POSITIVE, PROBABILITY, SEED
 from dropout_lab.core.errors import invalid_value
 from dropout_lab.core.limits import require_memory
+from dropout_lab.core.options import Config, option
 
 ARMS = ("none", "dropout", "l2", "dropout+l2")
 #: Which source's experiment a config reproduces, and the claims it carries.
@@ -31,61 +33,82 @@ MAX_WIDTH = 1 << 16  # units of one hidden layer
 MAX_REPEATS = 100_000  # mc-average: repeats per k are kept in memory
 MNIST_BYTES = 70_000 * 784  # the images, uint8, held in memory
 #: The fields that change what a unit learns (not how many units, nor how often it is evaluated).
+IMAGES = dict(ge=1, le=MNIST_TRAIN_IMAGES, why=f" (MNIST has {MNIST_TRAIN_IMAGES} training images)")
 TRAINING_FIELDS = ("steps", "train_subset", "batch_size", "hidden_units", "drop_rates",
                    "l2_weight", "optimizer", "learning_rate", "kernel_init")
 
 
+def check_arms(arms: tuple[str, ...]) -> None:
+    """ConfigError unless ``arms`` is a non-empty list of distinct known arms."""
+    expected = "a non-empty list of distinct arms from " + ", ".join(ARMS)
+    if not arms or len(set(arms)) != len(arms) or any(a not in ARMS for a in arms):
+        raise invalid_value("arms", expected, ",".join(arms))
+
+
+def parse_arms(text: str) -> tuple[str, ...]:
+    """``"none,dropout"`` -> ("none", "dropout"); ConfigError for unknown arms."""
+    arms = tuple(a.strip() for a in text.split(",") if a.strip())
+    check_arms(arms)
+    return arms
+
+
 @dataclass(frozen=True)
-class MnistConfig:
+class MnistConfig(Config):
     """A sweep; defaults are S003's experiment (configs/mnist.toml)."""
 
-    setting: str = "S003"  # S003 (C9, C11; published numbers beside) or S001 (C4, C11)
-    arms: tuple[str, ...] = ARMS  # none, dropout, l2, dropout+l2
-    seeds: int = 5  # units per arm; unit seeds are first_seed .. first_seed + seeds - 1
-    first_seed: int = 0
-    steps: int = 4690  # parameter updates per unit (S003: 10 passes x 469 batches)
-    eval_every: int = 500  # steps between evaluations (S003: 500); the last step is always
-    train_subset: int | None = None  # train on the first N training images (None: all 60000)
-    batch_size: int = 128  # images per step (S003: 128); a pass's last batch may be smaller
-    hidden_units: tuple[int, ...] = (256, 128, 64, 32)  # ReLU layer widths (S003)
-    drop_rates: tuple[float, ...] = (0.5, 0.5, 0.0, 0.0)  # dropout arms: rate after each layer
-    l2_weight: float = 1e-4  # l2 arms: coefficient of sum(tf.nn.l2_loss) over all variables
-    optimizer: str = "adam"  # adam or sgd (S003: Adam; S001: SGD)
-    learning_rate: float = 0.01  # (S003 and S001: 0.01)
-    kernel_init: str = "glorot_uniform"  # Keras Dense default (S003); S001: he_normal
-    train_eval_size: int = 10000  # training images (the first ones) for train accuracy
-    confidence: float = 0.95  # coverage of every interval
+    setting: str = option("S003", "The source reproduced: S003 (C9, C11; published numbers "
+                                  "beside) or S001 (C4, C11).", choices=tuple(SETTINGS),
+                          cli=False)
+    arms: tuple[str, ...] = option(ARMS, "Comma-separated arms from none, dropout, l2, "
+                                         "dropout+l2.", parse=parse_arms,
+                                   default_text="all four")
+    seeds: int = option(5, "Seeds (units) per arm; unit seeds are first_seed .. first_seed + "
+                           "seeds - 1.", ge=1, le=MAX_SEEDS, why=" (units per arm)")
+    first_seed: int = option(0, "Seed of the first unit; the others follow.", **SEED)
+    steps: int = option(4690, "Updates per unit (S003: 10 passes x 469 batches).", **COUNT)
+    eval_every: int = option(500, "Steps between evaluations (S003: 500); the last step is "
+                                  "always evaluated.", **COUNT)
+    train_subset: int | None = option(None, "Train on the first N of the 60000 training "
+                                            "images.", default_text="all", ge=1,
+                                      le=MNIST_TRAIN_IMAGES,
+                                      why=f" (MNIST has {MNIST_TRAIN_IMAGES} training images)")
+    batch_size: int = option(128, "Images per step (S003: 128); a pass's last batch may be "
+                                  "smaller.", **IMAGES)
+    hidden_units: tuple[int, ...] = option((256, 128, 64, 32), "ReLU layer widths (S003).",
+                                           ge=1, le=MAX_WIDTH, cli=False)
+    drop_rates: tuple[float, ...] = option((0.5, 0.5, 0.0, 0.0), "Dropout arms: the rate after "
+                                           "each hidden layer.", ge=0, lt=1, cli=False,
+                                           expected="rates in [0, 1)")
+    l2_weight: float = option(1e-4, "L2 arms: coefficient of sum(tf.nn.l2_loss) over all "
+                                    "variables.", ge=0, cli=False)
+    optimizer: str = option("adam", "adam or sgd (S003: Adam; S001: SGD).",
+                            choices=("adam", "sgd"), cli=False)
+    learning_rate: float = option(0.01, "Step size (S003 and S001: 0.01).", cli=False,
+                                  **POSITIVE)
+    kernel_init: str = option("glorot_uniform", "Initialiser of the Dense kernels (Keras's "
+                                                "default, S003; S001: he_normal).",
+                              choices=KERNEL_INITS, cli=False)
+    train_eval_size: int = option(10000, "Training images (the first ones) for the train "
+                                         "accuracy.", cli=False, **IMAGES)
+    confidence: float = option(0.95, "Coverage of every interval.", cli=False, **PROBABILITY)
 
-    def __post_init__(self):
+    def normalise(self) -> None:
         if self.setting in LEGACY_SETTINGS:  # a 0.1 config or run folder
             object.__setattr__(self, "setting", LEGACY_SETTINGS[self.setting])
-        cfg.require_choice("setting", self.setting, SETTINGS)
+
+    def check(self) -> None:
         check_arms(self.arms)
-        cfg.require_positive_int("seeds", self.seeds, MAX_SEEDS, " (units per arm)")
-        cfg.require_seed("first_seed", self.first_seed)
         cfg.require_seed("first_seed + seeds - 1", self.first_seed + self.seeds - 1)
-        for name in ("steps", "eval_every"):
-            cfg.require_positive_int(name, getattr(self, name))
         if self.steps / self.eval_every > MAX_EVALUATIONS:
             raise invalid_value("eval_every", f"an integer >= steps / {MAX_EVALUATIONS} (at "
                                 f"most {MAX_EVALUATIONS} evaluations per unit, steps = "
                                 f"{self.steps})", self.eval_every)
-        for name in ("batch_size", "train_eval_size"):
-            cfg.require_positive_int(name, getattr(self, name), MNIST_TRAIN_IMAGES,
-                                     " (MNIST has 60000 training images)")
-        if self.train_subset is not None:
-            cfg.require_int_range("train_subset", self.train_subset, 1, MNIST_TRAIN_IMAGES,
-                                  f" (MNIST has {MNIST_TRAIN_IMAGES} training images)")
         _check_layers(self.hidden_units, self.drop_rates, self.arms)
         require_memory("hidden_units", list(self.hidden_units), self.memory_bytes(),
                        f"a {'-'.join(map(str, self.hidden_units))} MLP at batch "
                        f"{self.batch_size}")
-        cfg.require_positive("learning_rate", self.learning_rate)
         if any(arm.endswith("l2") for arm in self.arms):
             cfg.require_positive("l2_weight", self.l2_weight, " when an l2 arm is run")
-        cfg.require_choice("optimizer", self.optimizer, ("adam", "sgd"))
-        cfg.require_choice("kernel_init", self.kernel_init, KERNEL_INITS)
-        cfg.require_probability("confidence", self.confidence)
 
     def memory_bytes(self) -> int:
         """An estimate of a unit's peak memory: the data, weights with Adam's slots, activations."""
@@ -154,55 +177,55 @@ S001_OVERFIT = dict(setting="S001", arms=("none", "dropout"), steps=903, eval_ev
                     kernel_init="he_normal", train_eval_size=300)
 
 
-def check_arms(arms: tuple[str, ...]) -> None:
-    """ConfigError unless ``arms`` is a non-empty list of distinct known arms."""
-    expected = "a non-empty list of distinct arms from " + ", ".join(ARMS)
-    if not arms or len(set(arms)) != len(arms) or any(a not in ARMS for a in arms):
-        raise invalid_value("arms", expected, ",".join(arms))
-
-
 def _check_layers(units: tuple[int, ...], rates: tuple[float, ...], arms) -> None:
-    if not units or any(not 1 <= u <= MAX_WIDTH for u in units):
+    if not units:
         raise invalid_value("hidden_units", f"a non-empty list of integers in [1, {MAX_WIDTH}]",
                             list(units))
     if len(rates) != len(units):
         raise invalid_value("drop_rates", f"one rate per hidden layer ({len(units)} rates)",
                             list(rates))
-    if any(not 0 <= r < 1 for r in rates):
-        raise invalid_value("drop_rates", "rates in [0, 1)", list(rates))
     if any(a.startswith("dropout") for a in arms) and not any(r > 0 for r in rates):
         raise invalid_value("drop_rates", "at least one rate > 0 when a dropout arm is run",
                             list(rates))
 
 
-def parse_arms(text: str) -> tuple[str, ...]:
-    """``"none,dropout"`` -> ("none", "dropout"); ConfigError for unknown arms."""
-    arms = tuple(a.strip() for a in text.split(",") if a.strip())
-    check_arms(arms)
-    return arms
+def parse_ks(text: str) -> tuple[int, ...]:
+    """``"1,2,5"`` -> (1, 2, 5); ConfigError for zeros, negatives or non-integers."""
+    parts = [part.strip() for part in text.split(",")]
+    ks = tuple(int(p) for p in parts) if all(p.isascii() and p.isdigit() for p in parts) else ()
+    if not ks or any(not 1 <= k <= cfg.INT32_MAX for k in ks):
+        raise invalid_value("k", KS_EXPECTED, text)
+    return ks
+
+
+KS_EXPECTED = f"a comma-separated list of integers in [1, {cfg.INT32_MAX}]"
 
 
 @dataclass(frozen=True)
-class McAverageConfig:
+class McAverageConfig(Config):
     """What to average; the model comes from a mnist run or is trained (S003's dropout arm)."""
 
-    ks: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100)  # passes averaged (Fig. 11 of the paper)
-    repeats: int = 10  # independent repetitions per k (the error bars)
-    seed: int | None = None  # unit seed of the model: RUN's first seed, else 0
-    confidence: float = 0.95  # coverage of the intervals
-    steps: int | None = None  # training the model (no run): updates (None: S003's 4690)
-    train_subset: int | None = None  # training the model (no run): first N images (None: all)
-    run: str | None = None  # a mnist run with a dropout arm to take the model from
+    run: str | None = option(None, "A mnist run with a dropout arm to take the model from; "
+                                   "without it, S003's dropout arm is trained.",
+                             argument=True, metavar="RUN")
+    ks: tuple[int, ...] = option((1, 2, 5, 10, 20, 50, 100), "Passes averaged, "
+                                 "comma-separated (Fig. 11 of the paper).", flag="--k",
+                                 parse=parse_ks, ge=1, le=cfg.INT32_MAX,
+                                 expected=KS_EXPECTED)
+    repeats: int = option(10, "Independent repeats per k, for error bars.", ge=2,
+                          le=MAX_REPEATS, why=" (an error bar needs two repeats)")
+    seed: int | None = option(None, "Seed of RUN's dropout unit to use, or of the model "
+                                    "trained without RUN.", default_text="RUN's first seed, "
+                                                                         "else 0", **SEED)
+    confidence: float = option(0.95, "Coverage of the intervals.", **PROBABILITY)
+    steps: int | None = option(None, "Without RUN: training steps of the model.",
+                               default_text="4690, S003's", **COUNT)
+    train_subset: int | None = option(None, "Without RUN: train on the first N images.",
+                                      default_text="all", ge=1, le=MNIST_TRAIN_IMAGES)
 
-    def __post_init__(self):
-        if not self.ks or any(not 1 <= k <= cfg.INT32_MAX for k in self.ks):
-            raise invalid_value("k", f"a comma-separated list of integers in [1, "
-                                f"{cfg.INT32_MAX}]", ",".join(map(str, self.ks)))
-        if not 2 <= self.repeats <= MAX_REPEATS:
-            raise invalid_value("repeats", f"an integer in [2, {MAX_REPEATS}] (an error bar "
-                                "needs two repeats)", self.repeats)
-        cfg.require_seed("seed", self.seed)
-        cfg.require_probability("confidence", self.confidence)
+    def check(self) -> None:
+        if not self.ks:
+            raise invalid_value("k", KS_EXPECTED, "")
         if self.run is None:
             self.training_config()  # range errors of steps / train_subset, before any work
 
@@ -216,13 +239,3 @@ class McAverageConfig:
         given = {"steps": self.steps, "train_subset": self.train_subset}
         return MnistConfig(arms=(MODEL_ARM,), seeds=1, first_seed=self.seed or 0,
                            **{k: v for k, v in given.items() if v is not None})
-
-
-def parse_ks(text: str) -> tuple[int, ...]:
-    """``"1,2,5"`` -> (1, 2, 5); ConfigError for zeros, negatives or non-integers."""
-    parts = [part.strip() for part in text.split(",")]
-    ks = tuple(int(p) for p in parts) if all(p.isascii() and p.isdigit() for p in parts) else ()
-    if not ks or any(not 1 <= k <= cfg.INT32_MAX for k in ks):
-        raise invalid_value("k", f"a comma-separated list of integers in [1, {cfg.INT32_MAX}]",
-                            text)
-    return ks

@@ -24,15 +24,17 @@ although k = 100 was measured; else *inconclusive* (larger k needed).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
+from pydantic import Field, computed_field, field_serializer, field_validator
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, weights
 from dropout_lab.core.errors import ConfigError, invalid_value
 from dropout_lab.core.reading import Run, open_run
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import MANIFEST, RunContext, new_run
 from dropout_lab.core.stats import PROPORTION, Interval, mean_interval
 from dropout_lab.core.tfenv import seed_everything
@@ -45,10 +47,14 @@ from dropout_lab.mnist.sweep import KIND as MNIST_KIND
 KIND = "mc-average"
 
 
-@dataclass(frozen=True)
+@record
 class McAverageResult:
-    """Deterministic error, Monte-Carlo errors per k and repeat, the k reached."""
+    """Deterministic error, Monte-Carlo errors per k and repeat, the k reached.
 
+    ``intervals`` are written as ``mc_error``, each with its ``k``.
+    """
+
+    KIND: ClassVar[str] = KIND
     run_dir: Path
     config: McAverageConfig
     source_run: Path | None
@@ -56,12 +62,39 @@ class McAverageResult:
     seed: int
     ks: list[int]
     test_images: int
-    deterministic_error: float
-    errors: list[list[float]]  # (repeats, len(ks)) test errors
-    intervals: list[Interval]  # per k, over repeats
+    deterministic_error: Real
+    intervals: Annotated[list[Interval], Field(alias="mc_error")]  # per k, over repeats
+    errors: list[list[Real]]  # (repeats, len(ks)) test errors
     reached_k: int | None
     plot: str
     verdicts: list[Verdict]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def repeats(self) -> int:
+        """Independent repeats per k."""
+        return self.config.repeats
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def paper_k(self) -> int:
+        """The k at which the 2014 paper found averaging matches weight scaling (§7.5)."""
+        return PAPER_K
+
+    @field_serializer("intervals")
+    def _with_k(self, intervals: list[Interval]) -> list[dict[str, Any]]:
+        return [{"k": k, **i.to_json()} for k, i in zip(self.ks, intervals)]
+
+    @field_validator("intervals", mode="before")
+    @classmethod
+    def _without_k(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{k: v for k, v in row.items() if k != "k"} if isinstance(row, dict) else row
+                    for row in value]
+        return value
+
+
+Result = McAverageResult
 
 
 def open_source(run_path: str | Path, seed: int | None) -> tuple[Run, MnistConfig, int]:
@@ -78,8 +111,9 @@ def open_source(run_path: str | Path, seed: int | None) -> tuple[Run, MnistConfi
     return run, config, unit_seed
 
 
-def run(config: McAverageConfig, ctx: RunContext = RunContext()) -> McAverageResult:
+def run(config: McAverageConfig, ctx: RunContext | None = None) -> McAverageResult:
     """Load the run's dropout unit (or train one), then measure and write the run."""
+    ctx = ctx or RunContext()
     source = open_source(config.run, config.seed) if config.run is not None else None
     training = None if source else config.training_config()
     seed = source[2] if source else training.first_seed
@@ -173,24 +207,5 @@ def _record(config: McAverageConfig, folder, measured: dict, seed: int, origin: 
                              test_images=measured["test_images"], deterministic_error=det,
                              errors=errors.tolist(), intervals=intervals, reached_k=reached,
                              plot=plot, verdicts=[verdict(ks, intervals, det, reached)])
-    folder.write_json("results.json", to_json(result))
+    folder.write_json("results.json", results.to_json(result))
     return result
-
-
-def from_json(data: dict) -> McAverageResult:
-    """The McAverageResult a results.json holds (``runs show``)."""
-    intervals = [Interval.from_json(row) for row in data["mc_error"]]
-    return results.rebuild(McAverageResult, data,
-                           config=cfg.resolve(McAverageConfig, data["config"]),
-                           intervals=intervals)
-
-
-def to_json(result: McAverageResult) -> dict:
-    """The JSON object of ``mc-average --json``, also the run's results.json."""
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts, result.source_run,
-        model_source=result.model_source, seed=result.seed, ks=result.ks,
-        repeats=result.config.repeats, test_images=result.test_images,
-        deterministic_error=result.deterministic_error,
-        mc_error=[{"k": k, **i.to_json()} for k, i in zip(result.ks, result.intervals)],
-        errors=result.errors, reached_k=result.reached_k, paper_k=PAPER_K, plot=result.plot)

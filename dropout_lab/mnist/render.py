@@ -44,7 +44,8 @@ def _arms_table(result) -> Table:
                  "steps/s"):
         table.add_column(name, justify="right")
     for arm in result.analysis.arms:
-        published = "—" if arm.published is None else f"{arm.published:.4f}"
+        published = ("—" if arm.published_test_accuracy is None
+                     else f"{arm.published_test_accuracy:.4f}")
         table.add_row(arm.arm, str(arm.seeds), plus_minus(arm.test_accuracy), published,
                       plus_minus(arm.train_accuracy), plus_minus(arm.gap, signed=True),
                       plus_minus(arm.steps_per_second, 0))
@@ -60,7 +61,7 @@ def _differences_table(result) -> Table:
     for diff in result.analysis.differences:
         published = "—" if diff.published is None else f"{diff.published:+.4f}"
         table.add_row(f"{diff.second} - {diff.first}", str(diff.seeds),
-                      f"{diff.interval.estimate:+.4f}", interval(diff.interval, signed=True),
+                      f"{diff.difference.estimate:+.4f}", interval(diff.difference, signed=True),
                       published)
     return table
 

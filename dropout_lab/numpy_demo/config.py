@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dropout_lab.core import config as cfg
+from dropout_lab.core.config import PROBABILITY, SEED
 from dropout_lab.core.errors import ConfigError, invalid_value
+from dropout_lab.core.options import Config, option
 
 COMPARISONS = 10  # 2 implementations x (2 at layer 1 + 3 at the output)
 GRADIENT_BOUND = 1e-8  # max relative error of the gradient check (float64)
@@ -19,23 +20,17 @@ TIMING_CONFIDENCE = 0.999  # C3: coverage of the interval of the median time rat
 
 
 @dataclass(frozen=True)
-class NumpyDemoConfig:
+class NumpyDemoConfig(Config):
     """Settings of ``dropout-lab numpy-demo``; defaults are S001's."""
 
-    keep_prob: float = 0.5  # probability of KEEPING a unit (S001: p = 0.5, a keep probability)
-    samples: int = 1_000_000  # columns of X, shape (3, samples) (S001: 1 000 000)
-    seed: int = 0  # seeds weights, X and masks (S001 used none)
-    repeats: int = 21  # timed test-time passes of each kind (C3)
-    false_alarm: float = 1e-4  # family-wise error of the matches/shifted tests
-
-    def __post_init__(self):
-        if not (math.isfinite(self.keep_prob) and 0 < self.keep_prob <= 1):
-            raise invalid_value("keep_prob", "a keep probability in (0, 1]", self.keep_prob)
-        cfg.require_int_range("samples", self.samples, 2, MAX_SAMPLES,
-                              " (an interval needs two samples)")
-        cfg.require_int_range("repeats", self.repeats, 3, 1000)
-        cfg.require_probability("false_alarm", self.false_alarm)
-        cfg.require_seed("seed", self.seed)
+    keep_prob: float = option(0.5, "Probability of KEEPING a unit (S001's p).", gt=0, le=1,
+                              expected="a keep probability in (0, 1]")
+    samples: int = option(1_000_000, "Columns of X, shape (3, samples) (S001: 1 000 000).",
+                          ge=2, le=MAX_SAMPLES, why=" (an interval needs two samples)")
+    seed: int = option(0, "Seed of the weights, X and the masks (S001 used none).", **SEED)
+    repeats: int = option(21, "Timed test-time passes of each kind (C3).", ge=3, le=1000)
+    false_alarm: float = option(1e-4, "Family-wise error of the matches/shifted tests.",
+                                **PROBABILITY)
 
     @property
     def drop_rate(self) -> float:

@@ -35,12 +35,15 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
+from pydantic import computed_field
 from scipy.stats import binomtest
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.stats import Interval, mean_interval, median_interval
 from dropout_lab.core.verdict import Verdict
@@ -66,8 +69,8 @@ class Comparison:
     point: str  # "layer 1" (first dropout layer's output) or "output"
     implementation: str  # "vanilla" or "inverted"
     reference: str  # "test time, identity", "test time, x keep_prob", "exact mask expectation"
-    train_mean: float  # training-mode mean
-    reference_mean: float
+    train_mean: Real  # training-mode mean
+    reference_mean: Real
     shift: Interval  # mean of (reference - training mode), per sample, paired t interval
     verdict: str  # "matches" (interval covers 0) or "shifted"
 
@@ -78,7 +81,7 @@ class GradientCheck:
 
     layer: str  # "VanillaDropout" or "InvertedDropout"
     mode: str  # "training" or "test"
-    max_rel_error: float
+    max_rel_error: Real
     passed: bool  # max_rel_error <= GRADIENT_BOUND
 
 
@@ -86,11 +89,11 @@ class GradientCheck:
 class Spread:
     """Median, quartiles and range of repeated measurements."""
 
-    median: float
-    q25: float
-    q75: float
-    min: float
-    max: float
+    median: Real
+    q25: Real
+    q75: Real
+    min: Real
+    max: Real
 
     @classmethod
     def of(cls, values) -> "Spread":
@@ -107,17 +110,19 @@ class Timing:
     vanilla_ratio: Spread  # vanilla / inverted, per repeat
     folded_ratio: Spread  # vanilla with keep folded into W2, W3 / inverted
     vanilla_slower: int  # repeats where vanilla took longer than inverted
-    sign_test_p: float  # two-sided sign test of "no difference"
-    folded_max_rel_diff: float  # max |folded - vanilla| / max |vanilla|
+    sign_test_p: Real  # two-sided sign test of "no difference"
+    folded_max_rel_diff: Real  # max |folded - vanilla| / max |vanilla|
     vanilla_ratio_ci: Interval  # distribution-free interval of the median ratio
     folded_ratio_ci: Interval
     load: dict[str, float]  # 1-minute load average before and after, and the CPU count
     loaded: bool  # the timings were taken on a busy machine (see ``machine_load``)
 
 
-@dataclass(frozen=True)
+@record
 class NumpyDemoResult:
     """Everything ``numpy-demo`` measured."""
+
+    KIND: ClassVar[str] = KIND
 
     config: NumpyDemoConfig
     run_dir: Path
@@ -126,13 +131,23 @@ class NumpyDemoResult:
     timing: Timing
     verdicts: list[Verdict]
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def drop_rate(self) -> float:
+        """1 - keep_prob (Keras's ``rate``)."""
+        return self.config.drop_rate
 
-def run(config: NumpyDemoConfig, ctx: RunContext = RunContext()) -> NumpyDemoResult:
+
+Result = NumpyDemoResult
+
+
+def run(config: NumpyDemoConfig, ctx: RunContext | None = None) -> NumpyDemoResult:
     """Draw S001's net and X, measure means, gradients and timings, write a run.
 
     All randomness comes from one ``numpy.random.Generator`` seeded with
     ``config.seed`` (NumPy only: TensorFlow is not imported).
     """
+    ctx = ctx or RunContext()
     rng = np.random.default_rng(config.seed)
     net = SeedNet.draw(rng)
     x = rng.standard_normal((3, config.samples))  # (features, samples) as in S001
@@ -149,7 +164,7 @@ def run(config: NumpyDemoConfig, ctx: RunContext = RunContext()) -> NumpyDemoRes
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  started=ctx.started) as folder:
         result = NumpyDemoResult(run_dir=folder.final_path, **fields)
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
 
 
@@ -262,19 +277,3 @@ def _timing(seconds: dict[str, list[float]], outputs: dict[str, np.ndarray],
         vanilla_ratio_ci=median_interval(ratio, TIMING_CONFIDENCE),
         folded_ratio_ci=median_interval(folded, TIMING_CONFIDENCE), load=load,
         loaded=machine_load(load, spread))
-
-
-def from_json(data: dict) -> NumpyDemoResult:
-    """The NumpyDemoResult a results.json holds (``runs show``)."""
-    return results.rebuild(NumpyDemoResult, data,
-                           config=cfg.resolve(NumpyDemoConfig, data["config"]))
-
-
-def to_json(result: NumpyDemoResult) -> dict:
-    """The JSON object of ``numpy-demo --json``, also the run's results.json."""
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
-        drop_rate=result.config.drop_rate,
-        comparisons=[dataclasses.asdict(c) for c in result.comparisons],
-        gradient_checks=[dataclasses.asdict(c) for c in result.gradient_checks],
-        timing=dataclasses.asdict(result.timing))

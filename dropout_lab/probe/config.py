@@ -11,8 +11,10 @@ import math
 from dataclasses import dataclass
 
 from dropout_lab.core import config as cfg
+from dropout_lab.core.config import COUNT, PROBABILITY, SEED
 from dropout_lab.core.errors import ConfigError, invalid_value
 from dropout_lab.core.limits import require_memory
+from dropout_lab.core.options import Config, option
 from dropout_lab.dropouts import registry
 
 MIN_SIZE = 4096
@@ -21,31 +23,33 @@ MAX_ENTRIES = 1 << 20  # noise-shape's input; the command is meant for small, pr
 
 
 @dataclass(frozen=True)
-class ProbeConfig:
+class ProbeConfig(Config):
     """Settings of a probe run."""
 
-    layers: tuple[str, ...] = ()  # --layer values; () = every built-in one
-    rates: tuple[float, ...] = (0.2, 0.5, 0.8)  # rates measured (0.5 alone cannot tell drop/keep)
-    size: int = 131072  # entries per draw; rank-3 input (size // 1024, 16, 64)
-    seed: int = 0  # seeds the run once; each row's seed derives from it
-    false_alarm: float = 1e-4  # chance a correct implementation fails any verdict of a run
-    edges: bool = True  # also record behaviour at rates 0, 1, -0.1, 1.5 and NaN
+    layers: tuple[str, ...] = option(
+        (), "Implementation to probe (repeatable): a built-in name such as keras.layers.Dropout "
+            "(alias keras), tf.nn.dropout, numpy-inverted or uniform (an unknown name lists "
+            "them all), or MODULE:CLASS.", flag="--layer", multiple=True,
+        default_text="every built-in one")
+    rates: tuple[float, ...] = option(
+        (0.2, 0.5, 0.8), "Rate to measure (repeatable); 0.5 alone cannot tell drop from keep.",
+        flag="--rate", multiple=True, ge=0, le=1,
+        why=" (invalid rates are probed as edge behaviour anyway)")
+    size: int = option(131072, "Entries per draw; rank-3 input (size // 1024, 16, 64).",
+                       ge=MIN_SIZE)  # its upper bound is memory (``check``)
+    seed: int = option(0, "Seeds the run once; each row's seed derives from it.", **SEED)
+    false_alarm: float = option(1e-4, "Chance that a correct implementation fails any verdict "
+                                      "of a run.", **PROBABILITY)
+    edges: bool = option(True, "Also record rates 0, 1, -0.1, 1.5 and NaN.",
+                         flag="--edges/--no-edges")
 
-    def __post_init__(self):
+    def check(self) -> None:
         for name in self.layers:
             registry.check_name(name)
-        for rate in self.rates:
-            if not 0 <= rate <= 1:  # also rejects NaN
-                raise invalid_value("rate", "a number in [0, 1] (invalid rates are probed as "
-                                    "edge behaviour anyway)", rate)
         if not self.rates:
             raise invalid_value("rates", "at least one rate", list(self.rates))
-        if self.size < MIN_SIZE:
-            raise invalid_value("size", f"an integer >= {MIN_SIZE}", self.size)
         require_memory("size", self.size, self.size * BYTES_PER_ENTRY,
                        f"a draw of {self.size} entries")
-        cfg.require_probability("false_alarm", self.false_alarm)
-        cfg.require_seed("seed", self.seed)
 
     @property
     def names(self) -> list[str]:
@@ -71,21 +75,24 @@ def parse_shape(text: str, name: str, allow_none: bool) -> tuple[int | None, ...
 
 
 @dataclass(frozen=True)
-class NoiseShapeConfig:
+class NoiseShapeConfig(Config):
     """Settings of a noise-shape run; defaults are S004's worked example."""
 
-    layer: str = "keras.layers.Dropout"  # an implementation that takes noise_shape
-    input_shape: str = "2,3,4"  # (batch, timesteps, features) of S004
-    noise_shape: str = "None,1,4"  # S004: one mask per sample, repeated over timesteps
-    rate: float = 0.5  # drop probability (the layer checks its own range)
-    draws: int = 200  # training-mode draws compared slice by slice
-    seed: int = 0  # seeds the run once
+    layer: str = option("keras.layers.Dropout", "Implementation that takes noise_shape: "
+                        "keras.layers.Dropout, keras.random.dropout, tf.nn.dropout, ... or "
+                        "MODULE:CLASS.")
+    input_shape: str = option("2,3,4", "Shape of the input, e.g. 2,3,4 (S004: (batch, "
+                                       "timesteps, features)).")
+    noise_shape: str = option("None,1,4", "noise_shape of the layer; None entries are resolved "
+                                          "at call time (S004: one mask per sample, repeated "
+                                          "over timesteps).")
+    rate: float = option(0.5, "Drop probability (the layer checks its own range).",
+                         expected="a finite number")
+    draws: int = option(200, "Training-mode draws compared slice by slice.", **COUNT)
+    seed: int = option(0, "Seeds the run once.", **SEED)
 
-    def __post_init__(self):
+    def check(self) -> None:
         registry.check_name(self.layer, registry.NOISE_SHAPE)
-        cfg.require_finite("rate", self.rate)
-        cfg.require_positive_int("draws", self.draws)
-        cfg.require_seed("seed", self.seed)
         check_shapes(self.input_dims, self.noise_dims)
 
     @property

@@ -21,12 +21,14 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
 from dropout_lab.core.errors import ConfigError, ExperimentError, invalid_value
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict
@@ -52,10 +54,11 @@ class AxisReport:
     verified: bool
 
 
-@dataclass(frozen=True)
+@record
 class NoiseShapeResult:
     """What noise-shape measured."""
 
+    KIND: ClassVar[str] = KIND
     config: NoiseShapeConfig
     framework: str
     framework_version: str
@@ -66,15 +69,19 @@ class NoiseShapeResult:
     control_axes: list[AxisReport]  # the same layer without noise_shape: expected independent
     shared_axes: list[int]  # measured
     verified: bool  # every axis as noise_shape says
-    kept_fraction: float  # over all draws
-    mask: list  # first draw: out / x per entry (0 = dropped), nested like the input
-    none_check: dict | None  # C12: the same layer on an input with longer None axes
+    kept_fraction: Real  # over all draws
+    mask: list[Any]  # first draw: out / x per entry (0 = dropped), nested like the input
+    none_check: dict[str, Any] | None  # C12: the same layer on an input with longer None axes
     verdicts: list[Verdict]
     run_dir: Path
 
 
-def run(config: NoiseShapeConfig, ctx: RunContext = RunContext()) -> NoiseShapeResult:
+Result = NoiseShapeResult
+
+
+def run(config: NoiseShapeConfig, ctx: RunContext | None = None) -> NoiseShapeResult:
     """Apply, compare slices, check None resolution; write ``ctx.out/noise-shape/<id>/``."""
+    ctx = ctx or RunContext()
     impl = registry.resolve(config.layer, registry.NOISE_SHAPE)
     require_noise_shape(impl)
     seed_everything(config.seed)
@@ -89,7 +96,7 @@ def run(config: NoiseShapeConfig, ctx: RunContext = RunContext()) -> NoiseShapeR
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  started=ctx.started) as folder:
         result = _result(impl, config, tally, control, none_check, folder.final_path)
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
 
 
@@ -235,19 +242,3 @@ def _result(impl, config: NoiseShapeConfig, tally: Tally, control: Tally, none_c
         kept_fraction=tally.kept_fraction, mask=np.round(tally.first, 6).tolist(),
         none_check=none_check, verdicts=found,
         run_dir=run_dir)
-
-
-def from_json(data: dict) -> NoiseShapeResult:
-    """The NoiseShapeResult a results.json holds (``runs show``)."""
-    return results.rebuild(NoiseShapeResult, data,
-                           config=cfg.resolve(NoiseShapeConfig, data["config"]))
-
-
-def to_json(result: NoiseShapeResult) -> dict:
-    """The JSON object of ``noise-shape --json``, also the run's results.json."""
-    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)
-              if f.name not in ("config", "verdicts", "run_dir")}
-    fields["axes"] = [dataclasses.asdict(a) for a in result.axes]
-    fields["control_axes"] = [dataclasses.asdict(a) for a in result.control_axes]
-    return results.result(KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
-                          **fields)

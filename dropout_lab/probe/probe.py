@@ -21,11 +21,14 @@ by default); the derivation is in ``dropout_lab.dropouts.drawstats`` and docs/me
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, ClassVar
+
+from pydantic import Field, computed_field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, stats
+from dropout_lab.core.results import record
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict
@@ -38,7 +41,6 @@ from dropout_lab.dropouts.probing import (
     overall_meaning,
     rate_label,
     row_from_json,
-    row_to_json,
 )
 from dropout_lab.dropouts.registry import Implementation
 from dropout_lab.probe import verdicts
@@ -48,12 +50,13 @@ from dropout_lab.workers import parent as workers
 KIND = "probe"
 
 
-@dataclass(frozen=True)
+@record
 class ProbeResult:
     """Everything a probe run measured."""
 
+    KIND: ClassVar[str] = KIND
     config: ProbeConfig
-    alpha: float  # per-test level
+    alpha: Annotated[float, Field(alias="alpha_per_test")]  # per-test level
     z: float  # two-sided normal bound at alpha
     rows: list[ProbeRow]
     rate_meaning: dict[str, str]  # per implementation, from rates other than 0, 0.5 and 1
@@ -62,9 +65,25 @@ class ProbeResult:
     run_dir: Path
     wall_seconds: float
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tests_per_row(self) -> int:
+        """Statistical tests per row (T1-T3 of ``dropouts.drawstats``)."""
+        return drawstats.TESTS_PER_ROW
 
-def run(config: ProbeConfig, ctx: RunContext = RunContext()) -> ProbeResult:
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def related(self) -> str:
+        """Where the claims probe touches but does not judge are settled."""
+        return verdicts.related_note()
+
+
+Result = ProbeResult
+
+
+def run(config: ProbeConfig, ctx: RunContext | None = None) -> ProbeResult:
     """Probe every implementation at every rate; write ``ctx.out/probe/<run-id>/``."""
+    ctx = ctx or RunContext()
     started = time.monotonic()
     chosen = [registry.resolve(name) for name in config.names]
     if any(impl.framework != "numpy" and impl.worker is None for impl in chosen):
@@ -94,7 +113,7 @@ def run(config: ProbeConfig, ctx: RunContext = RunContext()) -> ProbeResult:
                              verdicts=[verdicts.c10(rows, meaning, alpha)],
                              run_dir=folder.final_path,
                              wall_seconds=round(time.monotonic() - started, 3))
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
 
 
@@ -105,26 +124,9 @@ def _in_workers(chosen: list[Implementation], config: ProbeConfig, alpha: float,
     for worker in dict.fromkeys(impl.worker for impl in chosen):
         names = [impl.name for impl in chosen if impl.worker == worker]
         answer = workers.call(worker, {
-            "task": worker_probe.TASK, "names": names, "rates": list(config.rates), "size": config.size,
-            "seed": config.seed, "alpha": alpha, "skip_extras": True},
+            "task": worker_probe.TASK, "names": names, "rates": list(config.rates),
+            "size": config.size, "seed": config.seed, "alpha": alpha, "skip_extras": True},
             progress=lambda done, total: ctx.report(f"probe ({worker})", done, total))
         for one in answer["implementations"]:
             found[one["name"]] = ([row_from_json(r) for r in one["rows"]], one["edges"])
     return found
-
-
-def from_json(data: dict) -> ProbeResult:
-    """The ProbeResult a results.json holds (``runs show``): the inverse of ``to_json``."""
-    rows = [row_from_json(row) for row in data["rows"]]
-    return results.rebuild(ProbeResult, data, config=cfg.resolve(ProbeConfig, data["config"]),
-                           alpha=float(data["alpha_per_test"]), rows=rows)
-
-
-def to_json(result: ProbeResult) -> dict:
-    """The JSON object of ``probe --json``, also the run's results.json."""
-    rows = [row_to_json(row) for row in result.rows]
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
-        alpha_per_test=result.alpha, z=result.z, tests_per_row=drawstats.TESTS_PER_ROW,
-        rows=rows, rate_meaning=result.rate_meaning, edges=result.edges,
-        related=verdicts.related_note(), wall_seconds=result.wall_seconds)

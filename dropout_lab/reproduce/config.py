@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import invalid_value
+from dropout_lab.core.options import Config, option
 from dropout_lab.core.verdict import CLAIMS
 from dropout_lab.frameworks.config import FrameworksConfig
-from dropout_lab.frameworks.config import installed as frameworks_installed
+from dropout_lab.dropouts.frameworks import installed as frameworks_installed
 from dropout_lab.gradients.config import GradientsConfig
 from dropout_lab.mnist.config import S001_OVERFIT, McAverageConfig, MnistConfig
 from dropout_lab.numpy_demo.config import NumpyDemoConfig
@@ -24,26 +25,46 @@ from dropout_lab.toy.config import CompareConfig
 
 PROFILES = ("quick", "full")
 FULL_SEEDS = 20  # seeds of S001's sweep in the full profile, the most of any step
-SECONDS = {"quick": 150, "full": 900}  # expected on 2 CPU cores, TensorFlow's import included
+
+
+def parse_claims(text: str) -> tuple[str, ...]:
+    """``"c1, C10"`` -> ("C1", "C10"): ids upper-cased, duplicates dropped, order kept.
+
+    Raises:
+        ConfigError: an id not in the catalogue, or no id at all.
+    """
+    claims = tuple(dict.fromkeys(c.strip().upper() for c in text.split(",") if c.strip()))
+    if not claims:
+        raise invalid_value("claims", CLAIMS_EXPECTED, text)
+    _check_claims(claims)
+    return claims
+
+
+CLAIMS_EXPECTED = "claim ids from " + ", ".join(CLAIMS)
+
+
+def _check_claims(claims: tuple[str, ...]) -> None:
+    if any(claim not in CLAIMS for claim in claims):
+        raise invalid_value("claims", CLAIMS_EXPECTED, ",".join(claims))
 
 
 @dataclass(frozen=True)
-class ReproduceConfig:
+class ReproduceConfig(Config):
     """What to reproduce."""
 
-    profile: str = "quick"  # quick (2-3 minutes) or full (the published sizes, ~15 minutes)
-    claims: tuple[str, ...] = ()  # the claims to settle, e.g. ("C1", "C10"); () = all of them
-    seed: int = 0  # the seed of every experiment
+    profile: str = option("quick", "quick: small sizes, 2-3 minutes on 2 cores (the frameworks "
+                                   "step, run when other frameworks are installed, adds under a "
+                                   "minute); full: the published sizes, about 15 minutes.",
+                          choices=PROFILES)
+    claims: tuple[str, ...] = option((), "Comma-separated claims to settle, e.g. C1,C10.",
+                                     parse=parse_claims, default_text="all: C1-C12, MC")
+    seed: int = option(0, "The seed of every experiment.", ge=0,
+                       le=cfg.SEED_MAX - FULL_SEEDS + 1,
+                       why=f" (S001's sweep uses seeds seed ... seed + {FULL_SEEDS - 1}, and "
+                           "seeds are 32-bit)")
 
-    def __post_init__(self):
-        cfg.require_choice("profile", self.profile, PROFILES)
-        for claim in self.claims:
-            if claim not in CLAIMS:
-                raise invalid_value("claims", "claim ids from " + ", ".join(CLAIMS),
-                                    ",".join(self.claims))
-        cfg.require_int_range("seed", self.seed, 0, cfg.SEED_MAX - FULL_SEEDS + 1,
-                              f" (S001's sweep uses seeds seed ... seed + {FULL_SEEDS - 1}, "
-                              "and seeds are 32-bit)")
+    def check(self) -> None:
+        _check_claims(self.claims)
 
     @property
     def wanted(self) -> list[str]:
@@ -71,19 +92,6 @@ class Step:
     claims: tuple[str, ...]
     config: object
     needs: str | None = None
-
-
-def parse_claims(text: str) -> tuple[str, ...]:
-    """``"c1, C10"`` -> ("C1", "C10"): ids upper-cased, duplicates dropped, order kept.
-
-    Raises:
-        ConfigError: an id not in the catalogue, or no id at all.
-    """
-    claims = tuple(dict.fromkeys(c.strip().upper() for c in text.split(",") if c.strip()))
-    if not claims:
-        raise invalid_value("claims", "claim ids from " + ", ".join(CLAIMS), text)
-    ReproduceConfig(claims=claims)  # checks each id
-    return claims
 
 
 def plan(config: ReproduceConfig) -> list[Step]:

@@ -21,13 +21,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ClassVar, Iterator
 
 from dropout_lab.core import config as cfg
-from dropout_lab.core import results
+from dropout_lab.core import kinds, results
 from dropout_lab.core.errors import DropoutLabError, ExperimentError
 from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
+from dropout_lab.core.results import record
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext, RunFolder
 from dropout_lab.core.tfenv import USER_ENVIRONMENT, versions
@@ -53,10 +54,11 @@ class StepRecord:
     wall_seconds: float
 
 
-@dataclass(frozen=True)
+@record
 class ReproduceResult:
     """Every claim's verdict, the steps that gave them, the report's files."""
 
+    KIND: ClassVar[str] = KIND
     config: ReproduceConfig
     run_dir: Path
     verdicts: list[Verdict]
@@ -67,31 +69,12 @@ class ReproduceResult:
     wall_seconds: float
 
 
+Result = ReproduceResult
+
+
 def _module(command: str):
     """The experiment module a step's command runs (imported late: TensorFlow and NumPy)."""
-    if command == "compare":
-        from dropout_lab.toy import compare
-
-        return compare
-    if command in ("probe", "noise-shape"):
-        from dropout_lab.probe import noise_shape, probe
-
-        return probe if command == "probe" else noise_shape
-    if command == "gradients":
-        from dropout_lab.gradients import experiment as gradients
-
-        return gradients
-    if command == "numpy-demo":
-        from dropout_lab.numpy_demo import experiment as numpy_demo
-
-        return numpy_demo
-    if command == "frameworks":
-        from dropout_lab.frameworks import experiment as frameworks
-
-        return frameworks
-    from dropout_lab.mnist import mc_average, sweep
-
-    return sweep if command == "mnist" else mc_average
+    return kinds.experiment(command)
 
 
 def open_resume(path: Path, command: str) -> tuple[RunFolder, ReproduceConfig]:
@@ -99,8 +82,9 @@ def open_resume(path: Path, command: str) -> tuple[RunFolder, ReproduceConfig]:
     return reopen_with_config(path, KIND, ReproduceConfig, command)
 
 
-def run(config: ReproduceConfig, ctx: RunContext = RunContext()) -> ReproduceResult:
+def run(config: ReproduceConfig, ctx: RunContext | None = None) -> ReproduceResult:
     """Run every step not yet done, then write the report; see the module docstring."""
+    ctx = ctx or RunContext()
     from dropout_lab.reproduce import figures, report  # matplotlib, Jinja2
 
     steps = plan(config)
@@ -126,7 +110,7 @@ def run(config: ReproduceConfig, ctx: RunContext = RunContext()) -> ReproduceRes
             report={"markdown": "report.md", "html": "report.html"},
             wall_seconds=round(time.monotonic() - ctx.started, 3))
         report.write(folder, result, made.get("frameworks"))
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
 
 
@@ -181,7 +165,7 @@ def _finished(folder: RunFolder, out: Path, steps: list[Step]) -> dict[str, Step
     for path in sorted(records.glob("*.json")):
         try:
             data = parse_json(read_bytes(path, MAX_JSON_BYTES), path)
-            record = results.rebuild(StepRecord, data)
+            record = results.parse(StepRecord, data)
         except (UnsafeFile, ExperimentError, TypeError, KeyError, ValueError, AttributeError):
             continue  # an unreadable record: the step runs again
         run_id = Path(str(record.run_dir)).name
@@ -207,7 +191,7 @@ def _load(record: StepRecord, step: Step):
     """A finished step's result, read back from its run folder (nothing recomputed)."""
     module = _module(step.command)
     run = open_run(record.run_dir, (step.command,))
-    return module.from_json(run.read_json("results.json"))
+    return results.from_json(module.Result, run.read_json("results.json"))
 
 
 def collect(config: ReproduceConfig, steps: list[Step], made: dict) -> list[Verdict]:
@@ -244,18 +228,3 @@ def machine() -> dict[str, Any]:
     return {"versions": versions(), "platform": platform.platform(), "cpu": cpu,
             "cpus": os.cpu_count(), "tf_threads": threads, "load_1min": os.getloadavg()[0],
             "environment": USER_ENVIRONMENT}
-
-
-def from_json(data: dict) -> ReproduceResult:
-    """The ReproduceResult a results.json holds (``runs show``)."""
-    return results.rebuild(ReproduceResult, data,
-                           config=cfg.resolve(ReproduceConfig, data["config"]))
-
-
-def to_json(result: ReproduceResult) -> dict:
-    """The JSON object of ``reproduce --json``, also the run's results.json."""
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts,
-        steps=[dataclasses.asdict(s) for s in result.steps], figures=result.figures,
-        environment=result.environment, report=result.report,
-        wall_seconds=result.wall_seconds)

@@ -19,11 +19,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import computed_field, field_serializer, field_validator
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.tfenv import seed_everything, versions
 from dropout_lab.core.verdict import Verdict
@@ -48,25 +51,26 @@ class Sample:
     """Per-sample numbers; f_r = trained net at test time, f_0 = rate-0 reload."""
 
     input: list[float]
-    trained_test: float  # f_r(x)
-    reload_rate0: float  # f_0(x)
-    diff: float  # f_r - f_0
-    ratio: float  # f_r / f_0
-    vanilla_expected: float  # g(x): rate-0 net with dropout input x keep
-    train_mode_mean: float  # mean of mc_samples training-mode passes
-    train_mode_se: float  # its standard error
+    trained_test: Real  # f_r(x)
+    reload_rate0: Real  # f_0(x)
+    diff: Real  # f_r - f_0
+    ratio: Real  # f_r / f_0 (NaN where f_0 is 0)
+    vanilla_expected: Real  # g(x): rate-0 net with dropout input x keep
+    train_mode_mean: Real  # mean of mc_samples training-mode passes
+    train_mode_se: Real  # its standard error
 
 
-@dataclass(frozen=True)
+@record
 class CompareResult:
-    """Everything the comparison measured."""
+    """Everything the comparison measured (``checks`` are written as an object keyed by name)."""
 
+    KIND: ClassVar[str] = KIND
     config: CompareConfig  # with the training fields actually used
     classification: str
     layer_class: str
-    max_abs_diff: float  # max |f_r - f_0| over samples
-    repeat_spread: float  # max spread over the repeated test-time predictions
-    round_trip_diff: float  # max |f_r rebuilt from file - f_r recorded at training|
+    max_abs_diff: Real  # max |f_r - f_0| over samples
+    repeat_spread: Real  # max spread over the repeated test-time predictions
+    round_trip_diff: Real  # max |f_r rebuilt from file - f_r recorded at training|
     source_run: Path | None  # the training run compared (None: trained in this run's worker)
     run_dir: Path  # this comparison's own run folder
     samples: list[Sample]
@@ -76,14 +80,49 @@ class CompareResult:
     # the versions of the framework that trained and measured the net, e.g. {"torch": "2.14.1"}
     framework_versions: dict[str, str] = dataclasses.field(default_factory=dict)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def layer(self) -> str:
+        """The dropout under test (``config.implementation``)."""
+        return self.config.implementation
 
-def run(config: CompareConfig, ctx: RunContext = RunContext()) -> CompareResult:
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rate(self) -> float:
+        """Its drop rate."""
+        return self.config.rate
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def framework(self) -> str:
+        """The framework that trained and measured the net."""
+        return self.config.framework
+
+    @field_serializer("checks")
+    def _checks_by_name(self, checks: list[Check]) -> dict[str, dict[str, Any]]:
+        return {c.name: {k: v for k, v in dataclasses.asdict(c).items() if k != "name"}
+                for c in checks}
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _checks_from_names(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return [{**fields, "name": name} if isinstance(fields, dict) else fields
+                    for name, fields in value.items()]
+        return value
+
+
+Result = CompareResult
+
+
+def run(config: CompareConfig, ctx: RunContext | None = None) -> CompareResult:
     """Train (without ``config.run``) or open the run, then run the three checks.
 
     Raises:
         ConfigError: ``config.framework`` is not installed (the message names its extra).
         ExperimentError: training diverged, a file is damaged, a layer or a worker failed.
     """
+    ctx = ctx or RunContext()
     if config.framework != "keras":
         return _run_in_worker(config, ctx)
     trained_now = config.run is None
@@ -142,7 +181,7 @@ def _run_in_worker(config: CompareConfig, ctx: RunContext) -> CompareResult:
         folder.manifest["framework_versions"] = found
         result = CompareResult(run_dir=folder.final_path, framework_versions=found,
                                **_fields(config, None, measured, trained_now=True))
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
 
 
@@ -170,28 +209,5 @@ def _record(config: CompareConfig, source: Path, m: Measured, trained_now: bool,
                  {"source_run": str(source)}, started=ctx.started) as folder:
         result = CompareResult(run_dir=folder.final_path, framework_versions=keras_versions,
                                **fields)
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
-
-
-def from_json(data: dict) -> CompareResult:
-    """The CompareResult a results.json holds (``runs show``): the inverse of ``to_json``."""
-    checks = [results.rebuild(Check, {**fields, "name": name})
-              for name, fields in data["checks"].items()]
-    return results.rebuild(CompareResult, data, config=cfg.resolve(CompareConfig, data["config"]),
-                           checks=checks)
-
-
-def to_json(result: CompareResult) -> dict:
-    """The JSON object of ``compare --json``, also the run's results.json."""
-    checks = {c.name: {k: v for k, v in dataclasses.asdict(c).items() if k != "name"}
-              for c in result.checks}
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts, result.source_run,
-        classification=result.classification, layer=result.config.implementation,
-        layer_class=result.layer_class, rate=result.config.rate,
-        max_abs_diff=result.max_abs_diff, repeat_spread=result.repeat_spread,
-        round_trip_diff=result.round_trip_diff,
-        samples=[dataclasses.asdict(s) for s in result.samples], checks=checks,
-        trained_now=result.trained_now, framework=result.config.framework,
-        framework_versions=result.framework_versions)

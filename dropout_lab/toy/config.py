@@ -1,18 +1,20 @@
 """Configs of ``train``, ``reload`` and ``compare`` (S000's toy net); light: no TF, no NumPy.
 
 Defaults are S000's own settings: Dropout(0.5), full-batch SGD(0.001) on MSE
-for 1000 epochs, ten repeated predictions.
+for 1000 epochs, ten repeated predictions. Each field declares its option
+(``core.options``): help, flag and bounds, once.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import math
 from dataclasses import dataclass
 
 from dropout_lab.core import config as cfg
+from dropout_lab.core.config import COUNT, POSITIVE, SEED
 from dropout_lab.core.errors import ConfigError, invalid_value
+from dropout_lab.core.options import Config, option
 from dropout_lab.dropouts import registry
 
 MIN_MC_SAMPLES = 100  # the consistency bound relies on the central limit theorem
@@ -26,41 +28,46 @@ FRAMEWORK_LAYERS = {"torch": "torch.nn.Dropout", "jax": "flax.nnx.Dropout"}
 #: The modules each worker's toy net imports (its extra, registry.EXTRAS, installs them).
 FRAMEWORK_MODULES = {"torch": ("torch",), "jax": ("jax", "flax")}
 
+#: Below 0 is left to the layer under test, whose own range applies.
+RATE = dict(lt=1, expected="a drop probability below 1 (rate 1 keeps nothing, so "
+                                 "keep = 1 - rate = 0)")
+RUNS = dict(ge=1, le=MAX_RUNS, why=" (repeated predictions are kept in memory)")
+LAYER_HELP = ("Dropout implementation: keras, vanilla, a built-in name such as "
+              "keras.layers.GaussianDropout or tf.nn.dropout (an unknown name lists them), "
+              "or MODULE:CLASS (a Keras layer of yours).")
+TRUST_HELP = ("Import the MODULE:CLASS layer RUN's manifest names. Reading a run folder never "
+              "runs code otherwise: trust only runs you made or checked.")
+
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Config):
     """Training settings; defaults are S000's."""
 
-    rate: float = 0.5  # drop probability of the dropout layer (S000: 0.5)
-    epochs: int = 1000  # full-batch SGD steps (S000: nb_epoch=1000, 3 samples = 1 batch)
-    learning_rate: float = 0.001  # SGD step size (S000: SGD(0.001))
-    seed: int = 0  # seeds Python, NumPy, TF and Keras once per run
-    layer: str = "keras"  # a --layer value fit for the toy net (see dropouts.registry)
+    rate: float = option(0.5, "Drop probability of the dropout layer (S000: 0.5).", **RATE)
+    epochs: int = option(1000, "Full-batch SGD steps (S000: nb_epoch=1000; 3 samples are one "
+                               "batch).", **COUNT)
+    learning_rate: float = option(0.001, "SGD step size (S000: SGD(0.001)).",
+                                  aliases=("--lr",), **POSITIVE)
+    seed: int = option(0, "Seeds Python, NumPy, TF and Keras once per run.", **SEED)
+    layer: str = option("keras", LAYER_HELP)
 
-    def __post_init__(self):
-        cfg.require_drop_rate("rate", self.rate)
-        cfg.require_positive_int("epochs", self.epochs)
-        cfg.require_positive("learning_rate", self.learning_rate)
-        cfg.require_seed("seed", self.seed)
+    def check(self) -> None:
         registry.check_name(self.layer, registry.TOY)
 
 
 @dataclass(frozen=True)
-class ReloadConfig:
+class ReloadConfig(Config):
     """Reload settings: which training run, at which rate, how many predictions."""
 
-    run: str  # the training run folder (RUN)
-    rate: float = 0.0  # drop rate of the rebuilt net (S000's code two: 0)
-    runs: int = 10  # repeated test-time predictions (S000: 10)
-    trust_layer: bool = False  # import the MODULE:CLASS layer RUN names (it runs that code)
-
-    def __post_init__(self):
-        cfg.require_drop_rate("rate", self.rate)
-        _require_runs(self.runs)
+    run: str = option(help="The training run folder.", argument=True, metavar="RUN",
+                      path="dir")
+    rate: float = option(0.0, "Drop rate of the rebuilt net (S000's code two: 0).", **RATE)
+    runs: int = option(10, "Repeated test-time predictions (S000: 10).", **RUNS)
+    trust_layer: bool = option(False, TRUST_HELP)
 
 
 @dataclass(frozen=True)
-class CompareConfig:
+class CompareConfig(Config):
     """Settings of a comparison: the training settings (unless ``run`` is given) and the checks.
 
     With ``run``, the training settings are the run's recorded ones and the
@@ -70,33 +77,35 @@ class CompareConfig:
     ``run`` must be None.
     """
 
-    rate: float = 0.5  # drop probability of the dropout layer (S000: 0.5)
-    epochs: int = 1000  # full-batch SGD steps
-    learning_rate: float = 0.001  # SGD step size
-    seed: int | None = None  # training seed (0) and comparison seed; with run: the run's seed
-    layer: str = "keras"  # a --layer value fit for the toy net
-    runs: int = 10  # repeated test-time predictions of each net (S000: 10)
-    mc_samples: int = 2000  # training-mode passes averaged for the consistency check
-    rtol: float = 1e-6  # relative tolerance of the equality checks (~8 float32 ulps)
-    z: float = 4.5  # consistency bound in standard errors (false alarm <= 2e-5)
-    run: str | None = None  # compare this training run instead of training one
-    trust_layer: bool = False  # with run: import the MODULE:CLASS layer it names
-    framework: str = "keras"  # keras (in-process), torch or jax (a worker process)
+    rate: float = option(0.5, "Drop probability of the dropout layer (S000: 0.5).", **RATE)
+    epochs: int = option(1000, "Full-batch SGD steps.", **COUNT)
+    learning_rate: float = option(0.001, "SGD step size.", aliases=("--lr",), **POSITIVE)
+    seed: int | None = option(None, "Training seed and comparison seed; with RUN, the run's "
+                                    "seed.", default_text="0, or RUN's", **SEED)
+    layer: str = option("keras", LAYER_HELP)
+    runs: int = option(10, "Repeated test-time predictions of each net (S000: 10).", **RUNS)
+    mc_samples: int = option(2000, "Training-mode passes averaged for the consistency check.",
+                             ge=MIN_MC_SAMPLES, le=cfg.INT32_MAX,
+                             why=" (the consistency bound relies on the central limit "
+                                 "theorem)")
+    rtol: float = option(1e-6, "Relative tolerance of the equality checks (~8 float32 ulps).",
+                         ge=0)
+    z: float = option(4.5, "Consistency bound in standard errors (false alarm <= 2e-5).",
+                      **POSITIVE)
+    run: str | None = option(None, "A training run to compare instead of training one.",
+                             argument=True, metavar="RUN", path="dir")
+    trust_layer: bool = option(False, TRUST_HELP)
+    framework: str = option("keras", "Framework that trains and measures the toy net: keras "
+                                     "(in-process, with --layer), torch (torch.nn.Dropout) or "
+                                     "jax (flax.nnx.Dropout), each of the last two in a "
+                                     "process of its own, from the Keras net's initial "
+                                     "weights.", choices=FRAMEWORKS)
 
-    def __post_init__(self):
+    def check(self) -> None:
         _require_framework(self.framework, self.layer, self.run)
-        cfg.require_seed("seed", self.seed)
         if self.run is None:
-            self.train_config()  # range checks of the training fields
+            self.train_config()  # the layer's name
             require_comparable_rate(self.rate)
-        _require_runs(self.runs)
-        if self.mc_samples < MIN_MC_SAMPLES:
-            raise invalid_value("mc_samples", f"an integer >= {MIN_MC_SAMPLES} (the consistency "
-                                "bound relies on the central limit theorem)", self.mc_samples)
-        cfg.require_positive_int("mc_samples", self.mc_samples)
-        if not (math.isfinite(self.rtol) and self.rtol >= 0):
-            raise invalid_value("rtol", "a finite number >= 0", self.rtol)
-        cfg.require_positive("z", self.z)
 
     @property
     def implementation(self) -> str:
@@ -115,9 +124,7 @@ class CompareConfig:
 
 
 def _require_framework(framework: str, layer: str, run: str | None) -> None:
-    """ConfigError for an unknown framework, or one other than keras with RUN or a --layer."""
-    if framework not in FRAMEWORKS:
-        raise invalid_value("framework", "one of " + ", ".join(FRAMEWORKS), framework)
+    """ConfigError for a framework other than keras with RUN or a --layer."""
     if framework == "keras":
         return
     if run is not None:
@@ -145,10 +152,6 @@ def require_installed(framework: str) -> None:
                           f"{', '.join(absent)}, which {verb} not installed; install it with: "
                           f"pip install 'dropout-lab[{extra}]'. Received: "
                           f"framework={framework!r}", param="framework")
-
-
-def _require_runs(runs: int) -> None:
-    cfg.require_positive_int("runs", runs, MAX_RUNS, " (repeated predictions are kept in memory)")
 
 
 def measure_seed(seed: int) -> int:

@@ -9,13 +9,15 @@ The net is rebuilt from the run's recorded config, never from today's flags.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, ClassVar
 
 import numpy as np
+from pydantic import Field, computed_field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, weights
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.atomic import sha256_file
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.reading import Run, open_run
@@ -29,28 +31,41 @@ KIND = "reload"
 SAMPLES = 3  # S000's three inputs
 
 
-@dataclass(frozen=True)
+@record
 class ReloadResult:
     """Repeated predictions of the reloaded net.
 
     Attributes:
-        predictions: (runs, samples) test-time outputs.
+        layer, train_rate: the training run's dropout implementation and rate.
+        predictions: (runs, samples) test-time outputs (``test/predictions``).
         trained_predictions: the trained net's test-time outputs recorded by the run.
     """
 
+    KIND: ClassVar[str] = KIND
     run_dir: Path
     source_run: Path
     config: ReloadConfig
-    train_config: TrainConfig
+    layer: str
+    train_rate: float
     inputs: list[list[float]]
-    predictions: list[list[float]]
-    trained_predictions: list[float]
+    predictions: Annotated[list[list[Real]], Field(alias="test/predictions")]
+    trained_predictions: Annotated[list[Real], Field(alias="trained/test_predictions")]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def spread(self) -> list[float]:
         """Per sample, max - min over the repeated predictions (0 when deterministic)."""
         values = np.asarray(self.predictions)
         return (values.max(axis=0) - values.min(axis=0)).tolist()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def repeat_spread(self) -> float:
+        """The largest spread over the samples."""
+        return max(self.spread)
+
+
+Result = ReloadResult
 
 
 def open_train_run(path: str | Path, trust_layer: bool = False) -> tuple[Run, TrainConfig]:
@@ -89,8 +104,9 @@ def rebuild(run: Run, train_config: TrainConfig, rate: float, seed: int,
     return model
 
 
-def run(config: ReloadConfig, ctx: RunContext = RunContext()) -> ReloadResult:
+def run(config: ReloadConfig, ctx: RunContext | None = None) -> ReloadResult:
     """Rebuild RUN's net at ``config.rate``, load its weights, predict ``runs`` times."""
+    ctx = ctx or RunContext()
     source, train_config = open_train_run(config.run, config.trust_layer)
     recorded = recorded_predictions(source)
     seed_everything(train_config.seed)
@@ -105,9 +121,9 @@ def run(config: ReloadConfig, ctx: RunContext = RunContext()) -> ReloadResult:
     with new_run(ctx.out, KIND, cfg.to_dict(config), train_config.seed, ctx.command,
                  extra, started=ctx.started) as folder:
         result = ReloadResult(run_dir=folder.final_path, source_run=source.path, config=config,
-                              train_config=train_config, inputs=net.INPUTS.tolist(),
+                              layer=train_config.layer, train_rate=train_config.rate, inputs=net.INPUTS.tolist(),
                               predictions=predictions.tolist(), trained_predictions=recorded)
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
 
 
@@ -128,23 +144,3 @@ def recorded_predictions(run: Run) -> list[float]:
         raise ExperimentError(f"Run {run.path} diverged: its test-time predictions are {found}; "
                               "train again with a smaller learning rate.")
     return [float(v) for v in found]
-
-
-def from_json(data: dict) -> ReloadResult:
-    """The ReloadResult a results.json holds (``runs show``): the inverse of ``to_json``."""
-    return ReloadResult(run_dir=Path(data["run_dir"]), source_run=Path(data["source_run"]),
-                        config=cfg.resolve(ReloadConfig, data["config"]),
-                        train_config=cfg.resolve(TrainConfig, {"rate": data["train_rate"],
-                                                               "layer": data["layer"]}),
-                        inputs=data["inputs"], predictions=data["test/predictions"],
-                        trained_predictions=data["trained/test_predictions"])
-
-
-def to_json(result: ReloadResult) -> dict:
-    """The JSON object of ``reload --json``, also the run's results.json."""
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(result.config), [], result.source_run,
-        **{"test/predictions": result.predictions,
-           "trained/test_predictions": result.trained_predictions},
-        layer=result.train_config.layer, train_rate=result.train_config.rate,
-        inputs=result.inputs, spread=result.spread, repeat_spread=max(result.spread))

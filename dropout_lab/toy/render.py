@@ -48,8 +48,7 @@ def reload(result) -> list:
                "trained net (recorded)": [num(v) for v in result.trained_predictions],
                "difference": [num(a - b, 3) for a, b in zip(first, result.trained_predictions)]}
     title = (f"Reloaded {result.source_run.name} at rate {num(result.config.rate)} "
-             f"(layer {result.train_config.layer}, trained at rate "
-             f"{num(result.train_config.rate)})")
+             f"(layer {result.layer}, trained at rate {num(result.train_rate)})")
     return [_inputs_table(title, result.inputs, columns), f"Run folder: {result.run_dir}"]
 
 

@@ -7,13 +7,15 @@ epochs, then its weights and test-time predictions saved to a run folder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, ClassVar
 
 import numpy as np
+from pydantic import Field, computed_field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, weights
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, RunFolder, new_run
 from dropout_lab.core.tfenv import seed_everything, versions
 from dropout_lab.toy.config import TrainConfig
@@ -21,31 +23,47 @@ from dropout_lab.toy.config import TrainConfig
 KIND = "train"
 
 
-@dataclass(frozen=True)
+@record
 class TrainResult:
     """What a training run produced.
 
     Attributes:
         run_dir: the completed run folder.
-        losses: MSE before each step, length ``epochs``.
-        predictions: test-time outputs on S000's three inputs.
+        losses: MSE before each step, length ``epochs`` (``train/loss``).
+        predictions: test-time outputs on S000's three inputs (``test/predictions``).
         inputs: S000's inputs, (3, 2); targets: (3,).
         layer_class: public name of the dropout layer's class.
     """
 
+    KIND: ClassVar[str] = KIND
     run_dir: Path
     config: TrainConfig
-    losses: list[float]
-    predictions: list[float]
+    losses: Annotated[list[Real], Field(alias="train/loss")]
+    predictions: Annotated[list[Real], Field(alias="test/predictions")]
     inputs: list[list[float]]
     targets: list[float]
     layer_class: str
 
+    @computed_field(alias="train/first_loss")  # type: ignore[prop-decorator]
+    @property
+    def first_loss(self) -> float:
+        """The loss before the first step."""
+        return self.losses[0]
 
-def run(config: TrainConfig, ctx: RunContext = RunContext()) -> TrainResult:
+    @computed_field(alias="train/final_loss")  # type: ignore[prop-decorator]
+    @property
+    def final_loss(self) -> float:
+        """The loss before the last step."""
+        return self.losses[-1]
+
+
+Result = TrainResult
+
+
+def run(config: TrainConfig, ctx: RunContext | None = None) -> TrainResult:
     """Seed everything, train, and write ``ctx.out/train/<run-id>/``."""
     seed_everything(config.seed)
-    return train_into_run(config, ctx)
+    return train_into_run(config, ctx or RunContext())
 
 
 def initial_weights(config: TrainConfig) -> dict[str, np.ndarray]:
@@ -97,23 +115,4 @@ def _write(folder: RunFolder, result: TrainResult, model) -> None:
              "layer_class": result.layer_class, "versions": versions()}
     folder.write_bytes("weights.h5", weights.to_bytes(model, attrs))
     folder.write_text("config.toml", cfg.to_toml(config, "dropout-lab train: resolved config"))
-    folder.write_json("results.json", to_json(result))
-
-
-def from_json(data: dict) -> TrainResult:
-    """The TrainResult a results.json holds (``runs show``): the inverse of ``to_json``."""
-    return TrainResult(run_dir=Path(data["run_dir"]),
-                       config=cfg.resolve(TrainConfig, data["config"]),
-                       losses=list(data["train/loss"]), predictions=data["test/predictions"],
-                       inputs=data["inputs"], targets=data["targets"],
-                       layer_class=data["layer_class"])
-
-
-def to_json(result: TrainResult) -> dict:
-    """The JSON object of ``train --json``, also the run's results.json."""
-    losses = np.asarray(result.losses)
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(result.config), [],
-        **{"train/loss": result.losses, "train/first_loss": float(losses[0]),
-           "train/final_loss": float(losses[-1]), "test/predictions": result.predictions},
-        inputs=result.inputs, targets=result.targets, layer_class=result.layer_class)
+    folder.write_json("results.json", results.to_json(result))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dropout_lab.core.results import Real
 from dropout_lab.core.verdict import Verdict, judge
 
 KERAS_DROPOUT = "keras.layers.Dropout"
@@ -47,7 +48,7 @@ class Check:
     name: str  # "inverted", "vanilla" or "consistency"
     hypothesis: str
     passed: bool
-    statistic: float  # max over samples of |difference| (consistency: of |z-score|)
+    statistic: Real  # max over samples of |difference| (consistency: of |z-score|); inf -> NaN read back
     bound: str  # the tolerance, in words and numbers
 
 
