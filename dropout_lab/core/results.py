@@ -23,13 +23,15 @@ pydantic is imported on first use, not with this module (``--help`` stays fast).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, dataclass_transform
 
 from dropout_lab.core.atomic import to_jsonable
 
+T = TypeVar("T")
 HEAD = ("kind", "run_dir", "source_run", "config", "verdicts")
 
 
@@ -50,7 +52,8 @@ class _NullIsNaN:
 Real = Annotated[float, _NullIsNaN()]
 
 
-def record(cls: type) -> type:
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
+def record(cls: type[T]) -> type[T]:
     """Decorator of a result class: a frozen pydantic dataclass.
 
     Fields are set by name (``losses=...``) and written under their alias
