@@ -89,9 +89,14 @@ def test_all_verdicts_hold_and_run_is_written(measured):
 
 
 def test_the_zeroed_fraction_is_the_drop_rate_not_the_keep_rate(out):
-    result = gradients.run(GradientsConfig(rate=0.8, batch_size=4), RunContext(out=out))
+    result = gradients.run(GradientsConfig(rate=0.8, batch_size=4, false_alarm=0.05),
+                           RunContext(out=out))
     assert result.drop_fraction.covers(0.8) and not result.drop_fraction.covers(0.2)
     assert result.verdicts[0].outcome == "confirmed"  # C5 at rate 0.8
+    # the interval is the exact one at confidence 1 - --false-alarm, not a fixed level
+    assert result.drop_fraction == clopper_pearson(result.drop_count, result.drop_trials, 0.95)
+    assert result.verdicts[0].test.endswith("Clopper-Pearson interval at confidence 1 - 0.05 "
+                                            "must cover rate")
 
 
 def test_rate_zero_changes_nothing_so_c6_does_not_hold(out):

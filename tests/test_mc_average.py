@@ -9,7 +9,7 @@ import pytest
 from conftest import Invoker
 
 from dropout_lab.core.reading import open_run
-from dropout_lab.core.stats import mean_interval
+from dropout_lab.core.stats import PROPORTION, mean_interval
 from dropout_lab.mnist.config import PAPER_K, McAverageConfig
 
 TRAIN = ["--train-subset", "400", "--steps", "60", "--eval-every", "30"]
@@ -32,7 +32,8 @@ def mnist_run(tmp_path_factory):
 def test_mc_average_of_a_run(mnist_run):
     sweep, _, out = mnist_run
     data = json.loads(invoke("mc-average", sweep["run_dir"], "--k", "1,3,10", "--repeats", 4,
-                             "--seed", 4, "--out", out, "--json", "--quiet").stdout)
+                             "--seed", 4, "--confidence", 0.9, "--out", out, "--json",
+                             "--quiet").stdout)
     unit = next(a for a in sweep["arms"] if (a["arm"], a["seed"]) == ("dropout", 4))
     # the reloaded inference-mode net is the trained one: same test error, exactly
     assert data["deterministic_error"] == pytest.approx(1 - unit["final_test_accuracy"],
@@ -42,8 +43,10 @@ def test_mc_average_of_a_run(mnist_run):
     assert np.allclose(errors * 10000, np.round(errors * 10000), rtol=0, atol=1e-9)  # counts
     assert len({tuple(row) for row in errors}) == 4  # repeats draw fresh masks
     for k, row, column in zip(data["ks"], data["mc_error"], errors.T):
-        expected = mean_interval(column)
-        assert (row["k"], row["estimate"], row["low"]) == (k, expected.estimate, expected.low)
+        # at --confidence 0.9, clipped to [0, 1] (an error rate)
+        expected = mean_interval(column, 0.9, PROPORTION)
+        assert (row["k"], row["estimate"], row["low"], row["high"], row["confidence"]) == (
+            k, expected.estimate, expected.low, expected.high, 0.9)
     reached = [row["k"] for row in data["mc_error"] if row["low"] <= data["deterministic_error"]]
     assert data["reached_k"] == (reached[0] if reached else None)
     run = open_run(data["run_dir"], ("mc-average",))
