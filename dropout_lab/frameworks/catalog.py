@@ -6,7 +6,8 @@ probability of zeroing an entry), the scaling in training (``inverted``:
 kept entries x 1/(1 - rate), identity at test; ``affine``: alpha dropout's
 SELU-preserving transform), the test-time switch and the shared-mask
 argument, each with the documentation's own words. A fact the documentation
-does not state is None and is not checked.
+does not state is None and is not checked. ``tests/test_catalog_docs.py`` derives
+each fact again from the installed library's docstring and checks it is there.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ _FLAX = ("rate: the dropout probability (not the keep rate!); if deterministic i
 _KERAS = ("randomly sets input units to 0 with a frequency of rate at each step during "
           "training; inputs not set to 0 are scaled up by 1/(1-rate)")
 _KERAS_SWITCH = "training=False (the default outside fit)"
-_KERAS_SPATIAL = "drops entire feature maps (channels_last: whole channels)"
 
 DOCS: dict[str, Documented] = {
     "torch.nn.Dropout": Documented("drop", "inverted", _TORCH_SWITCH, "none", _TORCH_DROP),
@@ -52,12 +52,12 @@ DOCS: dict[str, Documented] = {
                                      "channel dropout (N, C, D, H, W)", _TORCH_CHANNEL),
     "torch.nn.AlphaDropout": Documented(
         "drop", "affine", _TORCH_SWITCH, "none",
-        "p: probability of an element to be dropped; keeps SELU's mean and standard "
-        "deviation; identity in evaluation"),
+        "p: probability of an element to be dropped; maintains the original mean and standard "
+        "deviation of the input (with SELU); identity in evaluation"),
     "torch.nn.FeatureAlphaDropout": Documented(
         "drop", "affine", _TORCH_SWITCH, "channel dropout (N, C, H, W)",
-        "masks entire channels, set to SELU's negative saturation value; p: probability of "
-        "a channel to be dropped"),
+        "randomly masks out entire channels, set to the negative saturation value of SELU; p: "
+        "probability of an element to be zeroed"),
     "flax.nnx.Dropout": Documented("drop", "inverted",
                                    "deterministic=True or model.eval() (default: drops)",
                                    "broadcast_dims=()", _FLAX),
@@ -75,25 +75,32 @@ DOCS: dict[str, Documented] = {
     "keras.layers.Dropout[noise_shape=(None,1,64)]": Documented(
         "drop", "inverted", _KERAS_SWITCH, "noise_shape=(None, 1, 64)",
         _KERAS + "; noise_shape: the shape of the binary dropout mask"),
-    "keras.layers.SpatialDropout1D": Documented("drop", "inverted", _KERAS_SWITCH,
-                                                "channel dropout (b, t, c)", _KERAS_SPATIAL),
-    "keras.layers.SpatialDropout2D": Documented("drop", "inverted", _KERAS_SWITCH,
-                                                "channel dropout (b, h, w, c)", _KERAS_SPATIAL),
+    "keras.layers.SpatialDropout1D": Documented(
+        "drop", "inverted", _KERAS_SWITCH, "channel dropout (b, t, c)",
+        "the same function as Dropout, however, it drops entire 1D feature maps instead of "
+        "individual elements; input (samples, timesteps, channels)"),
+    "keras.layers.SpatialDropout2D": Documented(
+        "drop", "inverted", _KERAS_SWITCH, "channel dropout (b, h, w, c)",
+        "the same function as Dropout, however, it drops entire 2D feature maps instead of "
+        "individual elements; channels_last: (samples, rows, cols, channels)"),
     "keras.layers.GaussianDropout": Documented(
         None, "inverted", _KERAS_SWITCH, "none",
-        "multiplicative 1-centred Gaussian noise with standard deviation "
+        "multiplicative 1-centered Gaussian noise with standard deviation "
         "sqrt(rate/(1-rate)); rate: drop probability (as with Dropout)"),
     "keras.layers.AlphaDropout": Documented(
         "drop", "affine", _KERAS_SWITCH, "noise_shape=None",
-        "keeps mean and variance of inputs to their original values (self-normalising); "
-        "rate: drop probability (as with Dropout)"),
+        "a Dropout that keeps mean and variance of inputs to their original values "
+        "(self-normalizing), randomly setting activations to the negative saturation value; "
+        "rate: the multiplicative noise will have standard deviation sqrt(rate/(1-rate))"),
     "tf.nn.dropout": Documented("drop", "inverted", "none: a function that always drops",
                                 "noise_shape=None",
                                 "rate: the probability that each element is dropped; the "
                                 "remaining elements are scaled up by 1/(1-rate)"),
-    "keras.random.dropout": Documented("drop", "inverted", "none: a function that always drops",
-                                       "noise_shape=None",
-                                       "rate: probability of dropping an element"),
+    # undocumented: Keras 3 gives keras.random.dropout no docstring, so nothing is checked
+    "keras.random.dropout": Documented(None, None, "none: a function that always drops",
+                                       "noise_shape=None", "no docstring (Keras 3): what rate "
+                                       "means and how kept entries are scaled are not "
+                                       "documented"),
 }
 
 #: The matrix's rows: every documented implementation, Keras's on each backend.
