@@ -441,3 +441,20 @@ def test_c3_timing_interval_is_the_median_interval_of_vanilla_over_inverted():
     assert found.vanilla_slower == 10
     assert found.sign_test_p == pytest.approx(sps.binomtest(10, 11, 0.5).pvalue, rel=1e-12)
     assert found.pass_ms["vanilla"].median == pytest.approx(1300.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rate", [0.2, 0.5, 0.8])
+def test_the_three_tests_of_a_row_at_every_default_rate_over_5000_draws(rate):
+    """The slow twin of the 1000-draw test above, at alpha = 0.05 and each default rate:
+    T1's misses Binomial(5000, q) with q its exact miss probability; T2's Binomial(5000,
+    ~0.05) (CLT; 4000 draws at rate 0.2 measured 0.055); two-sided 1e-6 bands."""
+    rng, alpha, draws = np.random.default_rng(int(rate * 10)), 0.05, 5000
+    t1 = t2 = 0
+    for _ in range(draws):
+        out, grad = _inverted(rng, X, rate)
+        row = drawstats.analyse(X, out, grad, X, rate, alpha)
+        t1 += not row.drop_fraction.covers(rate)
+        t2 += not row.mean_preserved
+    assert within(t1, draws, _cp_miss_probability(X.size, rate, 1 - alpha)), t1
+    assert within(t2, draws, alpha), t2
