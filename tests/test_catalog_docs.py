@@ -137,8 +137,9 @@ def parameters(source: Source) -> dict[str, str | None]:
         args = function.args
         positional = args.posonlyargs + args.args
         defaults = [None] * (len(positional) - len(args.defaults)) + args.defaults
-        for arg, default in [*zip(positional, defaults), *zip(args.kwonlyargs,
-                                                               args.kw_defaults)]:
+        pairs = [*zip(positional, defaults, strict=True),
+                 *zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+        for arg, default in pairs:
             found.setdefault(arg.arg, None if default is None else ast.unparse(default))
     if isinstance(node, ast.ClassDef):
         for field in node.body:

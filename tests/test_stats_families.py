@@ -261,11 +261,11 @@ def test_mnist_intervals_are_scipys_t_intervals_at_the_configured_confidence():
     for (first, second), diff in pairs.items():
         values = np.subtract(ACCURACY[second], ACCURACY[first])
         low, high = _scipy_t(values, 0.8, (-1, 1))
-        assert diff.interval.estimate == pytest.approx(values.mean(), rel=1e-12)
-        assert (diff.interval.low, diff.interval.high) == (pytest.approx(low, rel=1e-12),
-                                                           pytest.approx(high, rel=1e-12))
-        assert diff.interval.confidence == 0.8 and diff.seeds == 4
-    assert pairs[("none", "dropout")].interval.estimate == pytest.approx(0.010375)
+        assert diff.difference.estimate == pytest.approx(values.mean(), rel=1e-12)
+        assert diff.difference.low == pytest.approx(low, rel=1e-12)
+        assert diff.difference.high == pytest.approx(high, rel=1e-12)
+        assert diff.difference.confidence == 0.8 and diff.seeds == 4
+    assert pairs[("none", "dropout")].difference.estimate == pytest.approx(0.010375)
     assert pairs[("dropout", "l2")].published == pytest.approx(0.9652 - 0.9635)
     assert pairs[("dropout", "dropout+l2")].published == pytest.approx(0.9496 - 0.9635)
     assert pairs[("none", "dropout")].published is None
@@ -286,7 +286,8 @@ def test_c9_and_c11_numbers_are_scipys_intervals_at_the_configured_confidence():
     c11 = mnist.verdict_c11(table, 0.8)
     assert list(c11.numbers) == ["dropout / none steps per second",
                                  "dropout+l2 / l2 steps per second"]
-    for name, (base, arm) in zip(c11.numbers, (("none", "dropout"), ("l2", "dropout+l2"))):
+    for name, (base, arm) in zip(c11.numbers, (("none", "dropout"), ("l2", "dropout+l2")),
+                                 strict=True):
         logs = np.log(np.divide(SPEED[arm], SPEED[base]))
         low, high = _scipy_t(logs, 0.8)
         ratio = c11.numbers[name]
