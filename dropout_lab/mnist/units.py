@@ -19,7 +19,7 @@ import numpy as np
 
 from dropout_lab.core import weights
 from dropout_lab.core.atomic import atomic_write_json
-from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.errors import ExperimentError, invalid_value
 from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
 from dropout_lab.core.results import Real
@@ -200,9 +200,18 @@ def completed_units(folder_path: Path, config) -> dict[tuple[str, int], Unit]:
 
 
 def unit_data(config, mnist):
-    """The unit data (train subset, train-eval subset, test set) as TF tensors."""
+    """The unit data (train subset, train-eval subset, test set) as TF tensors.
+
+    Raises:
+        ConfigError: the config trains on more images than ``mnist`` holds
+            (MnistConfig's bounds are MNIST's 60000; a test stand-in is smaller).
+    """
+    size, available = config.train_images, len(mnist.x_train)
+    if size > available:
+        raise invalid_value("train_subset", f"an integer in [1, {available}] (the loaded data, "
+                            f"{mnist.origin}, has {available} training images)",
+                            config.train_subset)
     from dropout_lab.core.mlp import Tensors  # TensorFlow
 
-    size = config.train_images
     return Tensors.from_arrays(mnist.x_train[:size], mnist.y_train[:size], mnist.x_test,
                                mnist.y_test, min(config.train_eval_size, size))

