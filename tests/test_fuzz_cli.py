@@ -7,6 +7,11 @@ leave under --out only complete run folders (with a manifest) or hidden,
 clearly named ``.partial`` ones. Each command starts from cheap base options
 (so valid examples run in about a second) that the fuzzed ones override.
 The default suite runs a few examples per command; the slow suite many more.
+
+``mnist`` and ``mc-average`` train on the generated stand-in for MNIST (see
+conftest.py), so they are held to more: exit 1 ("a valid request failed") is
+never fine there -- it once hid that MNIST was missing -- and values listed in
+``VALID`` must succeed in any combination and be recorded in the run's config.
 """
 
 from __future__ import annotations
@@ -78,6 +83,23 @@ COMMANDS = {
 }
 
 
+# mnist and mc-average: values valid in any combination with the others (a hostile value may
+# be valid too, e.g. "-0" for a seed: such an example may exit 0 or 2, never 1)
+VALID = {
+    "mnist": {"--arms": {"dropout", "none,dropout"}, "--seeds": {"1", "2", "3"},
+              "--steps": {"1", "2", "3"}, "--eval-every": {"1", "2", "3"},
+              "--train-subset": {"64"}, "--first-seed": {"0", "1"}},  # 4294967295: one seed only
+    "mc-average": {"--k": {"1", "1,3"}, "--repeats": {"2", "3"}, "--steps": {"1", "2", "3"},
+                   "--seed": {"0", "1", "4294967295"}, "--confidence": {"0.9"}},
+}
+# option -> (its key in the recorded config, how a value that ran reads there)
+RECORDED = {"--arms": ("arms", lambda v: v.split(",")), "--seeds": ("seeds", int),
+            "--steps": ("steps", int), "--eval-every": ("eval_every", int),
+            "--train-subset": ("train_subset", int), "--first-seed": ("first_seed", int),
+            "--k": ("ks", lambda v: [int(k) for k in v.split(",")]), "--repeats": ("repeats", int),
+            "--seed": ("seed", int), "--confidence": ("confidence", float)}
+
+
 def _options(command: str):
     """(option, value) pairs: up to four of the command's options, each once."""
     options = COMMANDS[command][1]
@@ -112,6 +134,31 @@ def _check(out: Path, command: str, args: list[str], as_json: bool) -> None:
             complete = not run.name.startswith(".") and (run / "manifest.json").is_file()
             partial = run.name.startswith(".") and run.name.endswith(".partial")
             assert complete or partial, f"{described}\nleft {run}"
+    if command in VALID:
+        _check_trained(out, command, args, result, described)
+
+
+def _check_trained(out: Path, command: str, args: list[str], result, described: str) -> None:
+    """mnist, mc-average: 0 (the run, its config as asked) or 2 (one line, nothing written)."""
+    given = dict(zip(args[::2], args[1::2]))  # option -> value; the last one given wins
+    base = dict(zip(COMMANDS[command][0][::2], COMMANDS[command][0][1::2]))
+    valid = all(value == base.get(option) or value in VALID[command].get(option, ())
+                for option, value in given.items())
+    assert result.exit_code in ((0,) if valid else (0, 2)), described
+    runs = [run for kind in (out.iterdir() if out.exists() else []) for run in kind.iterdir()]
+    if result.exit_code == 2:  # one error line naming an option given; nothing written
+        assert runs == [], described
+        error = result.stderr.strip().splitlines()[-1]
+        assert error.startswith("Error: ") and any(
+            option in error or option[2:].replace("-", "_") in error for option in given), described
+        return
+    (run,) = runs
+    assert run.parent.name == command and (run / "results.json").is_file(), described
+    config = json.loads((run / "results.json").read_text())["config"]
+    for option, value in given.items():
+        if option in RECORDED:
+            key, read = RECORDED[option]
+            assert config[key] == read(value), f"{described}\n{key} = {config[key]}"
 
 
 def _fuzz(examples: int):

@@ -1,9 +1,13 @@
-"""``dropout-lab mc-average``: Monte-Carlo averaging vs the deterministic net, on real MNIST."""
+"""``dropout-lab mc-average``: Monte-Carlo averaging vs the deterministic net.
+
+On the generated stand-in for MNIST (100 test images; see conftest.py).
+"""
 
 from __future__ import annotations
 
 import json
 
+import mock_mnist
 import numpy as np
 import pytest
 from conftest import Invoker
@@ -40,7 +44,8 @@ def test_mc_average_of_a_run(mnist_run):
                                                         abs=1e-12)
     errors = np.array(data["errors"])
     assert errors.shape == (4, 3) and data["ks"] == [1, 3, 10] and data["paper_k"] == PAPER_K
-    assert np.allclose(errors * 10000, np.round(errors * 10000), rtol=0, atol=1e-9)  # counts
+    counts = errors * mock_mnist.TEST_IMAGES  # errors are counts over the test images
+    assert np.allclose(counts, np.round(counts), rtol=0, atol=1e-9)
     assert len({tuple(row) for row in errors}) == 4  # repeats draw fresh masks
     for k, row, column in zip(data["ks"], data["mc_error"], errors.T):
         # at --confidence 0.9, clipped to [0, 1] (an error rate)

