@@ -45,7 +45,7 @@ def _images(rng: np.random.Generator, protos: np.ndarray, labels: np.ndarray) ->
     """(len(labels), SIDE, SIDE) uint8: shifted prototypes at random brightness, speckled."""
     shape = (len(labels), SIDE, SIDE)
     images = rng.uniform(0, 255, shape) * (rng.random(shape) < SPECKLE)
-    for image, label in zip(images, labels):
+    for image, label in zip(images, labels, strict=True):
         shift = rng.integers(-SHIFT, SHIFT + 1, size=2)
         stroke = np.roll(protos[label], tuple(shift), axis=(0, 1))
         image[:] = np.maximum(image, stroke * rng.uniform(128, 255))

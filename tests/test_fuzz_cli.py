@@ -140,8 +140,10 @@ def _check(out: Path, command: str, args: list[str], as_json: bool) -> None:
 
 def _check_trained(out: Path, command: str, args: list[str], result, described: str) -> None:
     """mnist, mc-average: 0 (the run, its config as asked) or 2 (one line, nothing written)."""
-    given = dict(zip(args[::2], args[1::2]))  # option -> value; the last one given wins
-    base = dict(zip(COMMANDS[command][0][::2], COMMANDS[command][0][1::2]))
+    def pairs(options: list[str]) -> dict[str, str]:  # option -> value; the last one given wins
+        return dict(zip(options[::2], options[1::2], strict=True))
+
+    given, base = pairs(args), pairs(COMMANDS[command][0])
     valid = all(value == base.get(option) or value in VALID[command].get(option, ())
                 for option, value in given.items())
     assert result.exit_code in ((0,) if valid else (0, 2)), described

@@ -332,7 +332,8 @@ def test_the_test_digest_accepts_a_stand_in_marked_as_such(stand_in, tmp_path):
     assert (data.source, data.path, data.is_mnist) == ("data-dir", cache, False)
     assert data.origin == "data-dir, test data (not MNIST)"
     assert_same(data, arrays)
-    assert lines == [f"cache: no cache file at {cache}", f"cache: stored the verified data in {cache}"]
+    assert lines == [f"cache: no cache file at {cache}",
+                     f"cache: stored the verified data in {cache}"]
     again = mnist.load_mnist()
     assert (again.source, again.origin) == ("cache", "cache, test data (not MNIST)")
 
