@@ -185,6 +185,19 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, mess
     assert "Traceback" not in result.stderr and not out.exists()
 
 
+@pytest.mark.parametrize("command", ["mnist", "mc-average"])
+def test_more_images_than_the_loaded_data_holds_is_a_usage_error(tmp_path, command):
+    # MnistConfig allows up to MNIST's 60000; the data actually loaded (here the 600-image
+    # stand-in) bounds it too, rather than training on fewer images than recorded
+    out = tmp_path / "results"
+    result = invoke(command, "--train-subset", 601, "--steps", 2, "--out", out, expect=2)
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for `train_subset`: expected an integer in [1, 600] (the loaded "
+        "data, cache, test data (not MNIST), has 600 training images). Received: "
+        "train_subset=601")
+    assert [path for path in out.rglob("*") if not path.is_dir()] == []  # no run, no partial
+
+
 def test_bad_config_values_name_the_key(tmp_path):
     config = tmp_path / "bad.toml"
     config.write_text('hidden_units = [100, 100]\ndrop_rates = [0.2]\n')

@@ -309,6 +309,19 @@ def test_no_tensorflow_in_the_data_path(fake, tmp_path, closed_url):
 
 # --- $DROPOUT_LAB_TEST_MNIST_SHA256: a stand-in for tests ----------------------------------------
 
+def test_the_sessions_stand_in_came_through_the_real_loader(generated_mnist):
+    # what every MNIST-training test gets (conftest.py): the generated arrays, from the cache
+    # that load_mnist wrote after parsing and verifying their idx files
+    data = mnist.load_mnist()
+    assert (data.source, data.path, data.is_mnist) == ("cache", generated_mnist.cache, False)
+    assert_same(data, generated_mnist.arrays)
+    assert data.sha256() == generated_mnist.sha256 == sha256_of(generated_mnist.arrays)
+    assert data.shapes() == {"x_train": [600, 28, 28], "y_train": [600],
+                             "x_test": [100, 28, 28], "y_test": [100]}
+    for labels in (data.y_train, data.y_test):  # balanced: ten classes, equally often
+        assert np.bincount(labels).tolist() == [len(labels) // 10] * 10
+
+
 @pytest.fixture
 def stand_in(tmp_path, fake, monkeypatch, closed_url):
     """The fake accepted through the test variable; URL and npm would serve it, if tried."""
