@@ -31,6 +31,9 @@ WORKERS = {
     "keras-jax": {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"},
     "keras-torch": {"KERAS_BACKEND": "torch"},
 }
+#: Processes that run an exported model in a runtime of its own (``export``), not a framework's
+#: dropouts: kept apart from WORKERS, which ``frameworks`` offers as its choices.
+RUNTIMES = {"onnxruntime": {}, "litert": {}}
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "CUDA_VISIBLE_DEVICES": ""}
 MAX_ANSWER = 64 << 20  # bytes of JSON a worker may send back
 TAIL = 12  # stderr lines kept for an error message
@@ -50,7 +53,7 @@ def call(worker: str, request: dict[str, Any], timeout: float | None = 600.0,
         ExperimentError: the worker failed, timed out, or answered with
             something that is not one JSON object (its last stderr lines quoted).
     """
-    env = {**os.environ, **QUIET, **WORKERS[worker]}
+    env = {**os.environ, **QUIET, **(WORKERS[worker] if worker in WORKERS else RUNTIMES[worker])}
     env.pop("PYTHONSTARTUP", None)
     command = [sys.executable, "-m", "dropout_lab.workers.child"]
     tail: collections.deque[str] = collections.deque(maxlen=TAIL)

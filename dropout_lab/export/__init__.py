@@ -1,0 +1,1 @@
+"""``export``: does dropout stay off after a model leaves its framework? Measured per route."""

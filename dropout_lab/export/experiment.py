@@ -1,0 +1,211 @@
+"""``export``: train, export along every installed route, run each artifact in its own runtime.
+
+Each framework's worker process (``tensorflow`` for Keras, ``torch``,
+``jax``) trains the three nets and writes every route's artifact into the
+run folder (``artifacts/<route>/<net>.*``, kept for inspection); as soon as
+an exporter is done, one fresh process per runtime (``tensorflow``,
+``onnxruntime``, ``litert``, ``torch``, ``jax``) loads its artifacts, lists
+their dropout/random nodes and calls them (``running``). The parent imports
+no framework: it turns the answers into one matrix cell per (route, net)
+(``matrix``), each with its verdict, and writes the run folder, whose
+results.json holds every raw answer (``measurements/<i>``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dropout_lab.core import config as cfg
+from dropout_lab.core import results, stats
+from dropout_lab.core.runs import RunContext, new_run
+from dropout_lab.core.verdict import Verdict
+from dropout_lab.export import exporting, matrix, routes, running
+from dropout_lab.export.config import ExportConfig
+from dropout_lab.export.matrix import Cell
+from dropout_lab.workers import parent as workers
+
+KIND = "export"
+ARTIFACTS = "artifacts"
+STAGE = "exporting and running artifacts (worker processes)"
+
+
+@dataclass(frozen=True)
+class RouteRow:
+    """One route: its exporter, its runtime, one cell per net."""
+
+    route: str
+    framework: str
+    exporter: str
+    runtime: str
+    mistake: bool
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    """One worker process: what it did, its versions, the import and the whole process."""
+
+    process: str  # e.g. "torch: export", "onnxruntime: torch artifacts"
+    versions: dict[str, str]
+    import_seconds: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """The matrix, the raw answers behind it, the verdicts."""
+
+    config: ExportConfig
+    z: float  # of the mean test (matrix)
+    rows: list[RouteRow]
+    measurements: list[dict[str, Any]]  # per cell: the exporter's and the runtime's answers
+    processes: list[ProcessRecord]
+    skipped: dict[str, str]  # route -> what installs it
+    verdicts: list[Verdict]
+    run_dir: Path
+    wall_seconds: float
+
+
+def run(config: ExportConfig, ctx: RunContext = RunContext()) -> ExportResult:
+    """Run every chosen route (``config.jobs`` processes at a time); write ``ctx.out/export/``."""
+    config.require_installed()
+    chosen = config.chosen
+    z = stats.normal_quantile(config.false_alarm / (len(routes.ROUTES) * len(config.nets)
+                                                    * config.batch))
+    test = matrix.test_text(config.calls, config.batch, config.mean_calls, z,
+                            config.false_alarm)
+    with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
+                 started=ctx.started) as folder:
+        exported, ran, records = _run_workers(chosen, config, folder.path / ARTIFACTS, ctx)
+        rows, raw = [], []
+        skipped = {r.name: routes.install_hint(r) for r in routes.ROUTES
+                   if r not in chosen and not config.routes and routes.missing(r)}
+        for route in routes.ROUTES:
+            if route in chosen:
+                rows.append(_row(route, [_cell(route, net, exported, ran, z, raw)
+                                         for net in config.nets]))
+            elif route.name in skipped:
+                rows.append(_row(route, [matrix.not_installed(net, skipped[route.name], "")
+                                         for net in config.nets]))
+        verdicts = [matrix.verdict(routes.BY_NAME[row.route], c, test) for row in rows
+                    for c in row.cells]
+        result = ExportResult(config=config, z=z, rows=rows, measurements=raw,
+                              processes=records, skipped=skipped, verdicts=verdicts,
+                              run_dir=folder.final_path,
+                              wall_seconds=round(time.monotonic() - ctx.started, 3))
+        folder.write_json("results.json", to_json(result))
+    return result
+
+
+def _row(route: routes.Route, cells: list[Cell]) -> RouteRow:
+    return RouteRow(route.name, route.framework, route.exporter, route.runtime, route.mistake,
+                    cells)
+
+
+def _cell(route: routes.Route, net: str, exported: dict, ran: dict, z: float,
+          raw: list) -> Cell:
+    answer = ran.get((route.name, net))
+    artifact = exported[route.framework]["artifacts"][route.name][net]
+    pointer = f"/measurements/{len(raw)}"
+    raw.append({"route": route.name, "net": net,
+                "artifact": {**artifact, "path": artifact["path"] and
+                             f"{ARTIFACTS}/{artifact['path']}"},
+                "reference": exported[route.framework]["nets"][net], "runtime": answer})
+    return matrix.cell(route, net, exported[route.framework], answer, z, pointer)
+
+
+def _run_workers(chosen: list[routes.Route], config: ExportConfig, folder: Path,
+                 ctx: RunContext) -> tuple[dict, dict, list[ProcessRecord]]:
+    """Exporters first (one per framework); each framework's runtimes as soon as it is done.
+
+    Returns:
+        framework -> the exporter's answer; (route, net) -> the runtime's answer;
+        one record per process, in the order they finished.
+    """
+    frameworks = list(dict.fromkeys(r.framework for r in chosen))
+    groups = {fw: list(dict.fromkeys(r.runtime for r in chosen if r.framework == fw))
+              for fw in frameworks}
+    total = len(frameworks) + sum(len(g) for g in groups.values())
+    exported, ran, records = {}, {}, []
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=config.jobs)
+    pending = {pool.submit(_export, fw, chosen, config, folder): ("export", fw)
+               for fw in frameworks}
+    ctx.report(STAGE, 0, total)
+    try:
+        while pending:
+            done, _ = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
+            for future in done:
+                kind, key = pending.pop(future)
+                answer, record = future.result()
+                records.append(record)
+                if kind == "export":
+                    exported[key] = answer
+                    for runtime in groups[key]:
+                        job = pool.submit(_run, runtime, key, chosen, answer, config, folder)
+                        pending[job] = ("run", runtime)
+                else:
+                    ran.update({(r["route"], r["net"]): r for r in answer["results"]})
+                ctx.report(STAGE, len(records), total)
+    except BaseException:  # Ctrl-C or a failed worker: stop the others at once
+        workers.kill_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return exported, ran, records
+
+
+def _export(framework: str, chosen: list[routes.Route], config: ExportConfig,
+            folder: Path) -> tuple[dict, ProcessRecord]:
+    worker = routes.EXPORTERS[framework]
+    request = {"task": exporting.TASK, "framework": framework,
+               "routes": [r.name for r in chosen if r.framework == framework],
+               "nets": list(config.nets), "drop_rate": config.drop_rate,
+               "steps": config.steps, "batch": config.batch, "seed": config.seed,
+               "folder": str(folder)}
+    started = time.monotonic()
+    answer = workers.call(worker, request, config.timeout)
+    return answer, ProcessRecord(f"{worker}: train and export ({framework})",
+                                 answer["versions"], answer["import_seconds"],
+                                 round(time.monotonic() - started, 3))
+
+
+def _run(runtime: str, framework: str, chosen: list[routes.Route], exported: dict,
+         config: ExportConfig, folder: Path) -> tuple[dict, ProcessRecord]:
+    artifacts = []
+    for route in chosen:
+        if route.framework != framework or route.runtime != runtime:
+            continue
+        for net, artifact in exported["artifacts"][route.name].items():
+            if artifact["path"] is not None:
+                artifacts.append({"route": route.name, "net": net, "artifact": route.artifact,
+                                  "path": str(folder / artifact["path"]),
+                                  "layout": artifact.get("layout")})
+    request = {"task": running.TASK, "artifacts": artifacts, "batch": config.batch,
+               "seed": config.seed, "calls": config.calls, "mean_calls": config.mean_calls}
+    started = time.monotonic()
+    answer = workers.call(runtime, request, config.timeout) if artifacts else \
+        {"import_seconds": 0.0, "results": []}
+    found = next((r["runtime"] for r in answer["results"] if r.get("runtime")), None)
+    versions = dict([found.split(" ", 1)]) if found else {}
+    return answer, ProcessRecord(f"{runtime}: run {framework}'s artifacts", versions,
+                                 answer["import_seconds"], round(time.monotonic() - started, 3))
+
+
+def from_json(data: dict) -> ExportResult:
+    """The ExportResult a results.json holds (``runs show``)."""
+    return results.rebuild(ExportResult, data, config=cfg.resolve(ExportConfig, data["config"]),
+                           rows=[results.rebuild(RouteRow, r) for r in data["matrix"]])
+
+
+def to_json(result: ExportResult) -> dict:
+    """The JSON object of ``export --json``, also the run's results.json."""
+    return results.result(
+        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts, z=result.z,
+        matrix=[dataclasses.asdict(r) for r in result.rows], measurements=result.measurements,
+        processes=[dataclasses.asdict(p) for p in result.processes], skipped=result.skipped,
+        wall_seconds=result.wall_seconds)
