@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from dropout_lab.core.tfenv import import_tf
 
 ONNX_RANDOM = ("RandomUniform", "RandomUniformLike", "RandomNormal", "RandomNormalLike",
                "Bernoulli", "Multinomial")
@@ -49,15 +52,15 @@ def _column(out) -> np.ndarray:
 
 def load_savedmodel(path: Path, seed: int) -> Loaded:
     """A SavedModel in TensorFlow: its ``serve`` endpoint; ops of the serving graph."""
-    from dropout_lab.core.tfenv import import_tf
-
     tf = import_tf()
     tf.random.set_seed(seed)
     loaded = tf.saved_model.load(str(path))
     graph = loaded.signatures["serving_default"].graph.as_graph_def()
     ops = [n.op for n in graph.node] + [n.op for f in graph.library.function
                                         for n in f.node_def]
-    random = [op for op in ops if "Random" in op or op in ("Multinomial", "Dropout")]
+    # ops that draw (StatelessRandomGetKeyCounter only derives a key from a seed)
+    random = [op for op in ops if ("Random" in op and "Get" not in op)
+              or op in ("Multinomial", "Dropout")]
     nodes = [f"{op} \N{MULTIPLICATION SIGN}{random.count(op)}" if random.count(op) > 1 else op
              for op in dict.fromkeys(random)]
     return Loaded(lambda x: _column(loaded.serve(tf.constant(x)).numpy()), nodes,
@@ -89,7 +92,7 @@ def load_onnx(path: Path, seed: int) -> Loaded:
             given = _onnx_value(model, node.input[2]) if len(node.input) > 2 and \
                 node.input[2] else None
             training = bool(given) if given is not None else False
-            nodes.append(f"Dropout(training_mode={training})")
+            nodes.append(f"Dropout (training_mode={training})")
             active |= training
         elif node.op_type in ONNX_RANDOM:
             nodes.append(node.op_type)
@@ -111,7 +114,8 @@ def load_onnx(path: Path, seed: int) -> Loaded:
         served = session(level.ORT_ENABLE_ALL)  # onnxruntime's default
         plain = session(level.ORT_DISABLE_ALL) if nodes or unsupported else None
     except Exception as exc:  # noqa: BLE001  (onnxruntime raises its own types)
-        raise Refused(f"{type(exc).__name__}: {exc}", nodes, unsupported) from None
+        said = str(exc).replace(str(path), path.name)  # the run folder's path says nothing
+        raise Refused(f"{type(exc).__name__}: {said}", nodes, unsupported) from None
     return Loaded(served, nodes, active, f"onnxruntime {ort.__version__}", plain, unsupported)
 
 
@@ -120,11 +124,8 @@ def _lite():
     try:
         from ai_edge_litert import interpreter
 
-        from importlib.metadata import version
         return interpreter, f"ai-edge-litert {version('ai-edge-litert')}"
     except ImportError:
-        from dropout_lab.core.tfenv import import_tf
-
         tf = import_tf()
         return tf.lite, f"tf.lite {tf.__version__} (deprecated; dropout-lab[export] brings LiteRT)"
 
@@ -153,7 +154,7 @@ def load_tflite(path: Path, seed: int) -> Loaded:
 def _torch_mode(name: str, args: list) -> tuple[str, bool]:
     """``aten.dropout(p=0.3, train=True)`` and whether it draws, from a node's arguments."""
     if "dropout" in name and len(args) >= 3:
-        return f"{name}(p={args[1]:g}, train={bool(args[2])})", bool(args[2])
+        return f"{name} (p={args[1]:g}, train={bool(args[2])})", bool(args[2])
     return name, True  # rand, rand_like, bernoulli: always draw
 
 

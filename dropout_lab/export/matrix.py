@@ -33,12 +33,12 @@ from dropout_lab.export.routes import Route
 #: A cell's behaviour, in the words of the matrix.
 BEHAVIOURS = {
     "off": "off: = inference",
-    "random": "RANDOM: a new draw each call",
+    "random": "RANDOM each call",
     "baked": "FIXED mask baked in",
     "keep_lost": "x keep LOST",
     "wrong": "WRONG, deterministic",
     "export_fails": "exporter refuses",
-    "load_fails": "runtime refuses the artifact",
+    "load_fails": "runtime refuses it",
     "call_fails": "runtime fails on a call",
     "not_installed": "not installed",
 }
@@ -63,6 +63,7 @@ class Cell:
     error: str | None
     heard: list[str]  # what the exporter warned or logged
     runtime: str | None  # the runtime and its version
+    keep_gap: float | None  # vanilla net: max |inference - the net without x keep|
     pointer: str  # JSON pointer of the raw answers in results.json
 
 
@@ -96,7 +97,10 @@ def cell(route: Route, net: str, exported: dict, answer: dict | None, z: float,
          pointer: str) -> Cell:
     """A cell from the exporter's answer for this net (``exporting``) and the runtime's."""
     info, artifact = exported["nets"][net], exported["artifacts"][route.name][net]
-    common = dict(net=net, layer=info.get("layer"), heard=artifact["heard"], pointer=pointer)
+    gap = (float(np.abs(np.asarray(info["inference"]) - np.asarray(info["unscaled"])).max())
+           if "unscaled" in info else None)
+    common = dict(net=net, layer=info.get("layer"), heard=artifact["heard"], pointer=pointer,
+                  keep_gap=gap)
     if artifact["error"] is not None or answer is None:
         return Cell(behaviour="export_fails", max_delta=None, bound=None, identical=None,
                     mean_ok=None, mean_z=None, nodes=[], active=None, unsupported=[],
@@ -124,7 +128,7 @@ def not_installed(net: str, hint: str, pointer: str) -> Cell:
     return Cell(net=net, layer=None, behaviour="not_installed", max_delta=None, bound=None,
                 identical=None, mean_ok=None, mean_z=None, nodes=[], active=None,
                 unsupported=[], unoptimized=None, error=hint, heard=[], runtime=None,
-                pointer=pointer)
+                keep_gap=None, pointer=pointer)
 
 
 def outcome(found: Cell) -> str:
@@ -160,6 +164,8 @@ def evidence(route: Route, found: Cell) -> str:
         said += (f"; mean of the draws {'=' if found.mean_ok else '≠'} inference output "
                  f"(largest |mean - inference| / se = {found.mean_z:.3g})")
     said += f"; graph: {', '.join(found.nodes) or 'no dropout or random node'}"
+    if found.heard:
+        said += f"; the exporter said: {' | '.join(found.heard)}"
     if found.unoptimized is not None:
         said += f"; with no graph optimizations: {BEHAVIOURS[found.unoptimized]}"
     return said

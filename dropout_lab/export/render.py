@@ -56,8 +56,15 @@ def matrix_table(result) -> Table:
 
 def _cell(cell) -> Text:
     text = Text(matrix.BEHAVIOURS[cell.behaviour], STYLE[cell.behaviour])
-    if cell.error is not None:
-        text.append(f"\n{_short(cell.error, 90)}", "dim")
+    if cell.behaviour == "not_installed":  # the error is the pip command
+        extras = cell.error.split("[")[-1].split("]")[0].replace(",", ", ")
+        text.append(f"\nextras: {extras}", "dim")
+        return text
+    if cell.error is not None:  # the exception's type here, its message in the findings
+        text.append(f"\n{cell.error.split(':')[0]}", "dim")
+        if cell.unsupported:
+            text.append("\nops outside the format: "
+                        + ", ".join(dict.fromkeys(cell.unsupported)), "dim")
         return text
     text.append(f"\n|\N{GREEK CAPITAL LETTER DELTA}| {cell.max_delta:.2g} "
                 f"{'<=' if cell.max_delta <= cell.bound else '>'} {cell.bound:.2g}")
@@ -93,11 +100,27 @@ def findings(result) -> list:
         lines.insert(0, "Dropout stays off (every net = its inference output within the bound, "
                         "bit-identical calls, no active dropout or random node): "
                         + "; ".join(clean))
+    lines += _keep(result)
     missing = [f"{row.exporter} ({row.cells[0].error})" for row in result.rows
                if row.cells and row.cells[0].behaviour == "not_installed"]
     if missing:
         lines.append("Not run here, not installed: " + "; ".join(missing))
     return [Text("Findings", "bold"), *[Text(f"- {line}") for line in lines]]
+
+
+def _keep(result) -> list[str]:
+    """What the hand-written vanilla layer's x keep became on the routes that kept it off."""
+    kept = [(row, c) for row in result.rows for c in row.cells
+            if c.net == "vanilla" and c.behaviour == "off"]
+    lost = [row.exporter for row in result.rows for c in row.cells
+            if c.net == "vanilla" and c.behaviour == "keep_lost"]
+    if not kept:
+        return []
+    gap = min(c.keep_gap for _, c in kept if c.keep_gap is not None)
+    said = (f"The vanilla layer's x keep (x {1 - result.config.drop_rate:g}) survives "
+            f"{len(kept)} inference export(s): each artifact = the inference output, while "
+            f"the same net without x keep differs from it by at least {gap:.3g}")
+    return [said + (f"; lost on: {', '.join(lost)}" if lost else "; lost on none")]
 
 
 def _groups(cells) -> list[str]:
@@ -140,6 +163,8 @@ def _warned(row, cells) -> str:
     """For an export with dropout active: did the exporter say anything?"""
     if not row.mistake:
         return ""
+    if any(c.behaviour == "load_fails" for c in cells):
+        return ""  # its sentence quotes the log already
     heard = [h for c in cells for h in c.heard if "deprecat" not in h.lower()]
     if not heard:
         return " (no warning from the exporter)"
@@ -147,8 +172,8 @@ def _warned(row, cells) -> str:
 
 
 def _deprecations(row, cells) -> list[str]:
-    said = {h for c in cells for h in c.heard if "deprecat" in h.lower()}
-    return [f"{row.exporter}: {_short(h, 200)}" for h in sorted(said)]
+    said = sorted({_short(h, 120) for c in cells for h in c.heard if "deprecat" in h.lower()})
+    return [f"{row.exporter} is deprecated: {' | '.join(said)}"] if said else []
 
 
 def processes_table(result) -> Table:

@@ -49,6 +49,10 @@ class Route:
     mistake: bool  # exported with dropout active (the classic error)
     needs: tuple[str, ...] = ()  # modules the exporter needs besides its framework
 
+    def __post_init__(self):
+        # the matrix's route column folds at spaces: no word longer than a net's column
+        assert max(len(word) for word in self.exporter.split()) <= 24, self.exporter
+
     @property
     def label(self) -> str:
         """``exporter -> runtime``, as the matrix names the route."""
@@ -58,24 +62,24 @@ class Route:
 _ONNX_TF = ("tf2onnx", "onnx")
 _ONNX_TORCH = ("onnx", "onnxscript")
 ROUTES = (
-    Route("keras-savedmodel", "keras", "keras model.export(format='tf_saved_model')",
+    Route("keras-savedmodel", "keras", "keras model.export format='tf_saved_model'",
           "tensorflow", "savedmodel", False),
     Route("keras-savedmodel-train", "keras",
           "keras ExportArchive endpoint model(x, training=True)", "tensorflow",
           "savedmodel", True),
-    Route("keras-onnx", "keras", "keras model.export(format='onnx') (tf2onnx)", "onnxruntime",
+    Route("keras-onnx", "keras", "keras model.export format='onnx' (tf2onnx)", "onnxruntime",
           "onnx", False, _ONNX_TF),
-    Route("keras-onnx-train", "keras", "tf2onnx.convert.from_function(model(x, training=True))",
+    Route("keras-onnx-train", "keras", "tf2onnx from_function of model(x, training=True)",
           "onnxruntime", "onnx", True, _ONNX_TF),
-    Route("keras-litert", "keras", "keras model.export(format='litert')", "litert", "tflite",
+    Route("keras-litert", "keras", "keras model.export format='litert'", "litert", "tflite",
           False),
     Route("keras-litert-train", "keras",
-          "TFLiteConverter of tf.function model(x, training=True)", "litert", "tflite", True),
+          "TFLiteConverter of model(x, training=True)", "litert", "tflite", True),
     Route("torch-onnx", "torch", "torch.onnx.export from eval()", "onnxruntime", "onnx", False,
           _ONNX_TORCH),
     Route("torch-onnx-train", "torch", "torch.onnx.export from train()", "onnxruntime", "onnx",
           True, _ONNX_TORCH),
-    Route("torch-onnx-legacy-train", "torch", "torch.onnx.export(dynamo=False) from train()",
+    Route("torch-onnx-legacy-train", "torch", "torch.onnx.export dynamo=False from train()",
           "onnxruntime", "onnx", True, ("onnx",)),
     Route("torch-export", "torch", "torch.export.export from eval()", "torch", "pt2", False),
     Route("torch-export-train", "torch", "torch.export.export from train()", "torch", "pt2",
