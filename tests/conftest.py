@@ -188,5 +188,7 @@ def outputs(tmp_path_factory):
     run("data", "idx", write_idx_dir(out / "idx", fake_arrays()))
     run("reproduce", "--claims", "C1,C10", "--out", out)
     run("frameworks", "--framework", "tensorflow", "--size", "4096", "--out", out)
+    run("export", "--route", "keras-savedmodel", "--route", "keras-savedmodel-train", "--net",
+        "toy", "--steps", "2", "--mean-calls", "50", "--out", out)  # TensorFlow alone
     run("runs", "list", "--out", out)
     return found

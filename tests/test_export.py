@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -315,3 +316,37 @@ def test_onnxruntime_removes_a_training_mode_dropout_node_unless_told_not_to_rew
     plain = running.measure(loaded.unoptimized, x, 3, 20)
     assert not plain["identical"]  # the graph as written draws a new mask each call
     assert set(np.round(plain["first"], 4)) <= {0.0, round(1 / 0.7, 4)}
+
+
+def test_the_reproduce_report_shows_the_export_matrix(outputs):
+    from dropout_lab.export import experiment
+    from dropout_lab.reproduce import experiment as reproduce
+    from dropout_lab.reproduce import report
+
+    exported = experiment.from_json(outputs["export"])
+    values = report.context(reproduce.from_json(outputs["reproduce"]), {}, None, exported)
+    templates = report._environment()
+    markdown = templates.get_template("report.md.j2").render(**values)
+    html = templates.get_template("report.html.j2").render(**values)
+    assert "## After export" in markdown and '<h2 id="export">After export</h2>' in html
+    assert ("| keras model.export format='tf_saved_model' → tensorflow | off (= inference) |"
+            in markdown)
+    assert ("| keras ExportArchive endpoint model(x, training=True) → tensorflow | **random** "
+            "each call (StatelessRandomUniformV2) |") in markdown
+    assert "format=&#39;tf_saved_model&#39; &rarr; tensorflow" in html  # escaped
+
+
+def test_the_cli_run_measures_the_keras_savedmodel_routes(outputs):
+    """Smoke (the base install): SavedModel from inference is off; the training=True
+    endpoint draws anew each call, its mean the inference output."""
+    data = outputs["export"]
+    cells = {row["route"]: row["cells"][0] for row in data["matrix"]}
+    assert cells["keras-savedmodel"]["behaviour"] == "off"
+    assert cells["keras-savedmodel"]["max_delta"] <= cells["keras-savedmodel"]["bound"]
+    drawn = cells["keras-savedmodel-train"]
+    assert (drawn["behaviour"], drawn["mean_ok"], drawn["nodes"]) == (
+        "random", True, ["StatelessRandomUniformV2"])
+    assert [v["outcome"] for v in data["verdicts"]] == ["confirmed", "refuted"]
+    run = Path(data["run_dir"])
+    assert (run / "artifacts" / "keras-savedmodel" / "toy" / "saved_model.pb").is_file()
+    assert data["measurements"][0]["artifact"]["path"] == "artifacts/keras-savedmodel/toy"

@@ -79,6 +79,12 @@ COMMANDS = {
                     "--seed": SEED, "--jobs": SMALL_INT,
                     "--timeout": st.sampled_from(["300", "0.01"]) | HOSTILE,
                     "--framework": st.sampled_from(["tensorflow", "mxnet"]) | HOSTILE}),
+    "export": (["--route", "keras-savedmodel", "--net", "toy", "--steps", "1", "--calls", "2"],
+               {"--drop-rate": RATE, "--steps": SMALL_INT, "--seed": SEED,
+                "--calls": st.sampled_from(["2", "1"]) | HOSTILE,
+                "--mean-calls": st.sampled_from(["10", "9"]) | HOSTILE,
+                "--batch": SMALL_INT, "--timeout": st.sampled_from(["300", "0.01"]) | HOSTILE,
+                "--net": st.sampled_from(["toy", "resnet"]) | HOSTILE}),
     "data idx": (["/nonexistent-dir"], {}),
 }
 
@@ -181,7 +187,7 @@ def _fuzz(examples: int):
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_fuzzed_options_give_clean_outcomes(command, tmp_path_factory):
     # commands that start worker processes or several experiments: fewer in the default suite
-    _fuzz(3 if command in ("reproduce", "frameworks") else 6)(command, tmp_path_factory)
+    _fuzz(3 if command in ("reproduce", "frameworks", "export") else 6)(command, tmp_path_factory)
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ import pytest
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.runs import RunContext
+from dropout_lab.export.routes import installed as export_routes
 from dropout_lab.frameworks.config import installed
 from dropout_lab.mnist.config import S001_OVERFIT
 from dropout_lab.reproduce import experiment
@@ -27,6 +28,8 @@ def test_the_plan_runs_only_what_the_claims_need():
                                                                        "mc-average"]
     every = plan(ReproduceConfig())
     extra = ["frameworks"] if len(installed()) > 1 else []  # PyTorch or JAX installed
+    extra += ["export"] if any(r.framework != "keras" or r.needs
+                               for r in export_routes()) else []  # an extra's route
     assert [s.name for s in every] == ["compare", "probe", "noise-shape", "gradients",
                                        "numpy-demo", "mnist-s003", "mnist-s001", "mc-average",
                                        *extra]

@@ -81,7 +81,7 @@ class Conv(nnx.Module):
 
 def prepare(net: str, rate: float, steps: int, seed: int) -> tuple[nnx.Module, dict]:
     """Build, then train ``steps`` full-batch SGD steps with dropout active."""
-    rngs = nnx.Rngs(params=seed, dropout=seed + 1)
+    rngs = nnx.Rngs(params=seed, dropout=(seed + 1) % 2**32)
     model = Conv(rate, rngs) if net == "conv" else Toy(rate, net == "vanilla", rngs)
     inputs, targets = (jnp.asarray(a) for a in shared.training_data(net, seed))
     model.train()

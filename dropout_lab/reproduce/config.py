@@ -15,6 +15,8 @@ from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import invalid_value
 from dropout_lab.core.options import Config, option
 from dropout_lab.core.verdict import CLAIMS
+from dropout_lab.export.config import ExportConfig
+from dropout_lab.export.routes import installed as export_routes
 from dropout_lab.frameworks.config import FrameworksConfig
 from dropout_lab.dropouts.frameworks import installed as frameworks_installed
 from dropout_lab.gradients.config import GradientsConfig
@@ -85,6 +87,8 @@ class Step:
 
     ``frameworks`` settles no claim; it runs with every claim (no ``--claims``)
     when another framework than TensorFlow is installed, for the report's matrix.
+    ``export`` neither; it runs with every claim when an export route beyond
+    TensorFlow's own is installed (an extra: torch, jax or export).
     """
 
     name: str
@@ -117,6 +121,9 @@ def plan(config: ReproduceConfig) -> list[Step]:
     if not config.claims and len(frameworks_installed()) > 1:  # more than TensorFlow
         steps.append(Step("frameworks", "frameworks", (),
                           FrameworksConfig(seed=seed, size=8192 if quick else 16384)))
+    if not config.claims and any(r.framework != "keras" or r.needs for r in export_routes()):
+        steps.append(Step("export", "export", (),
+                          ExportConfig(seed=seed, mean_calls=100 if quick else 200)))
     wanted = set(config.wanted)
     chosen = {s.name for s in steps if wanted & set(s.claims) or not s.claims}
     chosen |= {s.needs for s in steps if s.name in chosen and s.needs}

@@ -29,6 +29,15 @@ CAPTIONS = {
 }
 
 
+#: An export cell's behaviour in the report's words (as ``export.matrix.BEHAVIOURS``: the
+#: report reads results, it imports no family).
+EXPORT_WORDS = {"off": "off (= inference)", "random": "**random** each call",
+                "baked": "**one mask baked in**", "keep_lost": "**x keep lost**",
+                "wrong": "**wrong**", "export_fails": "exporter refuses",
+                "load_fails": "runtime refuses it", "call_fails": "runtime fails",
+                "not_installed": "not installed"}
+
+
 def _environment() -> Environment:
     environment = Environment(loader=PackageLoader("dropout_lab.reproduce", "templates"),
                               # the templates are *.html.j2: escape by that name
@@ -38,9 +47,10 @@ def _environment() -> Environment:
     return environment
 
 
-def context(result, images: dict[str, bytes], frameworks=None) -> dict:
+def context(result, images: dict[str, bytes], frameworks=None, export=None) -> dict:
     """What both templates show: claims, steps, figures, environment, times, and the
-    frameworks matrix (a FrameworksResult) when that step ran."""
+    frameworks matrix (a FrameworksResult) and the export matrix (an ExportResult) when
+    those steps ran."""
     steps = {s.name: s for s in result.steps}
     claims = []
     for verdict in result.verdicts:
@@ -52,15 +62,16 @@ def context(result, images: dict[str, bytes], frameworks=None) -> dict:
                 "data": base64.b64encode(images[name]).decode("ascii")}
                for name in result.figures]
     return {"result": result, "claims": claims, "steps": list(steps.values()),
-            "frameworks": frameworks,
+            "frameworks": frameworks, "export": export,
+            "behaviours": EXPORT_WORDS,
             "figures": figures, "version": __version__, "sources": SOURCES,
             "environment": result.environment}
 
 
-def write(folder, result, frameworks=None) -> None:
+def write(folder, result, frameworks=None, export=None) -> None:
     """Write report.md and report.html into the reproduction's folder."""
     images = {name: (folder.path / FIGURES_DIR / name).read_bytes() for name in result.figures}
-    values = context(result, images, frameworks)
+    values = context(result, images, frameworks, export)
     templates = _environment()
     folder.write_text(result.report["markdown"],
                       templates.get_template("report.md.j2").render(**values))
