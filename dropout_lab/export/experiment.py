@@ -125,13 +125,13 @@ def _run_workers(chosen: list[routes.Route], config: ExportConfig, folder: Path,
 
     Returns:
         framework -> the exporter's answer; (route, net) -> the runtime's answer;
-        one record per process, in the order they finished.
+        one record per process, in the plan's order.
     """
     frameworks = list(dict.fromkeys(r.framework for r in chosen))
     groups = {fw: list(dict.fromkeys(r.runtime for r in chosen if r.framework == fw))
               for fw in frameworks}
     total = len(frameworks) + sum(len(g) for g in groups.values())
-    exported, ran, records = {}, {}, []
+    exported, ran, records = {}, {}, {}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=config.jobs)
     pending = {pool.submit(_export, fw, chosen, config, folder): ("export", fw)
                for fw in frameworks}
@@ -140,14 +140,13 @@ def _run_workers(chosen: list[routes.Route], config: ExportConfig, folder: Path,
         while pending:
             done, _ = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
             for future in done:
-                kind, key = pending.pop(future)
-                answer, record = future.result()
-                records.append(record)
+                kind, key = job = pending.pop(future)
+                answer, records[job] = future.result()
                 if kind == "export":
                     exported[key] = answer
                     for runtime in groups[key]:
-                        job = pool.submit(_run, runtime, key, chosen, answer, config, folder)
-                        pending[job] = ("run", runtime)
+                        started = pool.submit(_run, runtime, key, chosen, answer, config, folder)
+                        pending[started] = ("run", (runtime, key))
                 else:
                     ran.update({(r["route"], r["net"]): r for r in answer["results"]})
                 ctx.report(STAGE, len(records), total)
@@ -156,7 +155,9 @@ def _run_workers(chosen: list[routes.Route], config: ExportConfig, folder: Path,
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
-    return exported, ran, records
+    plan = [("export", fw) for fw in frameworks] + [("run", (rt, fw)) for fw in frameworks
+                                                    for rt in groups[fw]]
+    return exported, ran, [records[job] for job in plan]  # the plan's order, not the finish's
 
 
 def _export(framework: str, chosen: list[routes.Route], config: ExportConfig,

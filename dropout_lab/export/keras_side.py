@@ -129,6 +129,7 @@ def _write(route: str, model: keras.Model, net: str, path: Path) -> Path:
         return path.with_suffix(".onnx")
     if route == "keras-onnx-train":
         import tf2onnx
+
         # What model.export(format="onnx") does first: tf2onnx 1.17 still names NumPy
         # aliases that NumPy 2 removed; Keras patches them in (a private helper).
         from keras.src.export.tf2onnx_lib import patch_tf2onnx
