@@ -324,7 +324,8 @@ def test_the_reproduce_report_shows_the_export_matrix(outputs):
     from dropout_lab.reproduce import report
 
     exported = experiment.from_json(outputs["export"])
-    values = report.context(reproduce.from_json(outputs["reproduce"]), {}, None, exported)
+    reproduced = reproduce.from_json(outputs["reproduce"])
+    values = report.context(reproduced, dict.fromkeys(reproduced.figures, b""), None, exported)
     templates = report._environment()
     markdown = templates.get_template("report.md.j2").render(**values)
     html = templates.get_template("report.html.j2").render(**values)
