@@ -32,7 +32,7 @@ from dropout_lab.export.routes import Route
 
 #: A cell's behaviour, in the words of the matrix.
 BEHAVIOURS = {
-    "off": "off: = inference",
+    "off": "off (= inference)",
     "random": "RANDOM each call",
     "baked": "FIXED mask baked in",
     "keep_lost": "x keep LOST",
@@ -63,8 +63,8 @@ class Cell:
     error: str | None
     heard: list[str]  # what the exporter warned or logged
     runtime: str | None  # the runtime and its version
-    keep_gap: float | None  # vanilla net: max |inference - the net without x keep|
     pointer: str  # JSON pointer of the raw answers in results.json
+    keep_gap: float | None = None  # vanilla net: max |inference - the net without x keep|
 
 
 def bound(runtime: str, reference: np.ndarray) -> float:

@@ -27,8 +27,8 @@ def export(result) -> list:
     head = Text(f"{len(result.rows)} export routes x {len(config.nets)} nets "
                 f"({', '.join(config.nets)}), trained {config.steps} steps at drop rate "
                 f"{config.drop_rate:g}, seed {config.seed}; each artifact run in its own "
-                f"runtime process on {config.batch} probe inputs. Each cell's numbers: "
-                "results.json at the pointer shown.")
+                f"runtime process on {config.batch} probe inputs. The numbers behind each cell: "
+                "results.json, `measurements` (route by route, net by net) and `verdicts`.")
     counts = Counter(v.outcome for v in result.verdicts)
     summary = Text("Verdicts (does the artifact compute the inference output, dropout off?): ",
                    "bold")
@@ -116,10 +116,11 @@ def _keep(result) -> list[str]:
             if c.net == "vanilla" and c.behaviour == "keep_lost"]
     if not kept:
         return []
-    gap = min(c.keep_gap for _, c in kept if c.keep_gap is not None)
+    gaps = [c.keep_gap for _, c in kept if c.keep_gap is not None]
     said = (f"The vanilla layer's x keep (x {1 - result.config.drop_rate:g}) survives "
-            f"{len(kept)} inference export(s): each artifact = the inference output, while "
-            f"the same net without x keep differs from it by at least {gap:.3g}")
+            f"{len(kept)} inference export(s): each artifact = the inference output")
+    if gaps:
+        said += f", while the same net without x keep differs from it by at least {min(gaps):.3g}"
     return [said + (f"; lost on: {', '.join(lost)}" if lost else "; lost on none")]
 
 
