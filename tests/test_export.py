@@ -351,3 +351,29 @@ def test_the_cli_run_measures_the_keras_savedmodel_routes(outputs):
     run = Path(data["run_dir"])
     assert (run / "artifacts" / "keras-savedmodel" / "toy" / "saved_model.pb").is_file()
     assert data["measurements"][0]["artifact"]["path"] == "artifacts/keras-savedmodel/toy"
+
+
+def test_litert_runs_on_tf_lite_when_ai_edge_litert_is_missing(outputs, monkeypatch, tmp_path):
+    """The LiteRT routes need no extra: without ai-edge-litert, TensorFlow's (deprecated)
+    tf.lite interpreter runs the artifact, to the same output bit for bit here."""
+    from dropout_lab.core.tfenv import import_tf
+    from dropout_lab.export import inputs, loaders
+
+    tf = import_tf()
+    saved = Path(outputs["export"]["run_dir"]) / "artifacts" / "keras-savedmodel" / "toy"
+    path = tmp_path / "toy.tflite"
+    path.write_bytes(tf.lite.TFLiteConverter.from_saved_model(str(saved)).convert())
+    x = inputs.probe_inputs("toy", 8, 0)
+    found = []
+    if importlib.util.find_spec("ai_edge_litert"):
+        found.append(loaders.load_tflite(path, 0))
+    monkeypatch.setitem(__import__("sys").modules, "ai_edge_litert", None)  # import fails
+    fallback = loaders.load_tflite(path, 0)
+    assert fallback.runtime.startswith("tf.lite ") and "deprecated" in fallback.runtime
+    assert (fallback.nodes, fallback.active) == ([], False)
+    reference = outputs["export"]["measurements"][0]["reference"]["inference"]
+    assert np.abs(fallback.call(x) - reference).max() <= matrix.bound("litert",
+                                                                      np.asarray(reference))
+    for other in found:
+        assert other.runtime.startswith("ai-edge-litert ")
+        assert np.array_equal(other.call(x), fallback.call(x))

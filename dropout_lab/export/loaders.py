@@ -120,25 +120,28 @@ def load_onnx(path: Path, seed: int) -> Loaded:
 
 
 def _lite():
-    """LiteRT's interpreter module, else TensorFlow's deprecated tf.lite; and its name."""
+    """LiteRT's ``Interpreter`` and ``OpResolverType``, else TensorFlow's deprecated tf.lite's;
+    and the runtime's name."""
     try:
         from ai_edge_litert import interpreter
 
-        return interpreter, f"ai-edge-litert {version('ai-edge-litert')}"
+        return (interpreter.Interpreter, interpreter.OpResolverType,
+                f"ai-edge-litert {version('ai-edge-litert')}")
     except ImportError:
         tf = import_tf()
-        return tf.lite, f"tf.lite {tf.__version__} (deprecated; dropout-lab[export] brings LiteRT)"
+        return (tf.lite.Interpreter, tf.lite.experimental.OpResolverType,
+                f"tf.lite {tf.__version__} (deprecated; dropout-lab[export] brings LiteRT)")
 
 
 def load_tflite(path: Path, seed: int) -> Loaded:
     """A .tflite file in LiteRT's interpreter (its default XNNPACK delegate, as served)."""
-    lite, name = _lite()
-    plain = lite.Interpreter(model_path=str(path), experimental_op_resolver_type=(
-        lite.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES))
+    interpreter, resolvers, name = _lite()
+    plain = interpreter(model_path=str(path), experimental_op_resolver_type=(
+        resolvers.BUILTIN_WITHOUT_DEFAULT_DELEGATES))
     plain.allocate_tensors()
     ops = [op["op_name"] for op in plain._get_ops_details()]  # the graph before delegation
     random = [op for op in ops if "RANDOM" in op.upper() or "MULTINOMIAL" in op.upper()]
-    served = lite.Interpreter(model_path=str(path))
+    served = interpreter(model_path=str(path))
 
     def call(x: np.ndarray) -> np.ndarray:
         given = served.get_input_details()[0]
