@@ -58,7 +58,9 @@ def export_task(request: dict[str, Any], progress: Callable[[int, int], None]) -
             ``folder/<route>/<net>[.ext]``).
 
     Returns:
-        ``versions``, ``import_seconds``, ``nets`` (net -> info and references)
+        ``versions``, ``import_seconds``, ``cpu_seconds`` (the process's CPU time,
+        all threads: a measure of the work a busy machine does not inflate), ``nets``
+        (net -> info and references)
         and ``artifacts`` (route -> net -> ``path`` (relative to ``folder``),
         ``error``, ``heard``, ``seconds`` and the side's extras).
     """
@@ -82,7 +84,7 @@ def export_task(request: dict[str, Any], progress: Callable[[int, int], None]) -
             done += 1
             progress(done, total)
     return {"versions": versions, "import_seconds": import_seconds, "nets": nets,
-            "artifacts": artifacts}
+            "artifacts": artifacts, "cpu_seconds": round(time.process_time(), 3)}
 
 
 def _one(module: ModuleType, route: str, model: Any, net: str, folder: Path, x) -> dict:

@@ -184,9 +184,12 @@ def processes_table(result) -> Table:
     table.add_column("versions", overflow="fold")
     table.add_column("import [s]", justify="right", no_wrap=True)
     table.add_column("total [s]", justify="right", no_wrap=True)
+    table.add_column("CPU [s]", justify="right", no_wrap=True)
     for record in result.processes:
         table.add_row(record.process, ", ".join(f"{k} {v}" for k, v in record.versions.items()),
-                      f"{record.import_seconds:.1f}", f"{record.seconds:.1f}")
-    table.caption = (f"whole run {result.wall_seconds:.1f} s ({result.config.jobs} processes at "
-                     "a time)")
+                      f"{record.import_seconds:.1f}", f"{record.seconds:.1f}",
+                      "?" if record.cpu_seconds is None else f"{record.cpu_seconds:.1f}")
+    cpu = sum(r.cpu_seconds or 0.0 for r in result.processes)
+    table.caption = (f"whole run {result.wall_seconds:.1f} s, {cpu:.1f} CPU-seconds in the "
+                     f"worker processes ({result.config.jobs} processes at a time)")
     return table

@@ -35,8 +35,8 @@ def run_task(request: dict[str, Any], progress: Callable[[int, int], None]) -> d
             ``calls``, ``mean_calls``.
 
     Returns:
-        ``import_seconds`` (the first load, its runtime's import included)
-        and ``results``: per artifact ``route``, ``net``, ``runtime``, and either
+        ``import_seconds`` (the first load, its runtime's import included),
+        ``cpu_seconds`` (the process's CPU time) and ``results``: per artifact ``route``, ``net``, ``runtime``, and either
         ``error`` (with ``stage``: load or call) or ``nodes``, ``active``,
         ``unsupported``, ``served`` and, for onnxruntime, ``unoptimized``
         (each ``measure``'s answer).
@@ -48,7 +48,8 @@ def run_task(request: dict[str, Any], progress: Callable[[int, int], None]) -> d
         if import_seconds is None:
             import_seconds = round(time.monotonic() - started, 3)
         progress(index + 1, len(request["artifacts"]))
-    return {"import_seconds": import_seconds or 0.0, "results": results}
+    return {"import_seconds": import_seconds or 0.0, "results": results,
+            "cpu_seconds": round(time.process_time(), 3)}
 
 
 def _inputs(artifact: dict[str, Any], request: dict[str, Any]) -> np.ndarray:
