@@ -377,3 +377,32 @@ def test_litert_runs_on_tf_lite_when_ai_edge_litert_is_missing(outputs, monkeypa
     for other in found:
         assert other.runtime.startswith("ai-edge-litert ")
         assert np.array_equal(other.call(x), fallback.call(x))
+
+
+def test_a_run_lists_the_routes_it_could_not_run_with_what_installs_them(monkeypatch, out):
+    """The whole run() on canned worker answers: one route here, every other one missing."""
+    from dropout_lab.core.runs import RunContext
+    from dropout_lab.export import experiment
+
+    here = routes.BY_NAME["keras-savedmodel"]
+    monkeypatch.setattr(routes, "missing", lambda r: [] if r is here else ["onnxruntime"])
+
+    def canned(chosen, config, folder, ctx):
+        assert chosen == [here]
+        exported = {"nets": {n: {"inference": REFERENCE, "layer": "Dropout"} for n in config.nets},
+                    "artifacts": {here.name: {n: {"path": f"{here.name}/{n}", "error": None,
+                                                  "heard": []} for n in config.nets}}}
+        ran = {(here.name, n): {**_answer(route=here.name, net=n), "runtime": "tensorflow 9"}
+               for n in config.nets}
+        return {"keras": exported}, ran, []
+
+    monkeypatch.setattr(experiment, "_run_workers", canned)
+    result = experiment.run(ExportConfig(), RunContext(out=out))
+    assert [row.route for row in result.rows] == [r.name for r in routes.ROUTES]
+    assert [c.behaviour for c in result.rows[0].cells] == ["off"] * 3
+    assert result.skipped["torch-onnx"] == "pip install 'dropout-lab[export,torch]'"
+    assert result.skipped["keras-litert"] == "pip install dropout-lab"  # the base install
+    missing = [c for row in result.rows[1:] for c in row.cells]
+    assert {c.behaviour for c in missing} == {"not_installed"}
+    assert [v.outcome for v in result.verdicts].count("confirmed") == 3
+    assert (result.run_dir / "results.json").is_file()

@@ -58,7 +58,7 @@ def _cell(cell) -> Text:
     text = Text(matrix.BEHAVIOURS[cell.behaviour], STYLE[cell.behaviour])
     if cell.behaviour == "not_installed":  # the error is the pip command
         extras = cell.error.split("[")[-1].split("]")[0].replace(",", ", ")
-        text.append(f"\nextras: {extras}", "dim")
+        text.append(f"\nextras: {extras}" if "[" in cell.error else f"\n{cell.error}", "dim")
         return text
     if cell.error is not None:  # the exception's type here, its message in the findings
         text.append(f"\n{cell.error.split(':')[0]}", "dim")

@@ -113,7 +113,8 @@ def extras(route: Route) -> list[str]:
 
 def install_hint(route: Route) -> str:
     """``pip install 'dropout-lab[torch,export]'``: what brings a missing route."""
-    return f"pip install 'dropout-lab[{','.join(extras(route))}]'"
+    needed = extras(route)
+    return f"pip install 'dropout-lab[{','.join(needed)}]'" if needed else "pip install dropout-lab"
 
 
 def installed() -> list[Route]:
