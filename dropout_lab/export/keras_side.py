@@ -27,6 +27,12 @@ from dropout_lab.export import inputs as shared
 tf = import_tf()
 import keras  # noqa: E402  (after the quiet TF import)
 
+try:  # tiny nets: one thread each; more only wait for each other on a busy machine
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+except RuntimeError:  # TensorFlow already ran an op in this process
+    pass
+
 
 class VanillaDropout(keras.layers.Layer):
     """Vanilla dropout, hand-written: x * mask in training, x * keep at inference."""

@@ -46,6 +46,16 @@ class Refused(Exception):
         self.nodes, self.unsupported = nodes, unsupported
 
 
+def _one_thread_tf(tf) -> None:
+    """TensorFlow on one thread: tiny nets, where more threads only wait for each other
+    (a shared 2-core machine made calls 20-40x slower with the default pools)."""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # already initialised in this process: keep its pools
+        pass
+
+
 def _column(out) -> np.ndarray:
     return np.asarray(out, dtype=np.float64).reshape(len(out), -1)[:, 0]
 
@@ -53,6 +63,7 @@ def _column(out) -> np.ndarray:
 def load_savedmodel(path: Path, seed: int) -> Loaded:
     """A SavedModel in TensorFlow: its ``serve`` endpoint; ops of the serving graph."""
     tf = import_tf()
+    _one_thread_tf(tf)
     tf.random.set_seed(seed)
     loaded = tf.saved_model.load(str(path))
     graph = loaded.signatures["serving_default"].graph.as_graph_def()
@@ -105,6 +116,7 @@ def load_onnx(path: Path, seed: int) -> Loaded:
         options = ort.SessionOptions()
         options.graph_optimization_level = level
         options.log_severity_level = 3
+        options.intra_op_num_threads = options.inter_op_num_threads = 1  # tiny nets
         run = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         name = run.get_inputs()[0].name
         return lambda x: _column(run.run(None, {name: x})[0])
@@ -166,6 +178,7 @@ def load_pt2(path: Path, seed: int) -> Loaded:
     import torch
 
     torch.manual_seed(seed)
+    torch.set_num_threads(1)  # tiny nets: more threads only wait (calls ~30x slower here)
     program = torch.export.load(str(path))
     nodes, active = [], False
     for node in program.graph.nodes:
@@ -188,6 +201,7 @@ def load_torchscript(path: Path, seed: int) -> Loaded:
     import torch
 
     torch.manual_seed(seed)
+    torch.set_num_threads(1)
     module = torch.jit.load(str(path))
     nodes, active = [], False
     for node in module.inlined_graph.nodes():
