@@ -92,6 +92,10 @@ def findings(result) -> list:
             continue
         if all(matrix.outcome(c) == "confirmed" for c in measured):
             clean.append(f"{row.exporter} \N{RIGHTWARDS ARROW} {row.runtime}")
+            if row.mistake:  # exported with dropout active, yet off: the exporter switched
+                lines.append(f"{row.exporter}: exported with dropout active, every artifact "
+                             "is the inference output: the exporter exports inference "
+                             "behaviour" + _warned(row, measured))
         else:
             lines.append(f"{row.exporter} \N{RIGHTWARDS ARROW} {row.runtime}: "
                          + "; ".join(_groups(measured)) + _warned(row, measured))
@@ -153,11 +157,11 @@ def _sentence(cell) -> str:
         return f"deterministic, {cell.max_delta:.2g} from inference, matching no alternative"
     if cell.behaviour == "export_fails":
         return f"the exporter refuses: {cell.error}"
-    said = f"{matrix.BEHAVIOURS[cell.behaviour]}: {cell.error}"
+    said = f"{matrix.BEHAVIOURS[cell.behaviour]}: {_short(cell.error, 160)}"
     if cell.unsupported:
         said += f" (ops outside the format: {', '.join(dict.fromkeys(cell.unsupported))})"
     logged = [h for h in cell.heard if "not supported" in h or "Unsupported" in h]
-    return said + (f"; the exporter only logged: {logged[0]}" if logged else "")
+    return said + (f"; the exporter only logged: {_short(logged[0], 200)}" if logged else "")
 
 
 def _warned(row, cells) -> str:
