@@ -1,15 +1,17 @@
 """Config of ``export``; light: no framework, no NumPy.
 
-The tolerances are stated here, with their reasons, so that the verdict code
-and the docs read the same numbers.
+Every option is declared once, on its field (``core.options``). The
+tolerances are stated here, with their reasons, so that the verdict code and
+the docs read the same numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dropout_lab.core import config as cfg
+from dropout_lab.core.config import POSITIVE, PROBABILITY, SEED
 from dropout_lab.core.errors import ConfigError, invalid_value
+from dropout_lab.core.options import Config, option
 from dropout_lab.export import routes as catalog
 
 #: max |artifact - framework's inference output| allowed, relative to max |inference output|.
@@ -23,39 +25,36 @@ ATOL = 1e-6  # added to every bound: outputs near zero
 
 
 @dataclass(frozen=True)
-class ExportConfig:
+class ExportConfig(Config):
     """Which routes and nets to export, how to train them, how often to call the artifacts."""
 
-    routes: tuple[str, ...] = ()  # route ids; () = every installed route
-    nets: tuple[str, ...] = catalog.NETS  # toy, vanilla, conv
-    drop_rate: float = 0.3  # not 0.5: keep (0.7) and 1/keep (1.43) then tell vanilla from inverted
-    steps: int = 20  # training steps with dropout active, before the export
-    batch: int = 8  # probe inputs per call
-    calls: int = 5  # calls on the same input: are they bit-identical?
-    mean_calls: int = 200  # calls averaged when an artifact draws a new output per call
-    seed: int = 0
-    false_alarm: float = 1e-4  # chance that a correctly drawing artifact fails its mean test
-    timeout: float = 300.0  # seconds a worker may take
-    jobs: int = 2  # workers run at once
+    routes: tuple[str, ...] = option(
+        (), "A route to measure (repeatable); `dropout-lab export --help` lists them.",
+        flag="--route", multiple=True, choices=tuple(catalog.BY_NAME),
+        default_text="every installed one")
+    nets: tuple[str, ...] = option(
+        catalog.NETS, "A net to export (repeatable): S000's toy net, the same with a "
+                      "hand-written vanilla dropout, a conv net with channel dropout.",
+        flag="--net", multiple=True, choices=catalog.NETS, default_text="all three")
+    drop_rate: float = option(0.3, "Drop rate of every net's dropout; not 0.5, so that keep "
+                                   "and 1/keep tell vanilla from inverted.", gt=0, lt=1)
+    steps: int = option(20, "Training steps with dropout active, before the export.", ge=0,
+                        le=10_000)
+    batch: int = option(8, "Probe inputs per call.", ge=1, le=256)
+    calls: int = option(5, "Calls on the same inputs that must be bit-identical.", ge=2,
+                        le=1000)
+    mean_calls: int = option(200, "Calls averaged when an artifact draws anew each call.",
+                             ge=10, le=100_000)
+    seed: int = option(0, "Seed of training, probe inputs and runtimes.", **SEED)
+    false_alarm: float = option(1e-4, "Chance that a correctly drawing artifact fails its "
+                                      "mean test.", **PROBABILITY)
+    timeout: float = option(300.0, "Seconds a worker process may take.", **POSITIVE)
+    jobs: int = option(2, "Worker processes run at once.", ge=1, le=8)
 
-    def __post_init__(self):
-        for name in self.routes:
-            cfg.require_choice("route", name, catalog.BY_NAME)
+    def check(self) -> None:
         if not self.nets:
             raise invalid_value("nets", "at least one of " + ", ".join(catalog.NETS),
                                 list(self.nets))
-        for net in self.nets:
-            cfg.require_choice("net", net, catalog.NETS)
-        if not 0 < self.drop_rate < 1:
-            raise invalid_value("drop_rate", "a number in (0, 1)", self.drop_rate)
-        cfg.require_int_range("steps", self.steps, 0, 10_000)
-        cfg.require_int_range("batch", self.batch, 1, 256)
-        cfg.require_int_range("calls", self.calls, 2, 1000)
-        cfg.require_int_range("mean_calls", self.mean_calls, 10, 100_000)
-        cfg.require_seed("seed", self.seed)
-        cfg.require_probability("false_alarm", self.false_alarm)
-        cfg.require_positive("timeout", self.timeout)
-        cfg.require_int_range("jobs", self.jobs, 1, 8)
 
     def require_installed(self) -> None:
         """ConfigError naming the extra to install when a chosen route cannot run here.

@@ -14,14 +14,16 @@ results.json holds every raw answer (``measurements/<i>``).
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, stats
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.export import exporting, matrix, routes, running
@@ -52,18 +54,20 @@ class ProcessRecord:
 
     process: str  # e.g. "torch: export", "onnxruntime: torch artifacts"
     versions: dict[str, str]
-    import_seconds: float
-    seconds: float
-    cpu_seconds: float | None = None  # the process's CPU time: what a busy machine does not inflate
+    import_seconds: Real
+    seconds: Real
+    cpu_seconds: Real | None = None  # the process's CPU time: what a busy machine does not inflate
 
 
-@dataclass(frozen=True)
+@record
 class ExportResult:
     """The matrix, the raw answers behind it, the verdicts."""
 
+    KIND: ClassVar[str] = KIND
+
     config: ExportConfig
     z: float  # of the mean test (matrix)
-    rows: list[RouteRow]
+    rows: Annotated[list[RouteRow], Field(alias="matrix")]
     measurements: list[dict[str, Any]]  # per cell: the exporter's and the runtime's answers
     processes: list[ProcessRecord]
     skipped: dict[str, str]  # route -> what installs it
@@ -72,8 +76,12 @@ class ExportResult:
     wall_seconds: float
 
 
-def run(config: ExportConfig, ctx: RunContext = RunContext()) -> ExportResult:
+Result = ExportResult
+
+
+def run(config: ExportConfig, ctx: RunContext | None = None) -> ExportResult:
     """Run every chosen route (``config.jobs`` processes at a time); write ``ctx.out/export/``."""
+    ctx = ctx or RunContext()
     config.require_installed()
     chosen = config.chosen
     z = stats.normal_quantile(config.false_alarm / (len(routes.ROUTES) * len(config.nets)
@@ -99,7 +107,7 @@ def run(config: ExportConfig, ctx: RunContext = RunContext()) -> ExportResult:
                               processes=records, skipped=skipped, verdicts=verdicts,
                               run_dir=folder.final_path,
                               wall_seconds=round(time.monotonic() - ctx.started, 3))
-        folder.write_json("results.json", to_json(result))
+        folder.write_json("results.json", results.to_json(result))
     return result
 
 
@@ -198,17 +206,3 @@ def _run(runtime: str, framework: str, chosen: list[routes.Route], exported: dic
                                  answer["import_seconds"], round(time.monotonic() - started, 3),
                                  answer["cpu_seconds"])
 
-
-def from_json(data: dict) -> ExportResult:
-    """The ExportResult a results.json holds (``runs show``)."""
-    return results.rebuild(ExportResult, data, config=cfg.resolve(ExportConfig, data["config"]),
-                           rows=[results.rebuild(RouteRow, r) for r in data["matrix"]])
-
-
-def to_json(result: ExportResult) -> dict:
-    """The JSON object of ``export --json``, also the run's results.json."""
-    return results.result(
-        KIND, result.run_dir, cfg.to_dict(result.config), result.verdicts, z=result.z,
-        matrix=[dataclasses.asdict(r) for r in result.rows], measurements=result.measurements,
-        processes=[dataclasses.asdict(p) for p in result.processes], skipped=result.skipped,
-        wall_seconds=result.wall_seconds)

@@ -109,7 +109,7 @@ def run(config: ReproduceConfig, ctx: RunContext | None = None) -> ReproduceResu
             steps=records, figures=found, environment=environment,
             report={"markdown": "report.md", "html": "report.html"},
             wall_seconds=round(time.monotonic() - ctx.started, 3))
-        report.write(folder, result, made.get("frameworks"))
+        report.write(folder, result, made.get("frameworks"), made.get("export"))
         folder.write_json("results.json", results.to_json(result))
     return result
 
