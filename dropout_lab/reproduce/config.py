@@ -55,8 +55,9 @@ class ReproduceConfig(Config):
     """What to reproduce."""
 
     profile: str = option("quick", "quick: small sizes, 2-3 minutes on 2 cores (the frameworks "
-                                   "step, run when other frameworks are installed, adds under a "
-                                   "minute); full: the published sizes, about 15 minutes.",
+                                   "and export steps, run when their extras are installed, add "
+                                   "about a minute each); full: the published sizes, about 15 "
+                                   "minutes.",
                           choices=PROFILES)
     claims: tuple[str, ...] = option((), "Comma-separated claims to settle, e.g. C1,C10.",
                                      parse=parse_claims, default_text="all: C1-C12, MC")
