@@ -29,8 +29,8 @@ class ExportConfig(Config):
     """Which routes and nets to export, how to train them, how often to call the artifacts."""
 
     routes: tuple[str, ...] = option(
-        (), "A route to measure (repeatable); `dropout-lab export --help` lists them.",
-        flag="--route", multiple=True, choices=tuple(catalog.BY_NAME),
+        (), "A route to measure (repeatable): one of the routes listed below.",
+        flag="--route", multiple=True, choices=tuple(catalog.BY_NAME), metavar="ROUTE",
         default_text="every installed one")
     nets: tuple[str, ...] = option(
         catalog.NETS, "A net to export (repeatable): S000's toy net, the same with a "
