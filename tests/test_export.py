@@ -406,3 +406,9 @@ def test_a_run_lists_the_routes_it_could_not_run_with_what_installs_them(monkeyp
     assert {c.behaviour for c in missing} == {"not_installed"}
     assert [v.outcome for v in result.verdicts].count("confirmed") == 3
     assert (result.run_dir / "results.json").is_file()
+
+
+def test_an_artifact_its_runtime_did_not_answer_for_is_not_measured():
+    found = matrix.cell(ROUTE, "toy", _exported(), None, 5.0, "/m/0")
+    assert (found.behaviour, found.error, matrix.outcome(found)) == (
+        "load_fails", "the runtime process gave no answer for this artifact", "not measured")

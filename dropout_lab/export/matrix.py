@@ -101,10 +101,13 @@ def cell(route: Route, net: str, exported: dict, answer: dict | None, z: float,
            if "unscaled" in info else None)
     common = dict(net=net, layer=info.get("layer"), heard=artifact["heard"], pointer=pointer,
                   keep_gap=gap)
-    if artifact["error"] is not None or answer is None:
+    if artifact["error"] is not None:
         return Cell(behaviour="export_fails", max_delta=None, bound=None, identical=None,
                     mean_ok=None, mean_z=None, nodes=[], active=None, unsupported=[],
                     unoptimized=None, error=artifact["error"], runtime=None, **common)
+    if answer is None:  # written, yet its runtime process did not answer for it
+        answer = {"error": "the runtime process gave no answer for this artifact",
+                  "stage": "load"}
     if answer["error"] is not None:
         return Cell(behaviour=f"{answer['stage']}_fails", max_delta=None, bound=None,
                     identical=None, mean_ok=None, mean_z=None, nodes=answer.get("nodes", []),
