@@ -49,7 +49,9 @@ def probe_inputs(net: str, batch: int, seed: int) -> np.ndarray:
 def first_line(text: str, limit: int = 300) -> str:
     """The first line of a message, cut at ``limit`` characters."""
     line = (text.strip().splitlines() or [""])[0]
-    return line if len(line) <= limit else line[:limit].rsplit(" ", 1)[0] + " \N{HORIZONTAL ELLIPSIS}"
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + " \N{HORIZONTAL ELLIPSIS}"
 
 
 def describe(exc: BaseException) -> str:

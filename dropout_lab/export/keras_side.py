@@ -85,7 +85,7 @@ def train(model: keras.Model, net: str, steps: int, seed: int) -> list[float]:
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(inputs, training=True) - targets))
         grads = tape.gradient(loss, model.trainable_variables)
-        for variable, grad in zip(model.trainable_variables, grads):
+        for variable, grad in zip(model.trainable_variables, grads, strict=True):
             variable.assign_sub(grad * shared.LEARNING_RATE)
         return loss
 

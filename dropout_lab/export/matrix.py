@@ -74,7 +74,7 @@ def bound(runtime: str, reference: np.ndarray) -> float:
 
 def behaviour(measured: dict, references: dict, draw: list[float] | None, tolerance: float,
               z: float) -> tuple[str, float, bool | None, float | None]:
-    """(behaviour, max |delta|, mean_ok, mean_z) of one runtime measurement (``running.measure``)."""
+    """(behaviour, max |delta|, mean_ok, mean_z) of one measurement (``running.measure``)."""
     first, reference = np.asarray(measured["first"]), np.asarray(references["inference"])
     delta = float(np.abs(first - reference).max())
     if not measured["identical"]:
@@ -99,8 +99,8 @@ def cell(route: Route, net: str, exported: dict, answer: dict | None, z: float,
     info, artifact = exported["nets"][net], exported["artifacts"][route.name][net]
     gap = (float(np.abs(np.asarray(info["inference"]) - np.asarray(info["unscaled"])).max())
            if "unscaled" in info else None)
-    common = dict(net=net, layer=info.get("layer"), heard=artifact["heard"], pointer=pointer,
-                  keep_gap=gap)
+    common = {"net": net, "layer": info.get("layer"), "heard": artifact["heard"],
+              "pointer": pointer, "keep_gap": gap}
     if artifact["error"] is not None:
         return Cell(behaviour="export_fails", max_delta=None, bound=None, identical=None,
                     mean_ok=None, mean_z=None, nodes=[], active=None, unsupported=[],

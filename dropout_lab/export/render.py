@@ -80,7 +80,9 @@ def _cell(cell) -> Text:
 
 
 def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " \N{HORIZONTAL ELLIPSIS}"
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " \N{HORIZONTAL ELLIPSIS}"
 
 
 def findings(result) -> list:

@@ -36,8 +36,9 @@ def run_task(request: dict[str, Any], progress: Callable[[int, int], None]) -> d
 
     Returns:
         ``import_seconds`` (the first load, its runtime's import included),
-        ``cpu_seconds`` (the process's CPU time) and ``results``: per artifact ``route``, ``net``, ``runtime``, and either
-        ``error`` (with ``stage``: load or call) or ``nodes``, ``active``,
+        ``cpu_seconds`` (the process's CPU time) and ``results``: per artifact
+        ``route``, ``net``, ``runtime``, and either ``error`` (with ``stage``: load
+        or call) or ``nodes``, ``active``,
         ``unsupported``, ``served`` and, for onnxruntime, ``unoptimized``
         (each ``measure``'s answer).
     """

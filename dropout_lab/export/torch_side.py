@@ -18,6 +18,7 @@ Masks come from PyTorch's global generator, seeded from the run's seed.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,8 @@ def version() -> dict[str, str]:
     """PyTorch's version (and the ONNX exporter's helpers' when installed)."""
     found = {"torch": torch.__version__}
     for name in ("onnxscript", "onnx"):
-        try:
+        with contextlib.suppress(ImportError):
             found[name] = __import__(name).__version__
-        except ImportError:
-            pass
     return found
 
 
@@ -98,7 +97,7 @@ def prepare(net: str, rate: float, steps: int, seed: int) -> tuple[torch.nn.Modu
         loss = torch.nn.functional.mse_loss(model(x), y)
         grads = torch.autograd.grad(loss, list(model.parameters()))
         with torch.no_grad():
-            for param, grad in zip(model.parameters(), grads):
+            for param, grad in zip(model.parameters(), grads, strict=True):
                 param.sub_(grad * shared.LEARNING_RATE)
         losses.append(loss.item())
     return model, {"losses": [losses[0], losses[-1]] if losses else [],

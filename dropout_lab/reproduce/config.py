@@ -15,10 +15,10 @@ from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import invalid_value
 from dropout_lab.core.options import Config, option
 from dropout_lab.core.verdict import CLAIMS
+from dropout_lab.dropouts.frameworks import installed as frameworks_installed
 from dropout_lab.export.config import ExportConfig
 from dropout_lab.export.routes import installed as export_routes
 from dropout_lab.frameworks.config import FrameworksConfig
-from dropout_lab.dropouts.frameworks import installed as frameworks_installed
 from dropout_lab.gradients.config import GradientsConfig
 from dropout_lab.mnist.config import S001_OVERFIT, McAverageConfig, MnistConfig
 from dropout_lab.numpy_demo.config import NumpyDemoConfig
