@@ -25,6 +25,7 @@ from dropout_lab.core import config as cfg
 from dropout_lab.core import kinds
 from dropout_lab.core.stats import median_interval, normal_quantile
 from dropout_lab.core.verdict import CLAIMS
+from dropout_lab.dropouts.classify import RTOL
 from dropout_lab.dropouts.drawstats import SHARED_CHANCE, TESTS_PER_ROW, per_test_alpha
 from dropout_lab.frameworks.config import FrameworksConfig
 from dropout_lab.gradients.config import GradientsConfig
@@ -48,6 +49,20 @@ def sci(value: float, digits: int = 2) -> str:
     return f"{mantissa} × 10{superscript}"
 
 
+def short(value: float) -> str:
+    """``1e-4``, ``1.11e-5``, ``0.2``, ``4.5``: as the docs write a level or a bound."""
+    if value and abs(value) < 1e-3:
+        mantissa, exponent = f"{value:.3g}".split("e") if "e" in f"{value:.3g}" else (
+            f"{value:.3e}".split("e"))
+        return f"{float(mantissa):g}e{int(exponent)}"
+    return f"{value:g}"
+
+
+def count(value: int) -> str:
+    """``131 072``: thousands grouped by a space."""
+    return f"{value:,}".replace(",", " ")
+
+
 def pct(value: float, digits: int = 2) -> str:
     """``99.98 %``."""
     return f"{100 * value:.{digits}f}".rstrip("0").rstrip(".") + " %"
@@ -57,6 +72,11 @@ def rates(values) -> str:
     """``0.2, 0.5 and 0.8``."""
     texts = [f"{v:g}" for v in values]
     return ", ".join(texts[:-1]) + " and " + texts[-1] if len(texts) > 1 else texts[0]
+
+
+def join(values) -> str:
+    """``1, 2, 5``."""
+    return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
 
 
 @functools.cache
@@ -76,7 +96,7 @@ def code() -> SimpleNamespace:
         probe=SimpleNamespace(
             size=probe.size, rates=probe.rates, R=len(probe.rates), tests=TESTS_PER_ROW,
             false_alarm=probe.false_alarm, alpha=probe_alpha, z=normal_quantile(probe_alpha),
-            shared_chance=SHARED_CHANCE),
+            shared_chance=SHARED_CHANCE, rtol=RTOL),
         noise_shape=SimpleNamespace(draws=NoiseShapeConfig().draws),
         gradients=SimpleNamespace(**dataclasses.asdict(GradientsConfig())),
         numpy=SimpleNamespace(
@@ -97,7 +117,7 @@ def code() -> SimpleNamespace:
 def fill(template: str) -> str:
     """``template`` as an f-string over ``code()``'s families and the helpers above."""
     names: dict[str, Any] = {**vars(code()), "sci": sci, "pct": pct, "rates": rates,
-                             "math": math}
+                             "join": join, "short": short, "count": count, "math": math}
     return eval("f" + repr(template.strip("\n")), {"__builtins__": {}}, names)  # noqa: S307
 
 
