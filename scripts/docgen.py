@@ -25,6 +25,7 @@ from pathlib import Path
 
 import docgen_facts as facts
 import docgen_help
+import docgen_readme
 import docgen_runs as runs
 import docgen_schema
 
@@ -39,6 +40,8 @@ seed_sentence = facts.seed_sentence
 claims_table = facts.claims_table
 profiles_table = facts.profiles_table
 cli_reference = docgen_help.reference
+fill_runs = docgen_readme.fill_runs
+excerpt = docgen_readme.excerpt
 result_kinds = docgen_schema.kinds_section
 
 
@@ -64,14 +67,11 @@ def transcript(path: str, note: str = "") -> str:
     """
     name, _, step = path.partition("/")
     stored = f"[docs/runs/{path}](runs/{path}/)"
+    command = facts.shown_command(path)
     if step:
-        made = runs.made(name)
-        about = next(s for s in runs.data(name)["steps"] if s["name"] == step)
-        command = facts.step_command(about)
-        said = (f"Step `{step}` of the reference run `{made['command']}`, stored in {stored}; "
-                f"the same config as `{command}`{note}:")
+        said = (f"Step `{step}` of the reference run `{runs.made(name)['command']}`, stored in "
+                f"{stored}; the same config as `{command}`{note}:")
     else:
-        command = runs.made(name)["command"]
         said = f"The reference run `{command}`, stored in {stored}{note}:"
     plots = [p.name for p in sorted(runs.folder(path).glob("*.png"))]
     images = [f"![{plot} of {path}](runs/{path}/{plot})" for plot in plots]

@@ -114,10 +114,11 @@ def code() -> SimpleNamespace:
         reproduce=SimpleNamespace(full_seeds=reproduce_config.FULL_SEEDS))
 
 
-def fill(template: str) -> str:
-    """``template`` as an f-string over ``code()``'s families and the helpers above."""
+def fill(template: str, **extra: Any) -> str:
+    """``template`` as an f-string over ``code()``'s families, the helpers above and ``extra``."""
     names: dict[str, Any] = {**vars(code()), "sci": sci, "pct": pct, "rates": rates,
-                             "join": join, "short": short, "count": count, "math": math}
+                             "join": join, "short": short, "count": count, "math": math,
+                             **extra}
     return eval("f" + repr(template.strip("\n")), {"__builtins__": {}}, names)  # noqa: S307
 
 
@@ -147,6 +148,14 @@ def step_command(step: dict[str, Any]) -> str:
     """The command a user types for a reproduce step's config (its rerun line if none)."""
     recorded = runs.data(f"{REPRODUCE}/{step['name']}")["config"]
     return docgen_commands.equivalent(step["command"], recorded) or step["rerun"]
+
+
+def shown_command(path: str) -> str:
+    """The command a transcript shows for ``name`` (its own) or ``name/step`` (the same config)."""
+    name, _, step = path.partition("/")
+    if not step:
+        return runs.made(name)["command"]
+    return step_command(next(s for s in runs.data(name)["steps"] if s["name"] == step))
 
 
 def claims_table() -> str:
