@@ -8,7 +8,7 @@ the page does not depend on the machine that generates it.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 from unittest import mock
 
 import click
@@ -22,7 +22,7 @@ PROG = "dropout-lab"
 
 def command_paths(group: click.Group = main, prefix: tuple[str, ...] = ()
                   ) -> Iterator[tuple[str, ...]]:
-    """Every command of the CLI as its words after ``dropout-lab``: ``()``, ``("data", "idx")``..."""
+    """Every command of the CLI as its words after ``dropout-lab``: ``()``, ``("data", "idx")``."""
     yield prefix
     context = click.Context(group, info_name=PROG)
     for name in group.list_commands(context):

@@ -173,7 +173,7 @@ def _run(ref: Reference, work: Path, record: Path) -> dict[str, Any]:
     if len(new) != 1:
         raise SystemExit(f"{ref.command} made {len(new)} {kind} run folders, expected 1")
     found = {"command": ref.command, "commit": sha, "dirty": dirty,
-             "made_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+             "made_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
              "wall_seconds": round(time.monotonic() - started, 1),
              "run_dir": new[0], "printed": done.stdout}
     record.parent.mkdir(exist_ok=True)

@@ -123,8 +123,7 @@ def key_table(kind: str) -> str:
 
 
 def _fields(cls: type) -> dict[str, Any]:
-    fields = getattr(cls, "__pydantic_fields__", {})
-    return {name: info for name, info in fields.items()}
+    return dict(getattr(cls, "__pydantic_fields__", {}))
 
 
 def _cell(text: str) -> str:

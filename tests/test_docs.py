@@ -87,7 +87,7 @@ def test_a_field_is_described_by_its_comment_on_the_line_or_above():
 
 # --- reference runs ---------------------------------------------------------------------------
 
-STORED = sorted({m for m in re.findall(r'docgen\.transcript\("([^"]+)"', TRANSCRIPTS)})
+STORED = sorted(set(re.findall(r'docgen\.transcript\("([^"]+)"', TRANSCRIPTS)))
 
 
 def test_transcripts_show_every_reference_run_and_every_step_of_the_reproduction():

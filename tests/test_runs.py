@@ -39,7 +39,8 @@ def test_complete_run_has_manifest_with_hashes_times_and_versions(out):
 def test_manifest_records_installed_tensorflow_and_keras_without_importing_them(tmp_path):
     # a run that never imports TensorFlow (numpy-demo) still names the versions installed,
     # and says that TensorFlow did not run in it
-    code = ("import json, sys; from pathlib import Path; from dropout_lab.core.runs import new_run\n"
+    code = ("import json, sys; from pathlib import Path\n"
+            "from dropout_lab.core.runs import new_run\n"
             f"with new_run(Path({str(tmp_path)!r}), 'toy', {{}}, 0, 'x') as run: pass\n"
             "manifest = json.loads((run.final_path / 'manifest.json').read_text())\n"
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
