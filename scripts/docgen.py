@@ -21,6 +21,7 @@ import argparse
 import shlex
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import docgen_facts as facts
@@ -148,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         return check()
     if args.action == "refresh":
         work = args.work or Path(tempfile.mkdtemp(prefix="docgen-"))
+        started = time.monotonic()
         runs.refresh(args.names, work)
+        print(f"reference runs made in {time.monotonic() - started:.0f} s (in {work})")
     return write()
 
 
