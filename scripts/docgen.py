@@ -43,6 +43,7 @@ profiles_table = facts.profiles_table
 cli_reference = docgen_help.reference
 fill_runs = docgen_readme.fill_runs
 excerpt = docgen_readme.excerpt
+readme = docgen_readme.readme
 result_kinds = docgen_schema.kinds_section
 
 

@@ -145,9 +145,14 @@ def seed_sentence() -> str:
 # ---------------------------------------------------------------- from the reference runs
 
 
-def step_command(step: dict[str, Any]) -> str:
-    """The command a user types for a reproduce step's config (its rerun line if none)."""
+def step_command(step: dict[str, Any], run: str | None = None) -> str:
+    """The command a user types for a reproduce step's config (its rerun line if none).
+
+    ``run`` names the step's RUN argument instead of the reference run's folder.
+    """
     recorded = runs.data(f"{REPRODUCE}/{step['name']}")["config"]
+    if run is not None and recorded.get("run") is not None:
+        recorded = {**recorded, "run": run}
     return docgen_commands.equivalent(step["command"], recorded) or step["rerun"]
 
 
@@ -160,13 +165,16 @@ def shown_command(path: str) -> str:
 
 
 def claims_table() -> str:
-    """README's table: each claim, the command that settles it, the verdict, the key number."""
+    """README's table: each claim, the command that settles it, the verdict, the key number.
+
+    A step that reads another's run (mc-average) shows it as RUN.
+    """
     stored = runs.result(REPRODUCE)
     by_claim = {c: s for s in runs.data(REPRODUCE)["steps"] for c in s["claims"]}
     rows = ["| claim (source) | command | verdict | key number |", "|---|---|---|---|"]
     for verdict in stored.verdicts:
         step = by_claim[verdict.claim]
-        command = step_command(step).removeprefix("dropout-lab ")
+        command = step_command(step, run="RUN").removeprefix("dropout-lab ")
         statement = CLAIMS[verdict.claim].statement
         rows.append(f"| **{verdict.claim}** {statement} ({verdict.source}) | `{command}` | "
                     f"**{verdict.outcome}** | {verdict.key_number().replace('|', '/')} |")

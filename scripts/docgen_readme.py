@@ -94,16 +94,15 @@ def excerpt(path: str, start: str, lines: int) -> str:
 #: README sentences with measured numbers, as f-strings over ``ref()`` (``readme(name)``).
 README = {
     "measured": (
-        "Its reference run, kept in [docs/runs/](docs/runs/), was measured on TensorFlow "
-        "{ref.tensorflow} / Keras {ref.keras}, CPU ({ref.cpus} cores), in {ref.reproduce_minutes}; "
-        "each verdict's test is in [docs/methods.md](docs/methods.md), every output in "
-        "[docs/transcripts.md](docs/transcripts.md) (generated from the runs by "
-        "`python scripts/docgen.py`)."),
+        "Its reference run ([docs/runs/](docs/runs/): TensorFlow {ref.tensorflow}, Keras "
+        "{ref.keras}, CPU, {ref.cpus} cores, {ref.reproduce_minutes}), every output in "
+        "[docs/transcripts.md](docs/transcripts.md), each test in "
+        "[docs/methods.md](docs/methods.md):"),
     "frameworks_compare": (
-        "The reference runs `compare --framework torch|jax --rate {ref.compare_rate:g}` come out "
-        "{ref.torch_classification} (PyTorch) and {ref.jax_classification} (JAX): "
-        "max |f_r − f_0| = {ref.torch_diff:.3g} and {ref.jax_diff:.3g}, while the vanilla "
-        "hypothesis is off by {ref.torch_gap:.3g} and {ref.jax_gap:.3g}."),
+        "The reference runs at rate {ref.compare_rate:g}: PyTorch {ref.torch_classification} "
+        "(max |f_r − f_0| = {ref.torch_diff:.3g}, the vanilla hypothesis off by "
+        "{ref.torch_gap:.3g}), Flax NNX {ref.jax_classification} ({ref.jax_diff:.3g}, "
+        "{ref.jax_gap:.3g})."),
     "reproduce_time": (
         "the reference run took {ref.reproduce_minutes} on {ref.cpus} cores (load average "
         "{ref.load:.1f} at its start), its S003 sweep {ref.mnist_minutes}."),
