@@ -11,8 +11,10 @@ Schemas under docs/schema/ are written by ``write`` and checked by ``check``.
 ``check`` and ``write`` run ``cog --check -I scripts FILES`` and
 ``cog -r -I scripts FILES``. ``refresh [NAME...] [--work DIR]`` runs the
 reference commands (docgen_runs.REFERENCES; ``reproduce --profile full`` is
-most of the time, about 15 minutes alone on 2 cores); with ``--work`` a run
-that an interrupted refresh finished there is kept.
+most of the time, about 15 minutes alone on 2 cores, 44 minutes on a shared
+machine); with ``--work`` a run that an interrupted refresh finished there is
+kept. The commands run this checkout's code (PYTHONPATH is set to it); run the
+script itself with ``PYTHONPATH=.`` where dropout-lab is installed from elsewhere.
 """
 
 from __future__ import annotations
