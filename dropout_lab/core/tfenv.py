@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.metadata
 import os
 import platform
 import sys
@@ -119,6 +118,8 @@ def _version(name: str) -> str | None:
 @functools.cache
 def _installed(name: str) -> str | None:
     """The installed version of package ``name`` from its distribution's metadata, or None."""
+    import importlib.metadata  # not at module level: tens of ms that --help need not pay
+
     for distribution in _DISTRIBUTIONS[name]:
         try:
             return importlib.metadata.version(distribution)
