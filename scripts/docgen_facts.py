@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import textwrap
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
@@ -139,7 +140,8 @@ def seed_sentence() -> str:
             other.append(f"`{kind.name}` takes `{seeded[0].opts[0]}` instead")
         elif "run" in names:
             other.append(f"`{kind.name}` takes the seed recorded in its RUN")
-    return f"{', '.join(takes)} take `--seed`; " + "; ".join(other) + "."
+    return textwrap.fill(f"{', '.join(takes)} take `--seed`; " + "; ".join(other) + ".",
+                         width=100, break_on_hyphens=False, break_long_words=False)
 
 
 # ---------------------------------------------------------------- from the reference runs

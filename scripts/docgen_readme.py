@@ -95,9 +95,8 @@ def excerpt(path: str, start: str, lines: int) -> str:
 README = {
     "measured": (
         "Its reference run ([docs/runs/](docs/runs/): TensorFlow {ref.tensorflow}, Keras "
-        "{ref.keras}, CPU, {ref.cpus} cores, {ref.reproduce_minutes}), every output in "
-        "[docs/transcripts.md](docs/transcripts.md), each test in "
-        "[docs/methods.md](docs/methods.md):"),
+        "{ref.keras}, CPU, {ref.cpus} cores, {ref.reproduce_minutes}; every output in "
+        "[docs/transcripts.md](docs/transcripts.md)):"),
     "frameworks_compare": (
         "The reference runs at rate {ref.compare_rate:g}: PyTorch {ref.torch_classification} "
         "(max |f_r − f_0| = {ref.torch_diff:.3g}, the vanilla hypothesis off by "

@@ -105,13 +105,33 @@ def field_comments(cls: type) -> dict[str, str]:
     return found
 
 
+def docstring_attributes(cls: type) -> dict[str, str]:
+    """The ``Attributes:`` section of a Google-style class docstring: name -> text."""
+    lines = inspect.cleandoc(cls.__doc__ or "").splitlines()
+    if "Attributes:" not in lines:
+        return {}
+    found: dict[str, str] = {}
+    name = None
+    for line in lines[lines.index("Attributes:") + 1:]:
+        if not line.strip() or not line.startswith(" "):
+            break
+        head, colon, text = line.strip().partition(": ")
+        if line.startswith("    ") and not line.startswith("     ") and colon:
+            name, found[head] = head, text
+        elif name is not None:
+            found[name] += " " + line.strip()
+    return found
+
+
 def key_table(kind: str) -> str:
     """The markdown table of a kind's own top-level keys (after the head)."""
     cls = result_class(kind)
     found = results.schema(cls)
     notes = {}
     for base in reversed(cls.__mro__[:-1]):
-        notes.update(field_comments(base) if base.__module__.startswith("dropout_lab") else {})
+        if base.__module__.startswith("dropout_lab"):
+            notes.update(docstring_attributes(base))
+            notes.update({k: v for k, v in field_comments(base).items() if v})
     aliases = {f.alias: name for name, f in _fields(cls).items() if getattr(f, "alias", None)}
     rows = ["| key | type | what it holds |", "|---|---|---|"]
     for key, prop in found["properties"].items():

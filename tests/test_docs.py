@@ -85,6 +85,22 @@ def test_a_field_is_described_by_its_comment_on_the_line_or_above():
         "count": "how many", "name": "the first line and the second", "plain": ""}
 
 
+def test_a_field_is_described_by_the_attributes_of_its_class_docstring():
+    class Example:
+        """A thing.
+
+        Attributes:
+            count: how many,
+                over all draws.
+            name: its name.
+
+        More text.
+        """
+
+    assert docgen_schema.docstring_attributes(Example) == {
+        "count": "how many, over all draws.", "name": "its name."}
+
+
 # --- reference runs ---------------------------------------------------------------------------
 
 STORED = sorted(set(re.findall(r'docgen\.transcript\("([^"]+)"', TRANSCRIPTS)))
@@ -151,7 +167,7 @@ def test_every_profile_step_has_a_command():
 
 
 def test_the_seed_sentence_names_every_kind():
-    sentence = docgen_facts.seed_sentence()
+    sentence = " ".join(docgen_facts.seed_sentence().split())
     assert all(f"`{name}`" in sentence for name in kinds.names())
     assert "`reload` takes the seed recorded in its RUN" in sentence
     assert "`mnist` takes `--first-seed`" in sentence
