@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -31,6 +34,32 @@ def test_complete_run_has_manifest_with_hashes_times_and_versions(out):
     assert {"python", "numpy", "h5py"} <= set(manifest["versions"])
     assert manifest["started_at"] < manifest["finished_at"]
     assert sorted(p.name for p in path.iterdir()) == ["config.toml", MANIFEST, "results.json"]
+
+
+def test_manifest_records_installed_tensorflow_and_keras_without_importing_them(tmp_path):
+    # a run that never imports TensorFlow (numpy-demo) still names the versions installed,
+    # and says that TensorFlow did not run in it
+    code = ("import json, sys; from pathlib import Path\n"
+            "from dropout_lab.core.runs import new_run\n"
+            f"with new_run(Path({str(tmp_path)!r}), 'toy', {{}}, 0, 'x') as run: pass\n"
+            "manifest = json.loads((run.final_path / 'manifest.json').read_text())\n"
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+            "print(json.dumps(manifest))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads(done.stdout)
+    assert manifest["versions"]["tensorflow"] == importlib.metadata.version("tensorflow")
+    assert manifest["versions"]["keras"] == importlib.metadata.version("keras")
+    assert manifest["frameworks_imported"] == []
+
+
+def test_manifest_says_when_tensorflow_ran(out):
+    import tensorflow as tf
+
+    path = _write_run(out)
+    manifest = json.loads((path / MANIFEST).read_text())
+    assert manifest["frameworks_imported"] == ["tensorflow", "keras"]
+    assert manifest["versions"]["tensorflow"] == tf.__version__
 
 
 def test_failed_run_leaves_no_folder(out):

@@ -29,7 +29,7 @@ from dropout_lab.core.atomic import (
     sha256_file,
 )
 from dropout_lab.core.errors import ConfigError, ExperimentError
-from dropout_lab.core.tfenv import USER_ENVIRONMENT, versions
+from dropout_lab.core.tfenv import USER_ENVIRONMENT, imported, versions
 
 MANIFEST = "manifest.json"
 PARTIAL_SUFFIX = ".partial"
@@ -138,6 +138,7 @@ class RunFolder:
         """
         # Read again at the end: TF is usually imported during the run, not before it.
         self.manifest["versions"] = versions()
+        self.manifest["frameworks_imported"] = imported()  # did TF/Keras run in this process?
         self.manifest["finished_at"] = utc_now()
         self.manifest["wall_seconds"] = round(time.monotonic() - self.t0, 3)
         self.manifest["files"] = {name: digest for name, digest in self.hashes().items()

@@ -9,6 +9,7 @@ one seeding function every run calls exactly once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import platform
 import sys
@@ -82,15 +83,46 @@ def seed_everything(seed: int) -> None:
 
 
 def versions() -> dict[str, str]:
-    """Versions of the frameworks a run depends on, for the manifest."""
-    import h5py
-    import numpy
+    """Versions of the packages a run depends on, for the manifest.
 
-    found = {"python": platform.python_version(), "numpy": numpy.__version__,
-             "h5py": h5py.__version__}
-    if "tensorflow" in sys.modules:
-        import keras
-        import tensorflow as tf
-
-        found.update(tensorflow=tf.__version__, keras=keras.__version__)
+    TensorFlow's and Keras's are those installed, read from their metadata
+    without importing them, so a run that never imported TensorFlow (numpy-demo)
+    records them too; ``imported()`` says whether it did. A module already
+    imported reports its own ``__version__`` (the code that ran).
+    """
+    found = {"python": platform.python_version()}
+    for name in _DISTRIBUTIONS:
+        version = _version(name)
+        if version is not None:
+            found[name] = version
     return found
+
+
+def imported() -> list[str]:
+    """Which of TensorFlow and Keras this process has imported (for the manifest)."""
+    return [name for name in ("tensorflow", "keras") if name in sys.modules]
+
+
+#: The packages ``versions`` reports and the distributions that may install each.
+_DISTRIBUTIONS = {"numpy": ("numpy",), "h5py": ("h5py",),
+                  "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos",
+                                 "tf-nightly"),
+                  "keras": ("keras", "keras-nightly")}
+
+
+def _version(name: str) -> str | None:
+    version = getattr(sys.modules.get(name), "__version__", None)
+    return version if isinstance(version, str) else _installed(name)
+
+
+@functools.cache
+def _installed(name: str) -> str | None:
+    """The installed version of package ``name`` from its distribution's metadata, or None."""
+    import importlib.metadata  # not at module level: tens of ms that --help need not pay
+
+    for distribution in _DISTRIBUTIONS[name]:
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
