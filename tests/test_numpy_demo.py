@@ -162,31 +162,50 @@ def test_cli_bad_input_exit_2_nothing_written(cli, out, args, message):
     assert list(out.iterdir()) == []
 
 
-# 21 repeats at 99.9 %: the interval runs from the 3rd smallest to the 3rd largest ratio
-@pytest.mark.parametrize("slower, outcome", [(21, "confirmed"), (19, "confirmed"),
-                                             (18, "inconclusive"), (12, "inconclusive"),
-                                             (3, "inconclusive"), (2, "refuted"), (0, "refuted")])
-def test_c3_verdict_is_the_interval_of_the_median_ratio(slower, outcome):
-    from scipy.stats import binomtest
+def _rounds(ratios, wall_ratios=None, stopped="precise"):
+    from dropout_lab.core.timing import Rounds
 
-    from dropout_lab.core.stats import median_interval
-    from dropout_lab.numpy_demo.experiment import Spread, Timing, machine_load
+    n = len(ratios)
+    wall = wall_ratios or ratios
+    return Rounds("thread CPU time", 2, {"inverted": [0.010] * n,
+                                         "vanilla": [0.010 * r for r in ratios],
+                                         "vanilla folded": [0.009] * n},
+                  {"inverted": [0.020] * n, "vanilla": [0.020 * r for r in wall],
+                   "vanilla folded": [0.018] * n}, stopped, 3.5,
+                  {"before": 0.1, "after": 0.2, "cpus": 2})
+
+
+# 21 rounds at 99.9 %: log ratios shift + 0.01 (i - 10), i = 0..20, have Walsh averages
+# shift + 0.005 (i + j - 20); the signed-rank interval runs from the 26th smallest to the 26th
+# largest of the 231 (P(T <= 25) = 893 / 2**21 <= 0.0005), i + j = 9 and 31: shift -+ 0.055.
+@pytest.mark.parametrize("shift, outcome", [(0.3, "confirmed"), (0.056, "confirmed"),
+                                            (0.054, "inconclusive"), (0.0, "inconclusive"),
+                                            (-0.054, "inconclusive"), (-0.056, "refuted")])
+def test_c3_verdict_is_the_signed_rank_interval_of_the_cpu_ratio(shift, outcome):
+    import math
+
+    from dropout_lab.numpy_demo.timing import timing_of
     from dropout_lab.numpy_demo.verdicts import _c3
 
-    ratios = [1.2] * slower + [0.9] * (21 - slower)
-    load = {"before": 0.1, "after": 0.2, "cpus": 2}
-    timing = Timing(pass_ms={"inverted": Spread.of([10.0]), "vanilla": Spread.of([12.0])},
-                    vanilla_ratio=Spread.of(ratios), folded_ratio=Spread.of([1.0]),
-                    vanilla_slower=slower, sign_test_p=float(binomtest(slower, 21, 0.5).pvalue),
-                    folded_max_rel_diff=0.0, vanilla_ratio_ci=median_interval(ratios, 0.999),
-                    folded_ratio_ci=median_interval([1.0] * 21, 0.999), load=load,
-                    loaded=machine_load(load, Spread.of(ratios)))
-    claim = _c3(timing, NumpyDemoConfig(repeats=21))
+    logs = [shift + 0.01 * (i - 10) for i in range(21)]
+    ratios = [math.exp(v) for v in logs]
+    slower = sum(v > 0 for v in logs)
+    outputs = {"vanilla": np.ones(3), "vanilla folded": np.ones(3)}
+    timing = timing_of(_rounds(ratios, wall_ratios=[1.0] * 21), outputs)
+    claim = _c3(timing, NumpyDemoConfig())
     assert claim.outcome == outcome
+    found = claim.numbers["vanilla_over_inverted"]
+    assert (math.log(found.low), math.log(found.estimate), math.log(found.high)) == \
+        pytest.approx((shift - 0.055, shift, shift + 0.055))
+    assert found.confidence == pytest.approx(1 - 2 * 893 / 2 ** 21)
     assert ("not decided" in claim.evidence) is (outcome == "inconclusive")
-    assert f"slower in {slower} of 21 repeats" in claim.evidence
+    assert f"slower in {slower} of 21 interleaved rounds" in claim.evidence
+    assert "by thread CPU time: inverted 5 ms, vanilla" in claim.evidence  # per pass: block/2
+    assert "by the wall clock 1.000 [1.000, 1.000]" in claim.evidence
+    assert "rounds stopped: precise after 3.5 s" in claim.evidence
     assert "1-minute load average 0.10 before, 0.20 after, on 2 CPUs" in claim.evidence
-    assert claim.numbers["vanilla_over_inverted"].confidence == pytest.approx(0.99978, abs=1e-5)
+    assert claim.test.startswith("exact 99.9% Wilcoxon signed-rank interval of the thread CPU "
+                                 "time ratio of paired blocks")
 
 
 def test_machine_load_is_busy_cpus_or_spread_repeats():

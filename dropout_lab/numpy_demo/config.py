@@ -17,6 +17,12 @@ COMPARISONS = 10  # 2 implementations x (2 at layer 1 + 3 at the output)
 GRADIENT_BOUND = 1e-8  # max relative error of the gradient check (float64)
 MAX_SAMPLES = 5_000_000  # ~1.2 GB of float64 working arrays at this size
 TIMING_CONFIDENCE = 0.999  # C3: coverage of the interval of the median time ratio
+#: C3's rounds stop once the interval's log half-width is this small (a quarter of the effect
+#: the full profile measures, x 1.17: docs/methods.md, "power") ...
+TIMING_PRECISION = 0.04
+#: ... but not before this many: at the full profile's effect and spread they decide with
+#: probability 0.998 (reproduce.power); 11 is the fewest with a finite 99.9 % interval.
+TIMING_MIN_ROUNDS = 20
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,10 @@ class NumpyDemoConfig(Config):
     samples: int = option(1_000_000, "Columns of X, shape (3, samples) (S001: 1 000 000).",
                           ge=2, le=MAX_SAMPLES, why=" (an interval needs two samples)")
     seed: int = option(0, "Seed of the weights, X and the masks (S001 used none).", **SEED)
-    repeats: int = option(21, "Timed test-time passes of each kind (C3).", ge=3, le=1000)
+    repeats: int = option(400, "Most rounds of interleaved timed passes (C3); fewer once the "
+                               "interval is narrow (docs/methods.md).", ge=3, le=1000)
+    timing_seconds: float = option(30.0, "Time cap of C3's timing rounds, in seconds.", gt=0,
+                                   le=3600)
     false_alarm: float = option(1e-4, "Family-wise error of the matches/shifted tests.",
                                 **PROBABILITY)
 

@@ -22,41 +22,39 @@ implementation produces a false ``shifted`` anywhere with probability at most
 Gradient check: central differences in float64 through ``forward`` with a
 fixed mask (a fresh layer with the same seed each time); the layer is linear in
 x for a fixed mask, so the check has no truncation error and the relative
-error must be <= 1e-8. Timing (C3): interleaved test-time passes; the ratio
-vanilla / inverted per repeat is summarised by median, quartiles and range, and
-decided by the distribution-free interval of its median from order statistics
-(``stats.median_interval`` at ``TIMING_CONFIDENCE``): confirmed above 1,
-refuted below 1. A two-sided sign test's p is reported beside; it decides nothing.
+error must be <= 1e-8. Timing (C3): rounds of interleaved test-time passes,
+timed by this thread's CPU time and the wall clock (``numpy_demo.timing``),
+decided by the exact signed-rank interval of the paired ratio vanilla /
+inverted: confirmed above 1, refuted below 1; quartiles, range and a
+two-sided sign test's p are reported beside; they decide nothing.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 from pydantic import computed_field
-from scipy.stats import binomtest
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
 from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
-from dropout_lab.core.stats import Interval, mean_interval, median_interval
+from dropout_lab.core.stats import Interval, mean_interval
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.dropouts import numpy_ref
 from dropout_lab.numpy_demo.config import (
     COMPARISONS,
     GRADIENT_BOUND,
-    TIMING_CONFIDENCE,
     NumpyDemoConfig,
 )
 from dropout_lab.numpy_demo.net import SeedNet, layers
+from dropout_lab.numpy_demo.timing import Spread, Timing, machine_load, time_predicts
 from dropout_lab.numpy_demo.verdicts import verdicts
+
+__all__ = ["Spread", "Timing", "machine_load", "run", "time_predicts"]  # timing lives in .timing
 
 KIND = "numpy-demo"
 POINTS = ("layer 1", "output")  # where means are compared
@@ -84,39 +82,6 @@ class GradientCheck:
     mode: str  # "training" or "test"
     max_rel_error: Real
     passed: bool  # max_rel_error <= GRADIENT_BOUND
-
-
-@dataclass(frozen=True)
-class Spread:
-    """Median, quartiles and range of repeated measurements."""
-
-    median: Real
-    q25: Real
-    q75: Real
-    min: Real
-    max: Real
-
-    @classmethod
-    def of(cls, values) -> "Spread":
-        q25, median, q75 = np.percentile(values, [25, 50, 75])
-        return cls(float(median), float(q25), float(q75), float(np.min(values)),
-                   float(np.max(values)))
-
-
-@dataclass(frozen=True)
-class Timing:
-    """C3: test-time passes over all samples, milliseconds and ratios."""
-
-    pass_ms: dict[str, Spread]  # variant -> time of one pass
-    vanilla_ratio: Spread  # vanilla / inverted, per repeat
-    folded_ratio: Spread  # vanilla with keep folded into W2, W3 / inverted
-    vanilla_slower: int  # repeats where vanilla took longer than inverted
-    sign_test_p: Real  # two-sided sign test of "no difference"
-    folded_max_rel_diff: Real  # max |folded - vanilla| / max |vanilla|
-    vanilla_ratio_ci: Interval  # distribution-free interval of the median ratio
-    folded_ratio_ci: Interval
-    load: dict[str, float]  # 1-minute load average before and after, and the CPU count
-    loaded: bool  # the timings were taken on a busy machine (see ``machine_load``)
 
 
 @record
@@ -158,8 +123,8 @@ def run(config: NumpyDemoConfig, ctx: RunContext | None = None) -> NumpyDemoResu
                                 1 - config.false_alarm / COMPARISONS)
     ctx.report("means", 1, 1)
     checks = gradient_checks(config.keep_prob, np.random.default_rng(check_seed))
-    timing = time_predicts(net, x, config.keep_prob, config.repeats,
-                           lambda done: ctx.report("timing", done, config.repeats))
+    timing = time_predicts(net, x, config.keep_prob, config.repeats, config.timing_seconds,
+                           lambda done: ctx.report("timing rounds", done, done + 1))
     fields = dict(config=config, comparisons=comparisons, gradient_checks=checks, timing=timing,
                   verdicts=verdicts(comparisons, checks, timing, config))
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
@@ -220,61 +185,3 @@ def gradient_checks(keep_prob: float, rng: np.random.Generator) -> list[Gradient
             checks.append(GradientCheck(cls.__name__, "training" if training else "test",
                                         error, error <= GRADIENT_BOUND))
     return checks
-
-
-def time_predicts(net: SeedNet, x: np.ndarray, keep_prob: float, repeats: int,
-                  progress=lambda done: None) -> Timing:
-    """Time test-time passes over all samples: inverted, vanilla, vanilla folded (C3).
-
-    Each repeat runs the three variants once, in an order rotated per repeat,
-    after one untimed warm-up pass each.
-    """
-    inverted, vanilla = (cls.from_keep_prob(keep_prob) for cls in (numpy_ref.InvertedDropout,
-                                                                     numpy_ref.VanillaDropout))
-    folded = net.folded(keep_prob)
-    variants = {"inverted": lambda: net.forward(x, inverted, inverted, training=False),
-                "vanilla": lambda: net.forward(x, vanilla, vanilla, training=False),
-                "vanilla folded": lambda: folded.plain(x)}
-    outputs = {name: run_pass() for name, run_pass in variants.items()}  # warm-up
-    load_before = os.getloadavg()[0]
-    seconds: dict[str, list[float]] = {name: [] for name in variants}
-    names = list(variants)
-    for repeat in range(repeats):
-        for name in names[repeat % 3:] + names[:repeat % 3]:
-            start = time.perf_counter()
-            variants[name]()
-            seconds[name].append(time.perf_counter() - start)
-        progress(repeat + 1)
-    load = {"before": load_before, "after": os.getloadavg()[0], "cpus": os.cpu_count() or 1}
-    return _timing(seconds, outputs, load)
-
-
-def machine_load(load: dict[str, float], ratio: Spread) -> bool:
-    """True when timings were taken on a busy machine.
-
-    Busy: another process kept more than half of the CPUs busy on average over
-    the last minute (the 1-minute load average, less the one CPU this pass
-    uses, above half the CPUs), or the repeats spread widely (interquartile
-    range of the time ratio above 15 % of its median).
-    """
-    others = max(load["before"], load["after"]) - 1.0
-    return others > load["cpus"] / 2 or (ratio.q75 - ratio.q25) > 0.15 * ratio.median
-
-
-def _timing(seconds: dict[str, list[float]], outputs: dict[str, np.ndarray],
-            load: dict[str, float]) -> Timing:
-    times = {name: np.asarray(values) for name, values in seconds.items()}
-    ratio = times["vanilla"] / times["inverted"]
-    folded = times["vanilla folded"] / times["inverted"]
-    slower = int(np.sum(ratio > 1))
-    vanilla = outputs["vanilla"]
-    spread = Spread.of(ratio)
-    return Timing(
-        pass_ms={name: Spread.of(values * 1e3) for name, values in times.items()},
-        vanilla_ratio=spread, folded_ratio=Spread.of(folded),
-        vanilla_slower=slower, sign_test_p=float(binomtest(slower, ratio.size, 0.5).pvalue),
-        folded_max_rel_diff=float(np.max(np.abs(outputs["vanilla folded"] - vanilla))
-                                  / np.max(np.abs(vanilla))),
-        vanilla_ratio_ci=median_interval(ratio, TIMING_CONFIDENCE),
-        folded_ratio_ci=median_interval(folded, TIMING_CONFIDENCE), load=load,
-        loaded=machine_load(load, spread))

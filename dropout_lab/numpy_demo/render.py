@@ -61,8 +61,9 @@ def _gradient_checks(result) -> Table:
 
 def _timing(result) -> Table:
     timing = result.timing
-    table = Table(title=f"Test-time pass over {result.config.samples} samples, "
-                        f"{result.config.repeats} interleaved repeats")
+    rounds = timing.rounds or result.config.repeats
+    table = Table(title=f"Test-time pass over {result.config.samples} samples, {rounds} "
+                        f"interleaved rounds, by {timing.clock}")
     level = f"{timing.vanilla_ratio_ci.confidence:.1%}"
     table.add_column("variant", no_wrap=True)
     for name in ("median", f"{level} interval", "IQR", "min – max"):
@@ -73,15 +74,22 @@ def _timing(result) -> Table:
     rows += [("vanilla/inverted", timing.vanilla_ratio, timing.vanilla_ratio_ci, 3),
              ("folded/inverted", timing.folded_ratio, timing.folded_ratio_ci, 3)]
     for label, s, ci, digits in rows:
-        shown = ("" if ci is None else "— (too few repeats)" if not math.isfinite(ci.high)
+        shown = ("" if ci is None else "— (too few rounds)" if not math.isfinite(ci.high)
                  else f"{ci.low:.{digits}f} – {ci.high:.{digits}f}")
         table.add_row(label, f"{s.median:.{digits}f}", shown,
                       f"{s.q25:.{digits}f} – {s.q75:.{digits}f}",
                       f"{s.min:.{digits}f} – {s.max:.{digits}f}")
+    if timing.wall_ratio_ci is not None and timing.wall_pass_ms is not None:
+        wall = timing.wall_ratio_ci
+        shown = ("— (too few rounds)" if not math.isfinite(wall.high)
+                 else f"{wall.low:.3f} – {wall.high:.3f}")
+        table.add_row("wall clock: vanilla/inverted", f"{wall.estimate:.3f}", shown, "", "")
     load = timing.load
+    stopped = f"; rounds stopped: {timing.stopped}" if timing.stopped else ""
     table.caption = (f"vanilla = x keep_prob at test time; folded = keep_prob folded into W2, "
-                     f"W3; interval: distribution-free, of the median ratio; 1-minute load average "
-                     f"{load['before']:.2f} → {load['after']:.2f} on {load['cpus']:g} CPUs"
+                     f"W3; ratio intervals: exact signed-rank (0.2 runs: of the median)"
+                     f"{stopped}; 1-minute load average {load['before']:.2f} → "
+                     f"{load['after']:.2f} on {load['cpus']:g} CPUs"
                      + (" (under load)" if timing.loaded else ""))
     return table
 
@@ -89,12 +97,13 @@ def _timing(result) -> Table:
 def _interpretation(result) -> Text:
     timing, ms = result.timing, result.timing.pass_ms
     extra = ms["vanilla"].median - ms["inverted"].median
+    rounds = timing.rounds or result.config.repeats
     return Text(
         f"C3, what was measured: the two x keep_prob multiplies of vanilla's test-time pass "
-        f"changed its median time by {extra:+.3g} ms "
-        f"({100 * (timing.vanilla_ratio.median - 1):+.1f}"
-        f"% by the median ratio; vanilla slower in {timing.vanilla_slower} of "
-        f"{result.config.repeats} repeats, sign test p = {timing.sign_test_p:.2g}). Folding "
+        f"changed its median time ({timing.clock}) by {extra:+.3g} ms "
+        f"({100 * (timing.vanilla_ratio_ci.estimate - 1):+.1f}"
+        f"% by the paired ratio; vanilla slower in {timing.vanilla_slower} of "
+        f"{rounds} rounds, sign test p = {timing.sign_test_p:.2g}). Folding "
         f"keep_prob into W2 and W3 gives the same outputs (max relative difference "
         f"{timing.folded_max_rel_diff:.2g}) with no extra multiply, so the run-time argument "
         "for inverted dropout is about cheap elementwise multiplies that a framework can fold "

@@ -78,29 +78,37 @@ def _gradient(checks) -> Verdict:
 
 
 def _c3(timing, config) -> Verdict:
-    """C3 from the interval of the median vanilla / inverted time ratio (docs/methods.md)."""
+    """C3 from the interval of the vanilla / inverted time ratio (docs/methods.md)."""
     ms, ratio, folded = timing.pass_ms, timing.vanilla_ratio_ci, timing.folded_ratio_ci
     extra = ms["vanilla"].median - ms["inverted"].median
-    load = timing.load
-    measured = (f"test-time pass over {config.samples} samples: inverted "
+    load, rounds = timing.load, timing.rounds or config.repeats
+    measured = (f"test-time pass over {config.samples} samples by {timing.clock}: inverted "
                 f"{ms['inverted'].median:.3g} ms, vanilla {ms['vanilla'].median:.3g} ms (median); "
-                f"vanilla / inverted median {ratio.estimate:.3f} [{ratio.low:.3f}, "
-                f"{ratio.high:.3f}], slower in {timing.vanilla_slower} of {config.repeats} "
-                f"repeats (sign test p = {timing.sign_test_p:.2g}); extra {extra:.3g} ms per "
-                f"pass; keep_prob folded into W2, W3: ratio {folded.estimate:.3f} "
-                f"[{folded.low:.3f}, {folded.high:.3f}], same output to "
-                f"{timing.folded_max_rel_diff:.2g} relative. Timings depend on the machine: "
-                f"1-minute load average {load['before']:.2f} before, {load['after']:.2f} after, "
-                f"on {load['cpus']:g} CPUs")
+                f"vanilla / inverted {_ratio(ratio)}, slower in "
+                f"{timing.vanilla_slower} of {rounds} interleaved rounds (sign test p = "
+                f"{timing.sign_test_p:.2g}); extra {extra:.3g} ms per pass")
+    if timing.wall_ratio_ci is not None:
+        measured += f"; by the wall clock {_ratio(timing.wall_ratio_ci)}"
+    measured += (f"; keep_prob folded into W2, W3: ratio {_ratio(folded)}, same output to "
+                 f"{timing.folded_max_rel_diff:.2g} relative")
+    if timing.stopped is not None:
+        measured += f"; rounds stopped: {timing.stopped} after {timing.seconds:.1f} s"
+    measured += (f". 1-minute load average {load['before']:.2f} before, {load['after']:.2f} "
+                 f"after, on {load['cpus']:g} CPUs")
     if timing.loaded:
-        measured += ("; taken under load (busy CPUs or widely spread repeats): the interval is "
-                     "wider than on an idle machine")
+        measured += ("; taken under load (busy CPUs or widely spread rounds): CPU time does not "
+                     "count the waits, the wall clock does")
     outcome = ("confirmed" if ratio.low > 1 else "refuted" if ratio.high < 1
                else "inconclusive")
     if outcome == "inconclusive":
         measured += ("; not decided: the difference is within this machine's timing noise "
-                     "(more --repeats, or an idle machine, give the test more power)")
+                     "(a longer --timing-seconds, or an idle machine, gives the test more power)")
     return judge("C3", outcome, measured,
-                 f"distribution-free {TIMING_CONFIDENCE:.1%} interval of the median ratio over "
-                 "interleaved repeats (order statistics): confirmed above 1, refuted below 1",
+                 f"exact {TIMING_CONFIDENCE:.1%} Wilcoxon signed-rank interval of the "
+                 f"{timing.clock} ratio of paired blocks (log scale, Hodges-Lehmann estimate) "
+                 "over interleaved rounds: confirmed above 1, refuted below 1",
                  {"vanilla_over_inverted": ratio, "folded_over_inverted": folded})
+
+
+def _ratio(interval) -> str:
+    return f"{interval.estimate:.3f} [{interval.low:.3f}, {interval.high:.3f}]"
