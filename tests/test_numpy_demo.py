@@ -209,7 +209,7 @@ def test_c3_verdict_is_the_signed_rank_interval_of_the_cpu_ratio(shift, outcome)
 
 
 def test_machine_load_is_busy_cpus_or_spread_repeats():
-    from dropout_lab.numpy_demo.experiment import Spread, machine_load
+    from dropout_lab.numpy_demo.timing import Spread, machine_load
 
     steady = Spread.of([1.10, 1.12, 1.15, 1.11, 1.13])
     assert not machine_load({"before": 1.2, "after": 1.5, "cpus": 2}, steady)

@@ -72,7 +72,7 @@ CLAIMS = {claim.id: claim for claim in (
                         "L2 alone", "mnist"),
     Claim("C10", "S003", "tf.nn.dropout(y, rate=0.5) keeps each unit with probability rate",
           "probe"),
-    Claim("C11", "S003", "adding dropout makes training run a little faster", "mnist"),
+    Claim("C11", "S003", "adding dropout makes training run a little faster", "mnist-speed"),
     Claim("C12", "S004", "the batch entry of noise_shape may be None, resolved from the input "
                          "at call time", "noise-shape"),
     Claim("MC", "P2014", "averaging the predictions of about k = 50 dropout-sampled networks "

@@ -23,8 +23,9 @@ def mnist_cmd(invocation: Invocation, resume_path: str | None) -> None:
     on the real MNIST, evaluated every --eval-every steps, and is saved as a
     unit of the run. Prints final test accuracy per arm with 95 % intervals,
     paired differences, S003's published numbers beside, and verdicts on
-    C9 (dropout + L2 worse than either), C11 (dropout trains faster) and, with
-    configs/mnist_overfit.toml, C4 (dropout stops overfitting). PNG plots land
+    C9 (dropout + L2 worse than either) and, with configs/mnist_overfit.toml,
+    C4 (dropout stops overfitting); steps/s per arm are shown, and C11 (dropout
+    trains faster) is judged by mnist-speed. PNG plots land
     in the run folder. Unit seeds are --first-seed .. --first-seed + --seeds - 1
     (mnist takes no --seed). Method: docs/methods.md#mnist.
 

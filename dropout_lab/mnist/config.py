@@ -18,7 +18,7 @@ from dropout_lab.core.options import Config, option
 
 ARMS = ("none", "dropout", "l2", "dropout+l2")
 #: Which source's experiment a config reproduces, and the claims it carries.
-SETTINGS = {"S003": ("C9", "C11"), "S001": ("C4", "C11")}
+SETTINGS = {"S003": ("C9",), "S001": ("C4",)}  # C11 (speed): mnist-speed, both nets at once
 #: Names dropout-lab 0.1 used for the settings (read from old configs and run folders).
 LEGACY_SETTINGS = {"seed003": "S003", "seed001": "S001"}
 #: S003's published final test accuracies (single runs; "none" was not published).
@@ -56,8 +56,8 @@ def parse_arms(text: str) -> tuple[str, ...]:
 class MnistConfig(Config):
     """A sweep; defaults are S003's experiment (configs/mnist.toml)."""
 
-    setting: str = option("S003", "The source reproduced: S003 (C9, C11; published numbers "
-                                  "beside) or S001 (C4, C11).", choices=tuple(SETTINGS),
+    setting: str = option("S003", "The source reproduced: S003 (C9; published numbers "
+                                  "beside) or S001 (C4).", choices=tuple(SETTINGS),
                           cli=False)
     arms: tuple[str, ...] = option(ARMS, "Comma-separated arms from none, dropout, l2, "
                                          "dropout+l2.", parse=parse_arms,
@@ -239,3 +239,49 @@ class McAverageConfig(Config):
         given = {"steps": self.steps, "train_subset": self.train_subset}
         return MnistConfig(arms=(MODEL_ARM,), seeds=1, first_seed=self.seed or 0,
                            **{k: v for k, v in given.items() if v is not None})
+
+
+#: C11's evidence: each net, and its pairs of arms that differ only by the dropout layers
+#: (same seed, so the same initial weights and batch order): adding dropout, all else equal.
+SPEED_PAIRS = {"S003": (("none", "dropout"), ("l2", "dropout+l2")),
+               "S001": (("none", "dropout"),)}
+SPEED_PRECISION = 0.05  # stop a pair's rounds once log(speed ratio) is known to +-5 % ...
+#: ... but not before this many rounds (at the full profile's effect, x 0.73 with a spread of
+#: 0.15 per round, 16 rounds decide with probability > 0.99: docs/methods.md, "power").
+SPEED_MIN_ROUNDS = 16
+
+
+def parse_nets(text: str) -> tuple[str, ...]:
+    """``"S003,S001"`` -> ("S003", "S001"); ConfigError for unknown or repeated nets."""
+    nets = tuple(n.strip().upper() for n in text.split(",") if n.strip())
+    if not nets or len(set(nets)) != len(nets) or any(n not in SPEED_PAIRS for n in nets):
+        raise invalid_value("nets", "a non-empty list of distinct nets from "
+                            + ", ".join(SPEED_PAIRS), text)
+    return nets
+
+
+@dataclass(frozen=True)
+class SpeedConfig(Config):
+    """C11: does adding dropout make training faster? Interleaved timing of both nets."""
+
+    nets: tuple[str, ...] = option(tuple(SPEED_PAIRS), "Comma-separated nets: S003 (its "
+                                   "none/dropout and l2/dropout+l2 pairs), S001 (none/dropout).",
+                                   parse=parse_nets, default_text="S003,S001")
+    seed: int = option(0, "Seed of the nets' initial weights, masks and batch order.", **SEED)
+    seconds: float = option(30.0, "Time cap of each pair's rounds, in seconds.", gt=0,
+                            le=3600)
+    rounds: int = option(400, "Most rounds of each pair.", ge=3, le=1000)
+    confidence: float = option(0.999, "Coverage of the family of pair intervals (Bonferroni).",
+                               cli=False, **PROBABILITY)
+
+    def check(self) -> None:
+        parse_nets(",".join(self.nets))
+
+    def net_config(self, net: str) -> MnistConfig:
+        """The sweep config whose net (layers, optimizer, batch, data) ``net`` times."""
+        return MnistConfig(**S001_OVERFIT) if net == "S001" else MnistConfig()
+
+    @property
+    def pairs(self) -> list[tuple[str, str, str]]:
+        """(net, arm without dropout, arm with dropout), in the order they are timed."""
+        return [(net, base, arm) for net in self.nets for base, arm in SPEED_PAIRS[net]]

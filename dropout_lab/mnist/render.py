@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.table import Table
 from rich.text import Text
 
 from dropout_lab.core.console import interval, plus_minus, verdict_lines
+from dropout_lab.core.verdict import owned_elsewhere
 from dropout_lab.mnist.config import PAPER_K
+
+SPEED_NOTE = (owned_elsewhere(["C11"])[:-1] + ", over every pair that adds dropout in both "
+              "nets, timed in interleaved rounds by CPU time; the steps/s above are wall-clock "
+              "numbers of units trained one after another, so a change of load between units "
+              "biases them.")
 
 
 def mnist(result) -> list:
@@ -19,7 +27,7 @@ def mnist(result) -> list:
     note = ([Text(f"Published numbers are {config.setting}'s full runs; this run is reduced: "
                   + ", ".join(reduced) + ".", "yellow")] if reduced else [])
     return [_arms_table(result), _differences_table(result), *note, *warning,
-            *verdict_lines(result.analysis.verdicts),
+            *verdict_lines(result.analysis.verdicts), Text(SPEED_NOTE, "dim"),
             Text(f"{len(result.units)} units ({result.resumed_units} resumed), "
                  f"{config.steps} steps each ({config.passes:g} passes over "
                  f"{config.train_images} training images), data: {result.data_source}.\n"
@@ -64,6 +72,29 @@ def _differences_table(result) -> Table:
                       f"{diff.difference.estimate:+.4f}", interval(diff.difference, signed=True),
                       published)
     return table
+
+
+def speed(result) -> list:
+    """One row per pair: the speed ratio by CPU time and by the wall clock; the C11 verdict."""
+    table = Table(title="Steps per second with dropout / without (interleaved rounds, "
+                        f"intervals at {result.pair_confidence:.5g} per pair)")
+    for name in ("pair", "by CPU time", "by wall clock", "ms/step (CPU)", "rounds"):
+        table.add_column(name, justify="left" if name == "pair" else "right", overflow="fold")
+    for pair in result.pairs:
+        per_step = " / ".join(f"{pair.ms_per_step[arm]['cpu']:.3g}"
+                              for arm in (pair.base, pair.arm))
+        table.add_row(pair.label, _speed(pair.speed_ratio), _speed(pair.wall_speed_ratio),
+                      per_step, f"{pair.rounds} x {pair.block_steps} steps ({pair.stopped})")
+    table.caption = ("CPU time: this process's, all TensorFlow threads (waiting for a busy core "
+                     "does not count); ms/step: without / with dropout")
+    return [table, *verdict_lines(result.verdicts),
+            Text(f"Run folder: {result.run_dir}")]
+
+
+def _speed(ratio) -> str:
+    if not math.isfinite(ratio.high):
+        return f"×{ratio.estimate:.3f} (too few rounds)"
+    return f"×{ratio.estimate:.3f} [{ratio.low:.3f}, {ratio.high:.3f}]"
 
 
 def mc_average(result) -> list:

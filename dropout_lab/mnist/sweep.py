@@ -4,7 +4,7 @@ S003 trained one MLP per setting (784-256-128-64-32-10, Dropout(0.5)
 after the first two layers, Adam(0.01), batch 128, 10 passes = 4690 steps)
 and read "dropout + L2 is worse than either alone" (C9) off single runs
 (0.9496 vs 0.9635 / 0.9652); it also said dropout makes training "a little
-faster" (C11). S001's overfitting demo (300 training images, six hidden
+faster" (C11: judged by ``mnist-speed``, ``mnist.speed``). S001's overfitting demo (300 training images, six hidden
 layers of 100 ReLU, SGD(0.01), batch 100, ~300 epochs) said that without
 dropout the train set overfits while test accuracy stalls and with dropout
 (drop 0.2) test accuracy keeps rising (C4).
@@ -163,7 +163,7 @@ def run(config: MnistConfig, ctx: RunContext | None = None) -> MnistResult:
 
 
 def _sweep(config: MnistConfig, folder, data, ctx: RunContext) -> list:
-    """Run the units seed by seed (all arms of a seed adjacent in time, for C11)."""
+    """Run the units seed by seed (all arms of a seed adjacent in time)."""
     done = mnist_units.completed_units(folder.path, config)
     plan = [(arm, seed) for seed in config.unit_seeds for arm in config.arms]
     total_steps = len(plan) * config.steps

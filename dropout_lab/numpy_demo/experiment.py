@@ -51,10 +51,8 @@ from dropout_lab.numpy_demo.config import (
     NumpyDemoConfig,
 )
 from dropout_lab.numpy_demo.net import SeedNet, layers
-from dropout_lab.numpy_demo.timing import Spread, Timing, machine_load, time_predicts
+from dropout_lab.numpy_demo.timing import Timing, time_predicts
 from dropout_lab.numpy_demo.verdicts import verdicts
-
-__all__ = ["Spread", "Timing", "machine_load", "run", "time_predicts"]  # timing lives in .timing
 
 KIND = "numpy-demo"
 POINTS = ("layer 1", "output")  # where means are compared
