@@ -42,41 +42,49 @@ SOURCES = {
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim of a source document, as the source states it, and its owner command."""
+    """A claim of a source document, as the source states it, and its owner command.
+
+    ``reference`` is the verdict of the README's claims table: the full profile's
+    (``reproduce --profile full``) on the reference machine. It is kept here, once, for
+    everything that compares a run with the table (``reproduce``'s summary, the docs).
+    """
 
     id: str
     source: str
     statement: str
     command: str  # the dropout-lab command that settles it
+    reference: str  # the README's verdict (the full profile's)
 
 
 CLAIMS = {claim.id: claim for claim in (
     Claim("C1", "S000", "Keras uses inverted dropout, so the rate need not change at test time",
-          "compare"),
+          "compare", "confirmed"),
     Claim("C2", "S001", "vanilla dropout's test-time output without the x p (keep_prob) "
-                        "scaling is badly shifted", "numpy-demo"),
+                        "scaling is badly shifted", "numpy-demo", "confirmed"),
     Claim("C3", "S001", "inverted dropout is preferred because vanilla's x p at test time "
-                        "costs run time", "numpy-demo"),
+                        "costs run time", "numpy-demo", "confirmed"),
     Claim("C4", "S001", "without dropout the train set overfits while test accuracy stalls; "
-                        "with dropout test accuracy keeps rising", "mnist"),
+                        "with dropout test accuracy keeps rising", "mnist", "inconclusive"),
     Claim("C5", "S002", "only the outputs of the layer just before Dropout are zeroed "
-                        "(a fraction `rate` of them)", "gradients"),
+                        "(a fraction `rate` of them)", "gradients", "confirmed"),
     Claim("C6", "S002", "earlier trainable layers are affected through their gradients; "
-                        "frozen layers are not updated", "gradients"),
+                        "frozen layers are not updated", "gradients", "confirmed"),
     Claim("C7", "S002", "Dropout(rate=1) lets zero gradient flow to earlier layers",
-          "gradients"),
+          "gradients", "qualified"),
     Claim("C8", "S002", "on 3-D input Dropout drops single entries unless "
                         "noise_shape=(batch, 1, features), which shares one mask over "
-                        "timesteps; (1, 1, features) shares it over samples too", "noise-shape"),
+                        "timesteps; (1, 1, features) shares it over samples too", "noise-shape",
+          "confirmed"),
     Claim("C9", "S003", "dropout + L2 gives lower test accuracy than dropout alone and than "
-                        "L2 alone", "mnist"),
+                        "L2 alone", "mnist", "confirmed"),
     Claim("C10", "S003", "tf.nn.dropout(y, rate=0.5) keeps each unit with probability rate",
-          "probe"),
-    Claim("C11", "S003", "adding dropout makes training run a little faster", "mnist-speed"),
+          "probe", "refuted"),
+    Claim("C11", "S003", "adding dropout makes training run a little faster", "mnist-speed",
+          "refuted"),
     Claim("C12", "S004", "the batch entry of noise_shape may be None, resolved from the input "
-                         "at call time", "noise-shape"),
+                         "at call time", "noise-shape", "confirmed"),
     Claim("MC", "P2014", "averaging the predictions of about k = 50 dropout-sampled networks "
-                         "matches the weight-scaled network (§7.5)", "mc-average"),
+                         "matches the weight-scaled network (§7.5)", "mc-average", "qualified"),
 )}
 
 
@@ -124,6 +132,15 @@ class Verdict:
         if isinstance(value, float):
             return f"{name} {value:.4g}"
         return "—" if value is None else f"{name} {value}"
+
+
+#: A claim holds under these outcomes, fails under "refuted": the two sides that are opposite.
+HOLDS = ("confirmed", "qualified")
+
+
+def opposite(first: str, second: str) -> bool:
+    """True when one outcome says the claim holds and the other that it is refuted."""
+    return (first in HOLDS and second == "refuted") or (second in HOLDS and first == "refuted")
 
 
 def judge(claim_id: str, outcome: str, evidence: str, test: str,

@@ -20,12 +20,15 @@ def reproduce_cmd(invocation: Invocation, resume_path: str | None) -> None:
     """Settle every claim of the sources in one run and write one report.
 
     Runs each experiment (compare, probe, noise-shape, gradients, numpy-demo,
-    mnist for S003 and S001, mc-average) into its own run folder, then writes
-    report.md and a self-contained report.html (figures embedded, no network)
-    with each claim's verdict, the key number, the stated test, a link to the
-    run that settled it and the command that reruns it. The quick profile
-    says where its small sizes leave a verdict inconclusive. Needs MNIST
-    (`dropout-lab data mnist` gets it once) for C4, C9, C11 and MC.
+    mnist for S003 and S001, mnist-speed, mc-average) into its own run folder,
+    then writes report.md and a self-contained report.html (figures embedded,
+    no network) with each claim's verdict, the key number, the stated test, a
+    link to the run that settled it and the command that reruns it. The quick
+    profile's sizes are planned to reach the full profile's verdicts
+    (docs/methods.md#power); C4 and C9 it leaves to --profile full, and its
+    summary says so, with the command. A verdict that differs from the
+    README's table is flagged. Needs MNIST (`dropout-lab data mnist` gets it
+    once) for C4, C9, C11 and MC.
 
     \b
     Examples:

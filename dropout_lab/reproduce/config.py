@@ -2,9 +2,13 @@
 
 Light: no TF, no NumPy. A plan is a list of steps; each step runs one
 experiment (the same ``run(config, ctx)`` its own command calls) and settles
-the claims its owner command owns. ``quick`` sizes finish in 2-3
-minutes on 2 cores; ``full`` sizes are the published ones (README's claims
-table), about 15 minutes on 2 cores.
+the claims its owner command owns. ``full`` sizes are the published ones
+(README's claims table), about 25 minutes on 2 cores. ``quick`` sizes are
+planned by power (docs/methods.md, "power"; ``reproduce.power`` computes the
+table): for each claim, at the effect the full profile measures, the quick
+test reaches the full profile's decision with probability >= 0.99, or, where
+no size within the quick budget (3 minutes on 2 cores) can, the quick profile
+runs nothing for it and says "needs --profile full" (``NEEDS_FULL``).
 """
 
 from __future__ import annotations
@@ -20,13 +24,44 @@ from dropout_lab.export.config import ExportConfig
 from dropout_lab.export.routes import installed as export_routes
 from dropout_lab.frameworks.config import FrameworksConfig
 from dropout_lab.gradients.config import GradientsConfig
-from dropout_lab.mnist.config import S001_OVERFIT, McAverageConfig, MnistConfig
+from dropout_lab.mnist.config import S001_OVERFIT, McAverageConfig, MnistConfig, SpeedConfig
 from dropout_lab.numpy_demo.config import NumpyDemoConfig
 from dropout_lab.probe.config import NoiseShapeConfig, ProbeConfig
 from dropout_lab.toy.config import CompareConfig
 
 PROFILES = ("quick", "full")
 FULL_SEEDS = 20  # seeds of S001's sweep in the full profile, the most of any step
+QUICK_TIMING_SECONDS = 10.0  # C3's and each C11 pair's time cap in the quick profile
+
+
+@dataclass(frozen=True)
+class NeedsFull:
+    """A claim the quick profile leaves to the full one, and why, in a few words.
+
+    Attributes:
+        step: the full profile's step that settles it.
+        minutes: about how long that step takes alone on 2 idle cores.
+        why: what the power calculation says (docs/methods.md, "power").
+    """
+
+    step: str
+    minutes: int
+    why: str
+
+
+#: Claims no quick size decides at the effect the full profile measures (reproduce.power).
+NEEDS_FULL = {
+    "C4": NeedsFull("mnist-s001", 10, "the gap narrows by +0.004 (sd 0.014 per seed): even "
+                                      "full's 20 seeds decide it with probability 0.23"),
+    "C9": NeedsFull("mnist-s003", 5, "dropout+l2 - l2 = -0.012 (sd 0.006 per seed): the 2 "
+                                     "seeds that fit 3 minutes decide it with probability 0.18, "
+                                     "full's 5 with 0.93"),
+}
+
+
+def settle_command(claim: str, seed: int) -> str:
+    """The command that settles ``claim`` at the full profile's size."""
+    return f"dropout-lab reproduce --profile full --claims {claim} --seed {seed}"
 
 
 def parse_claims(text: str) -> tuple[str, ...]:
@@ -54,10 +89,11 @@ def _check_claims(claims: tuple[str, ...]) -> None:
 class ReproduceConfig(Config):
     """What to reproduce."""
 
-    profile: str = option("quick", "quick: small sizes, 2-3 minutes on 2 cores (the frameworks "
-                                   "and export steps, run when their extras are installed, add "
-                                   "about a minute each); full: the published sizes, about 15 "
-                                   "minutes.",
+    profile: str = option("quick", "quick: sizes planned to reach full's verdicts, under 3 "
+                                   "minutes on 2 cores (C4 and C9 need full: it says so; the "
+                                   "frameworks and export steps, run when their extras are "
+                                   "installed, add about a minute each); full: the published "
+                                   "sizes, about 25 minutes.",
                           choices=PROFILES)
     claims: tuple[str, ...] = option((), "Comma-separated claims to settle, e.g. C1,C10.",
                                      parse=parse_claims, default_text="all: C1-C12, MC")
@@ -100,24 +136,31 @@ class Step:
 
 
 def plan(config: ReproduceConfig) -> list[Step]:
-    """The steps that settle ``config.wanted``, in the order they run."""
+    """The steps that settle ``config.wanted``, in the order they run (quick: none for the
+    claims of ``NEEDS_FULL``)."""
     quick, seed = config.profile == "quick", config.seed
+    timing = {"timing_seconds": QUICK_TIMING_SECONDS} if quick else {}
     steps = [
         Step("compare", "compare", ("C1",), CompareConfig(seed=seed)),
         Step("probe", "probe", ("C10",), ProbeConfig(size=16384 if quick else 131072,
                                                      seed=seed)),
         Step("noise-shape", "noise-shape", ("C8", "C12"), NoiseShapeConfig(seed=seed)),
         Step("gradients", "gradients", ("C5", "C6", "C7"), GradientsConfig(seed=seed)),
-        Step("numpy-demo", "numpy-demo", ("C2", "C3"),
-             NumpyDemoConfig(samples=200_000 if quick else 1_000_000, seed=seed)),
-        Step("mnist-s003", "mnist", ("C9", "C11"),
-             MnistConfig(seeds=2, steps=938, eval_every=469, first_seed=seed) if quick
-             else MnistConfig(first_seed=seed)),
-        Step("mnist-s001", "mnist", ("C4",),
-             MnistConfig(**S001_OVERFIT, seeds=3 if quick else FULL_SEEDS, first_seed=seed)),
+        Step("numpy-demo", "numpy-demo", ("C2", "C3"), NumpyDemoConfig(seed=seed, **timing)),
+    ]
+    if not quick:
+        steps += [Step("mnist-s003", "mnist", ("C9",), MnistConfig(first_seed=seed)),
+                  Step("mnist-s001", "mnist", ("C4",),
+                       MnistConfig(**S001_OVERFIT, seeds=FULL_SEEDS, first_seed=seed))]
+    steps += [
+        Step("mnist-speed", "mnist-speed", ("C11",),
+             SpeedConfig(seed=seed, seconds=QUICK_TIMING_SECONDS if quick else 30.0)),
+        # quick: mc-average trains the one model it needs, S003's dropout unit of this seed,
+        # exactly as full's mnist-s003 trains it (same config, same seed: the same weights)
         Step("mc-average", "mc-average", ("MC",),
-             McAverageConfig(repeats=5 if quick else 10, seed=seed, run="(mnist-s003)"),
-             needs="mnist-s003"),
+             McAverageConfig(repeats=5, seed=seed) if quick
+             else McAverageConfig(repeats=10, seed=seed, run="(mnist-s003)"),
+             needs=None if quick else "mnist-s003"),
     ]
     if not config.claims and len(frameworks_installed()) > 1:  # more than TensorFlow
         steps.append(Step("frameworks", "frameworks", (),
@@ -129,3 +172,10 @@ def plan(config: ReproduceConfig) -> list[Step]:
     chosen = {s.name for s in steps if wanted & set(s.claims) or not s.claims}
     chosen |= {s.needs for s in steps if s.name in chosen and s.needs}
     return [s for s in steps if s.name in chosen]
+
+
+def needs_full(config: ReproduceConfig) -> dict[str, NeedsFull]:
+    """The wanted claims this profile leaves to the full one (none in the full profile)."""
+    if config.profile != "quick":
+        return {}
+    return {claim: NEEDS_FULL[claim] for claim in config.wanted if claim in NEEDS_FULL}

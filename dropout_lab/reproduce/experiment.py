@@ -6,7 +6,9 @@ reproduce folder records every step (``steps/<name>.json``: its run folder,
 its wall time, the command that reruns it, with its config in
 ``configs/<name>.toml``), so an interrupted reproduction continues with
 ``--resume`` from the first unfinished step. The verdict on each claim is the
-owner step's; a quick-profile verdict that is inconclusive says so.
+owner step's; a quick-profile verdict that is inconclusive says so, with the
+command that settles it, and a claim the quick profile leaves to the full one
+(``config.NEEDS_FULL``) is "not measured", saying why (``summary``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext, RunFolder
 from dropout_lab.core.tfenv import USER_ENVIRONMENT, versions
 from dropout_lab.core.verdict import Verdict
-from dropout_lab.reproduce.config import ReproduceConfig, Step, plan
+from dropout_lab.reproduce.config import ReproduceConfig, Step, needs_full, plan
+from dropout_lab.reproduce.summary import Against, against_readme, deferred, sized
 
 KIND = "reproduce"
 STEPS_DIR, CONFIGS_DIR = "steps", "configs"
@@ -67,6 +70,7 @@ class ReproduceResult:
     environment: dict[str, Any]
     report: dict[str, str]  # "markdown" / "html" -> file name in the run folder
     wall_seconds: float
+    against_readme: list[Against] | None = None  # None in runs of 0.2, which had no summary
 
 
 Result = ReproduceResult
@@ -104,11 +108,13 @@ def run(config: ReproduceConfig, ctx: RunContext | None = None) -> ReproduceResu
         records = [done[s.name] for s in steps]
         environment["end"] = machine()
         found = figures.draw(folder, made)
+        verdicts = collect(config, steps, made)
         result = ReproduceResult(
-            config=config, run_dir=folder.final_path, verdicts=collect(config, steps, made),
+            config=config, run_dir=folder.final_path, verdicts=verdicts,
             steps=records, figures=found, environment=environment,
             report={"markdown": "report.md", "html": "report.html"},
-            wall_seconds=round(time.monotonic() - ctx.started, 3))
+            wall_seconds=round(time.monotonic() - ctx.started, 3),
+            against_readme=against_readme(config, verdicts))
         report.write(folder, result, made.get("frameworks"), made.get("export"))
         folder.write_json("results.json", results.to_json(result))
     return result
@@ -195,21 +201,15 @@ def _load(record: StepRecord, step: Step):
 
 
 def collect(config: ReproduceConfig, steps: list[Step], made: dict) -> list[Verdict]:
-    """One verdict per wanted claim, from the step that owns it."""
+    """One verdict per wanted claim, from the step that owns it (or why none ran)."""
     found = {}
     for step in steps:
         for verdict in made[step.name].verdicts:
             if verdict.claim in step.claims and verdict.claim not in found:
-                found[verdict.claim] = _sized(verdict, config)
+                found[verdict.claim] = sized(verdict, config)
+    for claim in needs_full(config):
+        found[claim] = deferred(claim, config)
     return [found[c] for c in config.wanted if c in found]
-
-
-def _sized(verdict: Verdict, config: ReproduceConfig) -> Verdict:
-    if config.profile != "quick" or verdict.outcome != "inconclusive":
-        return verdict
-    return dataclasses.replace(verdict, evidence=verdict.evidence + "; inconclusive at this "
-                               "size: the quick profile (--profile full runs the published "
-                               "sizes)")
 
 
 def machine() -> dict[str, Any]:

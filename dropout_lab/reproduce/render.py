@@ -21,7 +21,37 @@ def reproduce(result) -> list:
                 f"{result.wall_seconds:.0f} s.")
     report = Text("Report: ")
     report.append(" and ".join(str(result.run_dir / name) for name in result.report.values()))
-    return [head, claims_table(result), steps_table(result), report, run_folder(result.run_dir)]
+    return [head, claims_table(result), *against(result), steps_table(result), report,
+            run_folder(result.run_dir)]
+
+
+def against(result) -> list:
+    """The claims left undecided here (why, and the command that settles each), then, in
+    bold red, every decided verdict that is not the README's."""
+    if result.against_readme is None:  # a run of dropout-lab 0.2
+        return []
+    shown = []
+    undecided = [a for a in result.against_readme if a.undecided]
+    if undecided:
+        text = Text(f"Undecided at the {result.config.profile} profile's size "
+                    f"({len(undecided)}):", "bold yellow")
+        for item in undecided:
+            text.append(f"\n  {item.claim} {item.outcome} (README: {item.reference}): "
+                        f"{item.why}.\n    Settle it with: {item.settle}", "yellow")
+        shown.append(text)
+    differs = [a for a in result.against_readme if not a.undecided]
+    if differs:
+        text = Text(f"DIFFERS FROM THE README'S TABLE ({len(differs)}):", "bold white on red")
+        for item in differs:
+            kind = "the OPPOSITE verdict" if item.opposite else "another verdict"
+            text.append(f"\n  {item.claim} {item.outcome.upper()} here, README: "
+                        f"{item.reference} ({kind}); rerun: {item.settle}", "bold red")
+        shown.append(text)
+    else:
+        decided = len(result.verdicts) - len(undecided)
+        shown.append(Text(f"Every decided verdict ({decided} of {len(result.verdicts)}) is the "
+                          "README's.", "green"))
+    return shown
 
 
 def claims_table(result) -> Table:

@@ -22,7 +22,7 @@ CAPTIONS = {
                        "per sample; a column of one colour is a mask shared over timesteps "
                        "(C8, C12).",
     "mnist_s003_test_accuracy.png": "MNIST, S003's four arms: test accuracy over training, mean "
-                                    "and band over seeds (C9, C11).",
+                                    "and band over seeds (C9).",
     "mnist_s001_train_vs_test.png": "MNIST, S001's overfitting demo: train vs test accuracy "
                                     "with and without dropout (C4).",
     "mc_average.png": "Monte-Carlo averaging of k dropout passes vs the weight-scaled net (MC).",
@@ -61,7 +61,10 @@ def context(result, images: dict[str, bytes], frameworks=None, export=None) -> d
     figures = [{"name": name, "path": f"{FIGURES_DIR}/{name}", "caption": CAPTIONS.get(name, ""),
                 "data": base64.b64encode(images[name]).decode("ascii")}
                for name in result.figures]
+    against = result.against_readme or []
     return {"result": result, "claims": claims, "steps": list(steps.values()),
+            "undecided": [a for a in against if a.undecided],
+            "differs": [a for a in against if not a.undecided],
             "frameworks": frameworks, "export": export,
             "behaviours": EXPORT_WORDS,
             "figures": figures, "version": __version__, "sources": SOURCES,
