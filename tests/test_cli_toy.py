@@ -78,6 +78,19 @@ def test_compare_verdicts(cli, out, layer, verdict, rate):
     assert data["repeat_spread"] == 0.0 and data["round_trip_diff"] == 0.0
 
 
+@pytest.mark.parametrize("layer, label", [
+    ("keras.layers.GaussianDropout", "mean-preserving multiplicative noise"),
+    ("keras.layers.GaussianNoise", "mean-preserving additive noise"),
+    ("uniform", "mean-preserving multiplicative noise")])
+def test_compare_names_a_noise_layer_for_what_it_is(cli, out, layer, label):
+    data = cli.json("compare", "--layer", layer, "--rate", "0.3", *FAST, "--out", out)
+    assert data["classification"] == label
+    (claim,) = data["verdicts"]
+    assert (claim["claim"], claim["outcome"]) == ("mean-preserving", "confirmed")
+    assert claim["statement"].endswith(f"is {label}: identity at test time, training-mode "
+                                       "mean equal to it")
+
+
 def test_compare_json_shape_and_existing_run(cli, out):
     trained = cli.json("train", "--epochs", "20", "--seed", "5", "--out", out)
     data = cli.json("compare", trained["run_dir"], "--runs", "3", "--mc-samples", "300",

@@ -7,7 +7,7 @@ import pytest
 
 from dropout_lab.core.verdict import Verdict, judge
 from dropout_lab.toy.verdicts import (EXPLANATIONS, Check, Measured, checks_from, decide,
-                                      false_alarm, layer_verdict)
+                                      false_alarm, labelled, layer_verdict)
 
 
 @pytest.mark.parametrize("inverted, vanilla, consistent, verdict", [
@@ -86,14 +86,18 @@ def test_keras_dropout_gets_the_c1_verdict_with_its_test_and_numbers(classificat
         {"max_abs_diff": 0.0, "vanilla_diff": 3.4321, "consistency_max_z": 0.72})
 
 
-def test_another_layer_gets_the_inverted_check_with_the_why_of_its_noise():
-    verdict = layer_verdict("inverted", _checks(0.0, 1.5, 1.25), "GaussianDropout",
-                            "continuous", 1e-5, 3.0)
+@pytest.mark.parametrize("noise, label", [("continuous", "mean-preserving multiplicative noise"),
+                                          ("additive", "mean-preserving additive noise")])
+def test_a_noise_layer_is_named_mean_preserving_noise_not_inverted_dropout(noise, label):
+    assert labelled("inverted", noise) == label
+    assert labelled("inverted", "bernoulli") == "inverted"
+    assert labelled("other", noise) == "other"
+    verdict = layer_verdict(label, _checks(0.0, 1.5, 1.25), "GaussianDropout", noise, 1e-5, 3.0)
     assert verdict == Verdict(
-        "inverted", None, "GaussianDropout is inverted dropout: identity at test time, "
+        "mean-preserving", None, f"GaussianDropout is {label}: identity at test time, "
         "training-mode mean equal to it", "confirmed",
         "GaussianDropout: max |f_r - f_0| = 0, max |f_r - g| = 1.5, training-mode mean within "
-        f"1.25 se of f_r: inverted ({EXPLANATIONS['continuous']})",
+        f"1.25 se of f_r: {label} ({EXPLANATIONS[noise]})",
         "f_r = f_0 (inverted) or f_r = g (vanilla) within 1e-05 relative; consistency "
         "|mean - f_r| <= 3 se (false alarm <= 0.008)",
         {"max_abs_diff": 0.0, "vanilla_diff": 1.5, "consistency_max_z": 1.25})

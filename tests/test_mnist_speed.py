@@ -55,7 +55,7 @@ def test_c11_is_one_combined_test_over_every_pair(bounds, outcome):
     assert f"Slower with dropout in {slower} of 3 pairs, faster in {faster}" in verdict.evidence
     low, high = bounds[0]
     assert (f"S003 dropout / none x{math.sqrt(low * high):.3f} [{low:.3f}, {high:.3f}] (wall "
-            "clock x1.000 [0.500, 2.000]; 30 rounds of 20 steps, precise)") in verdict.evidence
+            "clock x1.000 [0.500, 2.000]; 30 rounds of 3 x 20 steps, precise)") in verdict.evidence
     assert "1-minute load average 3.00 before, 3.50 after, on 2 CPUs" in verdict.evidence
     assert f"at confidence {LEVEL:.6g} (Bonferroni over 3 pairs: any false decision has " \
            "probability <= 0.001)" in verdict.test

@@ -200,7 +200,7 @@ def test_c3_verdict_is_the_signed_rank_interval_of_the_cpu_ratio(shift, outcome)
     assert found.confidence == pytest.approx(1 - 2 * 893 / 2 ** 21)
     assert ("not decided" in claim.evidence) is (outcome == "inconclusive")
     assert f"slower in {slower} of 21 interleaved rounds" in claim.evidence
-    assert "by thread CPU time: inverted 5 ms, vanilla" in claim.evidence  # per pass: block/2
+    assert "by thread CPU time: inverted 10 ms, vanilla" in claim.evidence
     assert "by the wall clock 1.000 [1.000, 1.000]" in claim.evidence
     assert "rounds stopped: precise after 3.5 s" in claim.evidence
     assert "1-minute load average 0.10 before, 0.20 after, on 2 CPUs" in claim.evidence

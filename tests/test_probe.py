@@ -104,8 +104,46 @@ def test_uniform_reference_numbers_match_its_documented_moments():
     assert abs(m.var - rate ** 2 / 3) <= 4.5 * math.sqrt(4 * rate ** 4 / 45 / n)
     assert row.stats.variance_ratio == pytest.approx(m.var / (rate / (1 - rate)), rel=1e-3)
     assert (row.stats.rate_means, row.stats.scaling, row.stats.test_time) == (
-        "neither", "inverted", "identity")
+        "neither", "mean-preserving multiplicative noise", "identity")
     assert row.stats.mean_preserved and row.stats.gradient == "multiplier"
+
+
+@pytest.mark.parametrize("name, scaling, deviation", [
+    ("keras.layers.GaussianDropout", "mean-preserving multiplicative noise",
+     "multiplicative noise (out = x * m, E[m] = 1): nothing is dropped"),
+    ("uniform", "mean-preserving multiplicative noise",
+     "multiplicative noise (out = x * m, E[m] = 1): nothing is dropped"),
+    ("keras.layers.GaussianNoise", "mean-preserving additive noise",
+     "additive noise (out = x + noise): nothing is dropped or scaled"),
+])
+def test_noise_layers_are_named_mean_preserving_noise_not_inverted(name, scaling, deviation):
+    for rate in (0.2, 0.5):
+        stats = probing.measure_row(registry.BUILTIN[name], rate, 16384, 3, 1e-5).stats
+        assert stats.scaling == scaling and stats.mean_preserved
+        assert stats.test_time == "identity" and deviation in stats.deviations
+        assert not any("inverted" in d for d in stats.deviations)
+
+
+def test_alpha_dropouts_mean_is_a_property_of_the_input_with_its_standardised_moments():
+    from dropout_lab.dropouts.classify import standardised_moments
+
+    # Keras's constants at rate 0.2: alpha' = -1.7581, a = (0.8 (1 + 0.2 alpha'^2))^-1/2,
+    # b = -a alpha' 0.2; dropped entries become a alpha' + b: mean 0, variance 1 exactly
+    alpha = -1.7580993408473766
+    a = (0.8 * (1 + 0.2 * alpha ** 2)) ** -0.5
+    b = -a * alpha * 0.2
+    mean, var = standardised_moments(a, b, a * alpha + b, 0.8)
+    assert mean == pytest.approx(0, abs=1e-12) and var == pytest.approx(1, rel=1e-12)
+    assert standardised_moments(2.0, 0.0, 0.0, 0.5) == (0.0, 2.0)  # not self-normalising
+    stats = probing.measure_row(registry.BUILTIN["keras.layers.AlphaDropout"], 0.2, 16384, 3,
+                                1e-5).stats
+    assert not stats.mean_preserved  # on the probe's input of mean 2.5
+    assert not any(d.startswith("training mean not preserved") for d in stats.deviations)
+    (said,) = [d for d in stats.deviations if d.startswith("alpha dropout")]
+    assert "on zero-mean, unit-variance input (as after SELU), the input it is built for, this " \
+           "map gives mean +0.0000 and variance 1.0000" in said
+    assert said.endswith(f"E[out]/E[in] = {stats.mean_ratio.estimate:.4g}: a property of that "
+                         "input, not of the layer")
 
 
 # --- deliberately wrong layers: each row names its defect, exactly, and nothing more -------

@@ -68,6 +68,21 @@ def test_runs_list_indexes_every_run(outputs):
     assert compare["command"].startswith("dropout-lab compare")
 
 
+def test_runs_list_lists_claims_not_internal_checks(outputs):
+    from dropout_lab.core.verdict import CLAIMS
+
+    by_kind = {e["kind"]: e for e in outputs["runs list"]["runs"]}
+    # numpy-demo's own checks (expectation, mask-mean, gradient), gradients' order, the
+    # frameworks' docs:... checks are in their results, but not in the index's claims
+    assert [v["claim"] for v in outputs["numpy-demo"]["verdicts"]] == [
+        "expectation", "mask-mean", "C2", "gradient", "C3"]
+    assert [v["claim"] for v in by_kind["numpy-demo"]["verdicts"]] == ["C2", "C3"]
+    assert [v["claim"] for v in by_kind["gradients"]["verdicts"]] == ["C5", "C6", "C7"]
+    assert by_kind["frameworks"]["verdicts"] == []
+    listed = {v["claim"] for e in outputs["runs list"]["runs"] for v in e["verdicts"]}
+    assert listed <= set(CLAIMS) and {"C1", "C10", "C11"} <= listed
+
+
 def test_runs_list_names_damaged_and_partial_folders(cli, out):
     trained = Path(cli.json("train", "--epochs", "3", "--out", out)["run_dir"])
     (trained / "results.json").write_text("{}")

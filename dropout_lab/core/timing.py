@@ -3,10 +3,13 @@
 Two or more variants of one computation (inverted vs vanilla test-time pass,
 training without vs with dropout) are run in *rounds*: each round runs one
 block of every variant, in an order rotated from round to round (A B, B A,
-A B... for two), inside one process. Each block is timed twice: by the CPU
-time of the thread or process that does the work (``time.thread_time`` /
-``time.process_time``: time spent waiting for a core shared with other
-processes does not count) and by the wall clock (``time.perf_counter``). A
+A B... for two), inside one process. A block is a few repetitions of the
+work, each timed twice: by the CPU time of the thread or process that does
+the work (``time.thread_time`` / ``time.process_time``: time spent waiting
+for a core shared with other processes does not count) and by the wall clock
+(``time.perf_counter``); the block's time is its fastest repetition, by each
+clock (what other processes do to a repetition, a preemption that leaves the
+caches cold, only ever adds time, so the fastest is the work's own cost). A
 round's ratio (variant / reference) pairs two blocks run next to each other,
 so slow drifts of the machine's state cancel.
 
@@ -46,8 +49,9 @@ class Rounds:
 
     Attributes:
         clock: the CPU clock (a key of ``CLOCKS``).
-        block: repetitions of the work in one block (passes or training steps).
-        cpu, wall: variant -> one number per round (seconds of its block).
+        block: repetitions of the work in one block, each timed.
+        cpu, wall: variant -> one number per round: the block's fastest repetition, in
+            seconds, by each clock.
         stopped: why the rounds ended: ``precise`` (every interval narrow enough),
             ``time cap`` or ``most rounds``.
         seconds: wall time of all the rounds.
@@ -97,7 +101,7 @@ def interleave(variants: dict[str, Callable[[], object]], *, block: int, clock: 
     Args:
         variants: name -> one repetition of the work; the first is the reference the
             ratios are taken against.
-        block: repetitions per block.
+        block: repetitions per block (its time: the fastest, by each clock).
         clock: ``"thread CPU time"`` when the work runs in this thread only (NumPy with
             one BLAS thread), ``"process CPU time"`` when it runs in a library's threads
             (TensorFlow).
@@ -115,12 +119,14 @@ def interleave(variants: dict[str, Callable[[], object]], *, block: int, clock: 
     for index in range(max_rounds):
         shift = index % len(names)
         for name in names[shift:] + names[:shift]:  # the order rotates round by round
-            work = variants[name]
-            tick_cpu, tick_wall = cpu_clock(), time.perf_counter()
+            work, fastest_cpu, fastest_wall = variants[name], math.inf, math.inf
             for _ in range(block):
+                tick_cpu, tick_wall = cpu_clock(), time.perf_counter()
                 work()
-            cpu[name].append(cpu_clock() - tick_cpu)
-            wall[name].append(time.perf_counter() - tick_wall)
+                fastest_cpu = min(fastest_cpu, cpu_clock() - tick_cpu)
+                fastest_wall = min(fastest_wall, time.perf_counter() - tick_wall)
+            cpu[name].append(fastest_cpu)
+            wall[name].append(fastest_wall)
         progress(index + 1)
         if index + 1 >= min_rounds and _precise(cpu, names, confidence, precision):
             stopped = "precise"
@@ -140,8 +146,8 @@ def _precise(cpu: dict[str, list[float]], names: list[str], confidence: float,
 
 
 def block_size(work: Callable[[], object], target_seconds: float, clock: str) -> int:
-    """Repetitions of ``work`` that take about ``target_seconds`` of CPU time (at least 1),
-    from one timed repetition (run it once untimed before, to warm up)."""
+    """How many times ``work`` runs in about ``target_seconds`` of CPU time (at least 1),
+    from one timed run (run it once untimed before, to warm up)."""
     cpu_clock = CLOCKS[clock]
     tick = cpu_clock()
     work()

@@ -118,9 +118,17 @@ def gradient_behaviour(grad: np.ndarray | None, multiplier: np.ndarray) -> str:
     return "ones" if np.all(grad == 1) else "other"
 
 
+#: What mean-preserving noise (nothing dropped, identity at test, E[out] = E[in]) is called:
+#: not "inverted", which names a dropout (a 0/1 mask) scaled by 1/keep.
+MULTIPLICATIVE_NOISE = "mean-preserving multiplicative noise"
+ADDITIVE_NOISE = "mean-preserving additive noise"
+
+
 def scaling_kind(kept: Multipliers, any_dropped: bool, keep: float, test_time: str,
                  mean_preserved: bool) -> str:
-    """inverted / vanilla / none / other; n/a when the scalings coincide or nothing is kept."""
+    """inverted / vanilla / none / other, or one of the two mean-preserving noises (x times
+    noise of mean 1, x plus noise of mean 0, identity at test: ``MULTIPLICATIVE_NOISE``,
+    ``ADDITIVE_NOISE``); n/a when the scalings coincide or nothing is kept."""
     at_test = {"identity": "identity", "n/a": "identity"}.get(test_time, test_time)
     if kept.kind == "constant" and any_dropped and keep > 0:
         c = kept.values[0]
@@ -132,9 +140,9 @@ def scaling_kind(kept: Multipliers, any_dropped: bool, keep: float, test_time: s
     if kept.kind == "none" or (kept.kind == "constant" and _close(kept.values[0], 1.0)):
         return "n/a"  # nothing kept, or nothing changed: the conventions coincide
     if kept.kind == "additive":
-        return "none"
+        return ADDITIVE_NOISE if at_test == "identity" and mean_preserved else "none"
     if kept.kind == "continuous" and at_test == "identity" and mean_preserved:
-        return "inverted"
+        return MULTIPLICATIVE_NOISE
     return "other"
 
 
@@ -156,11 +164,15 @@ def with_deviations(row, keep: float, rank: int, layout: str = "channels_last"):
     elif row.rate_means == "neither":
         found.append(f"drop fraction {row.drop_fraction.estimate:.4g} is neither rate nor 1 - rate")
     found += _scaling_deviations(row, keep)
-    if not row.mean_preserved:
-        found.append(f"training mean not preserved: E[out]/E[in] = {row.mean_ratio.estimate:.4g}")
-    if not row.consistent:
-        found.append(f"E[training output] / test output = "
-                     f"{row.train_test_ratio.estimate:.4g}, not 1")
+    if row.multipliers.kind == "affine":
+        found.append(_alpha(row, keep))  # its mean is a property of the input
+    else:
+        if not row.mean_preserved:
+            found.append(f"training mean not preserved: E[out]/E[in] = "
+                         f"{row.mean_ratio.estimate:.4g}")
+        if not row.consistent:
+            found.append(f"E[training output] / test output = "
+                         f"{row.train_test_ratio.estimate:.4g}, not 1")
     if row.shared_axes:
         labels = axis_names(rank, layout)
         names = ", ".join(labels[a] for a in row.shared_axes)
@@ -170,9 +182,40 @@ def with_deviations(row, keep: float, rank: int, layout: str = "channels_last"):
     return dataclasses.replace(row, deviations=found)
 
 
+def standardised_moments(slope: float, intercept: float, dropped: float,
+                         keep: float) -> tuple[float, float]:
+    """Mean and variance of an alpha dropout's output on zero-mean, unit-variance input.
+
+    Kept entries (probability ``keep``) become slope * x + intercept, dropped ones the
+    constant ``dropped``; with E[x] = 0 and E[x^2] = 1: mean = keep * intercept + (1 - keep)
+    * dropped, E[out^2] = keep * (slope^2 + intercept^2) + (1 - keep) * dropped^2.
+    Exact arithmetic on the measured map: alpha dropout is built to give (0, 1).
+    """
+    mean = keep * intercept + (1 - keep) * dropped
+    second = keep * (slope ** 2 + intercept ** 2) + (1 - keep) * dropped ** 2
+    return mean, second - mean ** 2
+
+
+def _alpha(row, keep: float) -> str:
+    """Alpha dropout's mean: a property of the input, with the measured map's standardised
+    moments (what it is built for)."""
+    slope, intercept = row.multipliers.values[:2]
+    said = (f"alpha dropout (kept {slope:.4g} x + {intercept:.4g}"
+            + (f", dropped set to {row.dropped_values[0]:.4g})" if row.dropped_values else ")"))
+    if row.dropped_values and 0 < keep < 1:
+        mean, var = standardised_moments(slope, intercept, row.dropped_values[0], keep)
+        said += (f": on zero-mean, unit-variance input (as after SELU), the input it is built "
+                 f"for, this map gives mean {mean:+.4f} and variance {var:.4f}")
+    return (said + f"; on the probe's input (mean 2.5, variance 1.25) E[out]/E[in] = "
+            f"{row.mean_ratio.estimate:.4g}: a property of that input, not of the layer")
+
+
 def _scaling_deviations(row, keep: float) -> list[str]:
-    if row.scaling == "none" and row.multipliers.kind == "additive":
+    if row.scaling == ADDITIVE_NOISE or (row.scaling == "none"
+                                         and row.multipliers.kind == "additive"):
         return ["additive noise (out = x + noise): nothing is dropped or scaled"]
+    if row.scaling == MULTIPLICATIVE_NOISE:
+        return ["multiplicative noise (out = x * m, E[m] = 1): nothing is dropped"]
     if row.scaling == "none":
         return ["never rescales (kept x1, identity at test)"]
     if row.scaling == "vanilla":

@@ -16,6 +16,7 @@ from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
 from dropout_lab.core.resume import RESUME_FILE
 from dropout_lab.core import kinds as registry
 from dropout_lab.core.runs import PARTIAL_SUFFIX
+from dropout_lab.core.verdict import CLAIMS
 
 SORTS = ("when", "kind", "status")
 
@@ -27,7 +28,8 @@ class RunEntry:
     Attributes:
         status: ``complete``, ``partial`` (interrupted; ``resumable`` when it
             can be continued with --resume) or ``damaged`` (``problem`` says why).
-        verdicts: (claim, outcome) pairs from its results.json.
+        verdicts: (claim, outcome) pairs from its results.json: the sources' claims only
+            (``CLAIMS``), not dropout-lab's own checks (expectation, order, docs:...).
     """
 
     kind: str
@@ -72,7 +74,7 @@ def _entry(kind: str, path: Path) -> RunEntry:
         data = run.read_json("results.json")
         found = data.get("verdicts", []) if isinstance(data, dict) else []
         verdicts = [(str(v.get("claim")), str(v.get("outcome"))) for v in found
-                    if isinstance(v, dict)]
+                    if isinstance(v, dict) and v.get("claim") in CLAIMS]
     except DropoutLabError as exc:
         return RunEntry(kind, path.name, path, "damaged", problem=str(exc))
     manifest = run.manifest

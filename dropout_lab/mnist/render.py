@@ -86,7 +86,8 @@ def speed(result) -> list:
         table.add_row(pair.label, _speed(pair.speed_ratio), _speed(pair.wall_speed_ratio),
                       per_step, f"{pair.rounds} x {pair.block_steps} steps ({pair.stopped})")
     table.caption = ("CPU time: this process's, all TensorFlow threads (waiting for a busy core "
-                     "does not count); ms/step: without / with dropout")
+                     "does not count); each round times each arm's call of N steps 3 times and "
+                     "keeps the fastest; ms/step: without / with dropout")
     return [table, *verdict_lines(result.verdicts),
             Text(f"Run folder: {result.run_dir}")]
 

@@ -4,10 +4,12 @@ S003 said dropout made its training "a little faster". The evidence that
 bears on it is every pair of arms that differ only by dropout, in both MNIST
 nets: S003's none/dropout and l2/dropout+l2, S001's none/dropout (same seed:
 same initial weights, same batch order). For each pair both models are built
-and traced in this process, then trained in rounds of one block of steps
-each, the order rotated round by round (``core.timing``): each block is timed
-by this process's CPU time (all of TensorFlow's threads; waiting for a core
-another process holds does not count) and by the wall clock. A pair's speed
+and traced in this process, then trained in rounds of one block each, the
+order rotated round by round (``core.timing``): a block is ``REPETITIONS``
+calls of the compiled loop of ``block_steps`` steps, each call timed by this
+process's CPU time (all of TensorFlow's threads; waiting for a core another
+process holds does not count) and by the wall clock, the block's time its
+fastest call. A pair's speed
 ratio is steps/s(with dropout) / steps/s(without) = CPU time(without) / CPU
 time(with dropout), per round, with the exact signed-rank interval of its
 log; rounds continue until it is known to +-5 % (``SPEED_PRECISION``) or the
@@ -46,7 +48,8 @@ from dropout_lab.mnist.config import SPEED_MIN_ROUNDS, SPEED_PRECISION, SpeedCon
 
 KIND = "mnist-speed"
 CLOCK = "process CPU time"
-BLOCK_SECONDS = 0.1  # CPU time of one block of training steps
+REPETITION_SECONDS = 0.05  # CPU time of one timed call of the training loop
+REPETITIONS = 3  # timed calls per block: the block's time is the fastest
 WARM_STEPS = 10  # untimed steps of each model before its block size is measured
 
 
@@ -58,7 +61,8 @@ class PairTiming:
         speed_ratio: steps/s(arm) / steps/s(base) by process CPU time, the exact signed-rank
             interval at the pair's confidence; ``wall_speed_ratio`` the same by the wall clock.
         ms_per_step: arm -> median milliseconds per step, by CPU time and by the wall clock.
-        blocks_ms: ``cpu`` / ``wall`` -> arm -> one block's milliseconds per round.
+        block_steps: training steps of one timed call (a block makes ``REPETITIONS``).
+        blocks_ms: ``cpu`` / ``wall`` -> arm -> per round, the block's fastest call, ms.
     """
 
     net: str
@@ -147,11 +151,11 @@ def time_pair(config: SpeedConfig, net: str, base: str, arm: str, data, level: f
         model()  # traces the compiled loop and warms it up (WARM_STEPS steps)
     probe = models[base]
     probe.steps = 1
-    steps = interleaved.block_size(probe, BLOCK_SECONDS, CLOCK)
+    steps = interleaved.block_size(probe, REPETITION_SECONDS, CLOCK)
     for model in models.values():
         model.steps = steps
     rounds = interleaved.interleave(
-        models, block=1, clock=CLOCK, confidence=level, precision=SPEED_PRECISION,
+        models, block=REPETITIONS, clock=CLOCK, confidence=level, precision=SPEED_PRECISION,
         min_rounds=min(SPEED_MIN_ROUNDS, config.rounds), max_rounds=config.rounds,
         cap_seconds=config.seconds, progress=progress)
     return PairTiming(
@@ -188,8 +192,8 @@ def verdict_c11(pairs: list[PairTiming], level: float) -> Verdict:
     else:
         outcome = "inconclusive"
     shown = "; ".join(f"{p.label} x{_ratio(p.speed_ratio)} (wall clock x"
-                      f"{_ratio(p.wall_speed_ratio)}; {p.rounds} rounds of {p.block_steps} "
-                      f"steps, {p.stopped})" for p in pairs)
+                      f"{_ratio(p.wall_speed_ratio)}; {p.rounds} rounds of {REPETITIONS} x "
+                      f"{p.block_steps} steps, {p.stopped})" for p in pairs)
     loads = [p.load for p in pairs] or [{"before": math.nan, "after": math.nan, "cpus": 0}]
     evidence = (f"steps per second with dropout / without, by process CPU time: {shown}. "
                 f"Slower with dropout in {len(slower)} of {len(pairs)} pairs, faster in "

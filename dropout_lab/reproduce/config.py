@@ -42,20 +42,24 @@ class NeedsFull:
         step: the full profile's step that settles it.
         minutes: about how long that step takes alone on 2 idle cores.
         why: what the power calculation says (docs/methods.md, "power").
+        short: the same in a few words, for the terminal's summary.
     """
 
     step: str
     minutes: int
     why: str
+    short: str
 
 
 #: Claims no quick size decides at the effect the full profile measures (reproduce.power).
 NEEDS_FULL = {
     "C4": NeedsFull("mnist-s001", 10, "the gap narrows by +0.004 (sd 0.014 per seed): even "
-                                      "full's 20 seeds decide it with probability 0.23"),
+                                      "full's 20 seeds decide it with probability 0.23",
+                    "a tiny effect: even 20 seeds rarely decide it"),
     "C9": NeedsFull("mnist-s003", 5, "dropout+l2 - l2 = -0.012 (sd 0.006 per seed): the 2 "
                                      "seeds that fit 3 minutes decide it with probability 0.18, "
-                                     "full's 5 with 0.93"),
+                                     "full's 5 with 0.93",
+                    "2 seeds fit in 3 minutes, 5 are needed"),
 }
 
 

@@ -69,7 +69,7 @@ def against_readme(config: ReproduceConfig, verdicts: list[Verdict]) -> list[Aga
         undecided = verdict.outcome in UNDECIDED
         if verdict.claim in later:
             need = later[verdict.claim]
-            why = f"needs --profile full (about {need.minutes} min)"
+            why = f"needs --profile full (about {need.minutes} min): {need.short}"
         elif undecided:
             why = (f"the test could not decide at the {config.profile} profile's size"
                    if verdict.outcome == "inconclusive" else "this run did not measure it")

@@ -41,7 +41,14 @@ from dropout_lab.toy.config import (
     require_comparable_rate,
     require_installed,
 )
-from dropout_lab.toy.verdicts import Check, Measured, checks_from, decide, layer_verdict
+from dropout_lab.toy.verdicts import (
+    Check,
+    Measured,
+    checks_from,
+    decide,
+    labelled,
+    layer_verdict,
+)
 
 KIND = "compare"
 
@@ -188,8 +195,8 @@ def _run_in_worker(config: CompareConfig, ctx: RunContext) -> CompareResult:
 def _fields(config: CompareConfig, source: Path | None, m: Measured, trained_now: bool) -> dict:
     """The CompareResult fields the checks and the measurements give (all but the folders')."""
     checks = checks_from(m, config.rtol, config.z)
-    classification = decide(*(c.passed for c in checks))
     noise = getattr(registry.builtin(config.implementation), "noise", "bernoulli")
+    classification = labelled(decide(*(c.passed for c in checks)), noise)
     verdict = layer_verdict(classification, checks, m.layer_class, noise, config.rtol, config.z)
     return dict(config=config, classification=classification, layer_class=m.layer_class,
                 max_abs_diff=float(np.abs(m.f_r[0] - m.f_0[0]).max()),

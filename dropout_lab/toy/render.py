@@ -9,7 +9,9 @@ from dropout_lab.core.console import num, verdict_lines
 
 CLASSIFICATION_STYLE = {"inverted": "bold green", "vanilla": "bold cyan",
                         "inconsistent": "bold red", "indistinguishable": "bold yellow",
-                        "other": "bold magenta"}
+                        "other": "bold magenta",
+                        "mean-preserving multiplicative noise": "bold blue",
+                        "mean-preserving additive noise": "bold blue"}
 #: How tables name the frameworks and their packages.
 FRAMEWORK_NAMES = {"keras": "Keras", "tensorflow": "TensorFlow", "torch": "PyTorch",
                    "jax": "JAX", "flax": "Flax"}

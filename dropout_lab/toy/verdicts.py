@@ -29,13 +29,17 @@ from dropout_lab.core.results import Real
 from dropout_lab.core.verdict import Verdict, judge
 
 KERAS_DROPOUT = "keras.layers.Dropout"
-#: Why continuous-noise layers come out "inverted", by the registry's ``noise`` kind.
+#: What a noise layer that passes the "inverted" checks is (identity at test time, training
+#: mean equal to it): not dropout, which zeroes entries, so not "inverted" dropout.
+NOISE_LABELS = {"continuous": "mean-preserving multiplicative noise",
+                "additive": "mean-preserving additive noise"}
+#: Why, by the registry's ``noise`` kind.
 EXPLANATIONS = {
-    "continuous": "continuous multiplicative noise with mean 1 (nothing is zeroed): its "
-                  "training-mode mean equals its test-time output, the identity, which is "
-                  "what `inverted` means here",
-    "additive": "additive zero-mean noise: nothing is dropped or rescaled; its training-mode "
-                "mean equals its test-time output, the identity",
+    "continuous": "multiplicative noise with mean 1, nothing zeroed: its training-mode mean "
+                  "equals its test-time output, the identity, as inverted dropout's does, but "
+                  "it is not dropout",
+    "additive": "additive zero-mean noise, nothing dropped or rescaled: its training-mode "
+                "mean equals its test-time output, the identity, but it is not dropout",
     "alpha": "AlphaDropout sets dropped entries to a constant and corrects with an affine map "
              "that preserves the mean only for standardised SELU activations, not for this net",
 }
@@ -92,6 +96,13 @@ def false_alarm(z: float, samples: int) -> float:
     return samples * math.erfc(z / math.sqrt(2))  # 2 * P(Z > z) = erfc(z / sqrt 2)
 
 
+def labelled(classification: str, noise: str) -> str:
+    """The classification named for what the layer is: a noise layer (``NOISE_LABELS``) that
+    comes out ``inverted`` is mean-preserving noise."""
+    return NOISE_LABELS.get(noise, classification) if classification == "inverted" \
+        else classification
+
+
 def decide(inverted: bool, vanilla: bool, consistent: bool) -> str:
     """The classification from the three checks (see the module docstring)."""
     if not consistent:
@@ -105,7 +116,8 @@ def layer_verdict(classification: str, checks: list[Check], layer_class: str, no
                   rtol: float, z: float) -> Verdict:
     """C1 when the layer is Keras's Dropout, else the check "this layer is inverted dropout"."""
     by = {c.name: c for c in checks}
-    outcome = {"inverted": "confirmed", "indistinguishable": "inconclusive"}.get(
+    outcome = {"inverted": "confirmed", "indistinguishable": "inconclusive",
+               **{label: "confirmed" for label in NOISE_LABELS.values()}}.get(
         classification, "refuted")
     evidence = (f"{layer_class}: max |f_r - f_0| = {by['inverted'].statistic:.3g}, "
                 f"max |f_r - g| = {by['vanilla'].statistic:.3g}, training-mode mean within "
@@ -118,6 +130,10 @@ def layer_verdict(classification: str, checks: list[Check], layer_class: str, no
                "consistency_max_z": by["consistency"].statistic}
     if layer_class == KERAS_DROPOUT:
         return judge("C1", outcome, evidence, test, numbers)
+    if noise in NOISE_LABELS:
+        return Verdict("mean-preserving", None, f"{layer_class} is {NOISE_LABELS[noise]}: "
+                       "identity at test time, training-mode mean equal to it", outcome,
+                       evidence, test, numbers)
     return Verdict("inverted", None, f"{layer_class} is inverted dropout: identity at test "
                                      "time, training-mode mean equal to it", outcome, evidence,
                    test, numbers)
