@@ -78,10 +78,21 @@ def test_silently_accepted_invalid_rates_are_findings():
                      "returns x * 0.909091; gradient = out/in; NaN -> returns zeros; gradient "
                      "is NaN"]
     cell = render._invalid(row).plain
-    assert cell == ("ACCEPTED without error:\n\N{BULLET} -0.1: returns x * 0.909091; gradient "
-                    "= out/in\n\N{BULLET} NaN: returns zeros; gradient is NaN")
+    assert cell == ("NO, ACCEPTED without error:\n\N{BULLET} -0.1: returns x * 0.909091; "
+                    "gradient = out/in\n\N{BULLET} NaN: returns zeros; gradient is NaN")
     clean = matrix.summarise(_answer("torch.nn.Dropout", "numpy-inverted"), None, 0)
-    assert render._invalid(clean).plain == "all rejected"
+    assert render._invalid(clean).plain == "yes: -0.1, 1.5, NaN rejected"
+    # behaving as documented and validating the rate are counted apart: agreeing with the
+    # documentation is not an endorsement of accepting rate -0.1
+    assert render._docs(row).plain == "yes (its documentation says nothing of invalid rates)"
+    verdicts = [matrix.verdict(r, [0.2, 0.8], 1e-5) for r in (row, clean)]
+    both = type("R", (), {"rows": [row, clean], "verdicts": verdicts})()
+    documented, validates = (t.plain for t in render.two_questions(both))
+    assert documented == ("Behaves as documented (rate's meaning, scaling, test-time output, "
+                          "at every measured rate): 2 of 2.")
+    assert validates == ("Validates its rate (rejects -0.1, 1.5, NaN): 1 of 2; 1 accept an "
+                         "invalid rate without an error: flax.nnx.Dropout (-0.1, NaN). Behaving "
+                         "as documented is not validating input.")
 
 
 def test_a_worker_that_fails_is_one_error_line():

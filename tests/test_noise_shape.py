@@ -168,3 +168,26 @@ def test_the_mask_shows_dropped_entries_as_zero_even_for_alpha_dropout(cli, out)
     assert 0 < (mask == 0).mean() < 1
     dropped = mask == 0  # S004's noise_shape: the dropped pattern is shared over timesteps
     assert (dropped == dropped[:, :1, :]).all()
+
+
+def test_the_figure_shows_draws_that_reveal_the_shared_pattern(cli, out):
+    from dropout_lab.probe.noise_shape import SHOWN, reveals
+    from dropout_lab.reproduce.figures import mask_figure
+
+    data = cli.json("noise-shape", "--seed", "0", "--out", out)
+    assert len(data["shown_draws"]) == SHOWN and data["control_draws"]
+    for shown in data["shown_draws"]:
+        mask = np.asarray(shown["mask"])  # (2, 3, 4): S004's example
+        kept = mask != 0
+        assert all(sample.any() and not sample.all() for sample in kept)  # both, per sample
+        assert (kept == kept[:, :1, :]).all()  # and shared over timesteps, as declared
+    control = np.asarray(data["control_draws"][0]["mask"]) != 0
+    assert not (control == control[:, :1, :]).all()  # without noise_shape: single entries
+    assert reveals(np.array([[True, False], [False, True]]))
+    assert not reveals(np.array([[True, True], [False, True]]))  # sample 0 all dropped
+    assert not reveals(np.array([[False, False], [False, True]]))  # sample 0 all kept
+    from dropout_lab.core import kinds, results
+    result = results.from_json(kinds.experiment("noise-shape").Result, data)
+    figure = mask_figure(result)
+    assert len(figure.axes) == (SHOWN + 1) * 2 + 1  # draws and control x samples, colourbar
+    assert figure.axes[0].get_title() == f"draw {data['shown_draws'][0]['draw'] + 1}, sample 0"

@@ -4,7 +4,8 @@ Light (no framework imported). ``DOCS[name]`` holds the documented facts the
 ``frameworks`` matrix is checked against: the rate's meaning (``drop``: the
 probability of zeroing an entry), the scaling in training (``inverted``:
 kept entries x 1/(1 - rate), identity at test; ``affine``: alpha dropout's
-SELU-preserving transform), the test-time switch and the shared-mask
+SELU-preserving transform; mean-preserving multiplicative noise: x times
+noise of mean 1, identity at test), the test-time switch and the shared-mask
 argument, each with the documentation's own words. A fact the documentation
 does not state is None and is not checked. ``tests/test_catalog_docs.py`` derives
 each fact again from the installed library's docstring and checks it is there.
@@ -20,7 +21,7 @@ class Documented:
     """A dropout implementation as its documentation describes it."""
 
     meaning: str | None  # "drop": the rate/p is the probability of dropping an entry
-    scaling: str | None  # "inverted" or "affine"
+    scaling: str | None  # "inverted", "affine" or classify.MULTIPLICATIVE_NOISE
     switch: str  # how a user turns it off at test time
     shared: str  # the argument (or kind) that shares one mask along axes
     quote: str  # the documentation's words, shortened
@@ -84,7 +85,7 @@ DOCS: dict[str, Documented] = {
         "the same function as Dropout, however, it drops entire 2D feature maps instead of "
         "individual elements; channels_last: (samples, rows, cols, channels)"),
     "keras.layers.GaussianDropout": Documented(
-        None, "inverted", _KERAS_SWITCH, "none",
+        None, "mean-preserving multiplicative noise", _KERAS_SWITCH, "none",
         "multiplicative 1-centered Gaussian noise with standard deviation "
         "sqrt(rate/(1-rate)); rate: drop probability (as with Dropout)"),
     "keras.layers.AlphaDropout": Documented(

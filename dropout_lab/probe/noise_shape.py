@@ -74,6 +74,10 @@ class NoiseShapeResult:
     none_check: dict[str, Any] | None  # C12: the same layer on an input with longer None axes
     verdicts: list[Verdict]
     run_dir: Path
+    #: Draws that show the pattern (``Tally.revealing``): {"draw": index, "mask": nested}, the
+    #: layer's, then the control's (0.2 runs: none; the figure shows ``mask``).
+    shown_draws: list[dict[str, Any]] | None = None
+    control_draws: list[dict[str, Any]] | None = None
 
 
 Result = NoiseShapeResult
@@ -154,11 +158,15 @@ class Tally:
         self.draws, self.varies, self.first, self.kept = 0, False, None, 0.0
         self.noisy = {"dropped": False, "multiplier": False}
         self.constant = {"dropped": [0] * ndim, "multiplier": [0] * ndim}
+        self.revealing: list[tuple[int, np.ndarray]] = []  # at most SHOWN draws
 
     def add(self, dropped: np.ndarray, multiplier: np.ndarray) -> None:
         """Count one draw."""
+        shown = np.where(dropped, 0.0, multiplier)  # dropped entries as 0
         if self.first is None:
-            self.first = np.where(dropped, 0.0, multiplier)  # dropped entries as 0
+            self.first = shown
+        if len(self.revealing) < SHOWN and reveals(dropped):
+            self.revealing.append((self.draws, shown))
         self.draws += 1
         self.kept += float((~dropped).mean())
         self.varies |= bool(dropped.any() and not dropped.all())
@@ -177,6 +185,21 @@ class Tally:
         """(any noise at all, per axis the draws in which every slice was equal)."""
         key = "dropped" if self.varies else "multiplier"
         return self.noisy[key], self.constant[key]
+
+
+SHOWN = 3  # draws the figure shows
+
+
+def reveals(dropped: np.ndarray) -> bool:
+    """A draw shows its pattern when every sample (a slice of the first axis) keeps some
+    entries and drops some: an all-kept or all-dropped sample shows no sharing."""
+    per_sample = dropped.reshape(dropped.shape[0], -1) if dropped.ndim > 1 else dropped[None]
+    return bool(np.all(per_sample.any(axis=1) & ~per_sample.all(axis=1)))
+
+
+def _shown(tally: Tally) -> list[dict[str, Any]]:
+    return [{"draw": index, "mask": np.round(mask, 6).tolist()} for index, mask
+            in tally.revealing]
 
 
 def _draw(applier, x: np.ndarray, draws: int, report) -> Tally:
@@ -241,4 +264,4 @@ def _result(impl, config: NoiseShapeConfig, tally: Tally, control: Tally, none_c
         verified=all(a.verified for a in axes),
         kept_fraction=tally.kept_fraction, mask=np.round(tally.first, 6).tolist(),
         none_check=none_check, verdicts=found,
-        run_dir=run_dir)
+        run_dir=run_dir, shown_draws=_shown(tally), control_draws=_shown(control))

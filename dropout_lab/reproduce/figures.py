@@ -95,24 +95,39 @@ def probe_figure(result) -> Figure:
 
 
 def mask_figure(result) -> Figure:
-    """The first draw's mask, one heatmap per sample (rank-3 inputs; else the first slices)."""
-    mask = np.asarray(result.mask, dtype=np.float64)
-    if mask.ndim == 1:
-        mask = mask[None, None, :]
-    elif mask.ndim == 2:
-        mask = mask[:, None, :]
-    elif mask.ndim > 3:
-        mask = mask.reshape(mask.shape[0], -1, mask.shape[-1])
-    samples = min(mask.shape[0], 6)
-    figure = Figure(figsize=(2.6 * samples + 0.8, 2.4), dpi=100, layout="constrained")
-    axes = np.atleast_1d(figure.subplots(1, samples))
-    for index, panel in enumerate(axes):
-        image = panel.imshow(mask[index] != 0, cmap="Greys_r", vmin=0, vmax=1, aspect="auto")
-        panel.set(title=f"sample {index}", xlabel="features",
-                  ylabel="timesteps" if index == 0 else "")
-        panel.set_xticks(range(mask.shape[2])) if mask.shape[2] <= 16 else None
-        panel.set_yticks(range(mask.shape[1])) if mask.shape[1] <= 16 else None
+    """Masks that show the pattern: up to 3 draws in which every sample keeps some entries and
+    drops some, one row per draw and one heatmap per sample, then the control's (the layer
+    without noise_shape: single entries dropped); a 0.2 run's first draw when it has none."""
+    rows = [(f"draw {d['draw'] + 1}", d["mask"]) for d in result.shown_draws or []]
+    rows += [(f"control, draw {d['draw'] + 1}", d["mask"]) for d in (result.control_draws
+                                                                      or [])[:1]]
+    rows = rows or [("first draw", result.mask)]
+    masks = [_as_3d(np.asarray(mask, dtype=np.float64)) for _, mask in rows]
+    samples = min(masks[0].shape[0], 6)
+    figure = Figure(figsize=(2.6 * samples + 0.8, 2.0 * len(rows) + 0.6), dpi=100,
+                    layout="constrained")
+    axes = np.asarray(figure.subplots(len(rows), samples, squeeze=False))
+    for (label, _), mask, line in zip(rows, masks, axes):
+        for index, panel in enumerate(line):
+            image = panel.imshow(mask[index] != 0, cmap="Greys_r", vmin=0, vmax=1,
+                                 aspect="auto")
+            panel.set(title=f"{label}, sample {index}", xlabel="features",
+                      ylabel="timesteps" if index == 0 else "")
+            panel.set_xticks(range(mask.shape[2])) if mask.shape[2] <= 16 else None
+            panel.set_yticks(range(mask.shape[1])) if mask.shape[1] <= 16 else None
     figure.suptitle(f"noise_shape {tuple(result.noise_shape)} on input "
-                    f"{tuple(result.input_shape)}: first draw (white = kept)", fontsize=9)
-    figure.colorbar(image, ax=list(axes), ticks=[0, 1], shrink=0.8)
+                    f"{tuple(result.input_shape)}: white = kept; a column of one colour is a "
+                    "mask shared over timesteps", fontsize=9)
+    figure.colorbar(image, ax=list(axes.ravel()), ticks=[0, 1], shrink=0.8)
     return figure
+
+
+def _as_3d(mask: np.ndarray) -> np.ndarray:
+    """(samples, rows, features): rank-1 and rank-2 masks get axes, higher ranks are flattened."""
+    if mask.ndim == 1:
+        return mask[None, None, :]
+    if mask.ndim == 2:
+        return mask[:, None, :]
+    if mask.ndim > 3:
+        return mask.reshape(mask.shape[0], -1, mask.shape[-1])
+    return mask

@@ -18,9 +18,10 @@ from dropout_lab.reproduce.figures import FIGURES_DIR
 CAPTIONS = {
     "probe.png": "probe: what rate means (dropped fraction with its exact interval) and what "
                  "kept entries are multiplied by, per implementation and rate (C10).",
-    "noise_shape.png": "noise-shape: the first draw's mask under S004's noise_shape, one panel "
-                       "per sample; a column of one colour is a mask shared over timesteps "
-                       "(C8, C12).",
+    "noise_shape.png": "noise-shape: masks under S004's noise_shape, in draws where every sample "
+                       "keeps some entries and drops some (the pattern shows), one panel per "
+                       "sample, then the control without noise_shape; a column of one colour "
+                       "is a mask shared over timesteps (C8, C12).",
     "mnist_s003_test_accuracy.png": "MNIST, S003's four arms: test accuracy over training, mean "
                                     "and band over seeds (C9).",
     "mnist_s001_train_vs_test.png": "MNIST, S001's overfitting demo: train vs test accuracy "
@@ -67,6 +68,10 @@ def context(result, images: dict[str, bytes], frameworks=None, export=None) -> d
             "differs": [a for a in against if not a.undecided],
             "frameworks": frameworks, "export": export,
             "behaviours": EXPORT_WORDS,
+            "frameworks_documented": sum(v.outcome == "confirmed" for v in frameworks.verdicts)
+            if frameworks else 0,
+            "frameworks_accepting": [r for r in frameworks.rows if r.accepted_invalid]
+            if frameworks else [],
             "figures": figures, "version": __version__, "sources": SOURCES,
             "environment": result.environment}
 
