@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import tomllib
@@ -16,7 +17,13 @@ from dropout_lab.export.routes import installed as export_routes
 from dropout_lab.frameworks.config import installed
 from dropout_lab.mnist.config import S001_OVERFIT
 from dropout_lab.reproduce import experiment
-from dropout_lab.reproduce.config import ReproduceConfig, parse_claims, plan
+from dropout_lab.reproduce.config import (
+    NEEDS_FULL,
+    ReproduceConfig,
+    needs_full,
+    parse_claims,
+    plan,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -24,25 +31,42 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def test_the_plan_runs_only_what_the_claims_need():
     assert [s.name for s in plan(ReproduceConfig(claims=("C1",)))] == ["compare"]
-    assert [s.name for s in plan(ReproduceConfig(claims=("MC",)))] == ["mnist-s003",
-                                                                       "mc-average"]
-    every = plan(ReproduceConfig())
+    assert [s.name for s in plan(ReproduceConfig(claims=("MC",)))] == ["mc-average"]
+    assert [s.name for s in plan(ReproduceConfig(claims=("MC",), profile="full"))] == [
+        "mnist-s003", "mc-average"]
+    assert plan(ReproduceConfig(claims=("C9",))) == []  # the quick profile leaves it to full
     extra = ["frameworks"] if len(installed()) > 1 else []  # PyTorch or JAX installed
     extra += ["export"] if any(r.framework != "keras" or r.needs
                                for r in export_routes()) else []  # an extra's route
-    assert [s.name for s in every] == ["compare", "probe", "noise-shape", "gradients",
-                                       "numpy-demo", "mnist-s003", "mnist-s001", "mc-average",
-                                       *extra]
-    owned = sorted(c for s in every for c in s.claims)
+    full = plan(ReproduceConfig(profile="full"))
+    assert [s.name for s in full] == ["compare", "probe", "noise-shape", "gradients",
+                                      "numpy-demo", "mnist-s003", "mnist-s001", "mnist-speed",
+                                      "mc-average", *extra]
+    quick = plan(ReproduceConfig())
+    assert [s.name for s in quick] == ["compare", "probe", "noise-shape", "gradients",
+                                       "numpy-demo", "mnist-speed", "mc-average", *extra]
+    owned = sorted(c for s in full for c in s.claims)
     assert owned == sorted(ReproduceConfig().wanted)  # each claim settled by exactly one step
+    quick_owned = sorted(c for s in quick for c in s.claims)
+    assert sorted(quick_owned + list(NEEDS_FULL)) == owned  # quick: the rest needs full
+    assert needs_full(ReproduceConfig(profile="full")) == {}
+    assert list(needs_full(ReproduceConfig(claims=("C9", "C1")))) == ["C9"]
 
 
-def test_quick_is_smaller_than_full_and_full_is_the_published_size():
+def test_quick_measures_what_full_measures_where_it_decides():
     quick = {s.name: s.config for s in plan(ReproduceConfig(profile="quick"))}
     full = {s.name: s.config for s in plan(ReproduceConfig(profile="full"))}
     assert (full["mnist-s003"].seeds, full["mnist-s003"].steps) == (5, 4690)
-    assert full["mnist-s001"].seeds == 20 and quick["mnist-s001"].seeds == 3
+    assert full["mnist-s001"].seeds == 20
     assert quick["probe"].size < full["probe"].size
+    # C3's effect depends on the size of the pass: quick times S001's 1 000 000 samples too
+    assert quick["numpy-demo"].samples == full["numpy-demo"].samples == 1_000_000
+    assert quick["numpy-demo"].timing_seconds < full["numpy-demo"].timing_seconds
+    assert quick["mnist-speed"].nets == full["mnist-speed"].nets == ("S003", "S001")
+    # MC: quick trains the one model full's mnist-s003 trains for this seed, the same way
+    model = quick["mc-average"].training_config()
+    assert quick["mc-average"].run is None and model.arms == ("dropout",)
+    assert model == dataclasses.replace(full["mnist-s003"], arms=("dropout",), seeds=1)
     assert all(s.config.seed == 7 for s in plan(ReproduceConfig(seed=7, claims=("C1", "C10"))))
 
 
@@ -164,3 +188,80 @@ def test_a_hostile_step_record_is_not_followed_the_step_runs_again(cli, out, mon
     assert len(list((out / "compare").iterdir())) == 2  # the record was not trusted
     compare = data["steps"][0]["run_dir"]
     assert Path(compare).parent == out / "compare" and compare != good["run_dir"]
+
+
+def test_the_readme_verdicts_live_once_and_every_claim_has_one():
+    from dropout_lab.core.verdict import CLAIMS, OUTCOMES
+
+    readme = (ROOT / "README.md").read_text()
+    for claim in CLAIMS.values():
+        assert claim.reference in OUTCOMES
+        row = next(line for line in readme.splitlines() if line.startswith(f"| **{claim.id}**"))
+        assert f"| **{claim.reference}**" in row, claim.id  # the table says the same
+
+
+def _verdict(claim, outcome):
+    from dropout_lab.core.verdict import judge
+
+    return judge(claim, outcome, "measured", "test")
+
+
+def test_what_differs_from_the_readme_is_named_with_why_and_the_settling_command():
+    from dropout_lab.reproduce.summary import against_readme
+
+    config = ReproduceConfig(seed=2)
+    found = against_readme(config, [
+        _verdict("C1", "confirmed"), _verdict("C3", "inconclusive"),
+        _verdict("C9", "not measured"), _verdict("C10", "confirmed"),
+        _verdict("C4", "refuted"), _verdict("MC", "confirmed")])
+    by = {a.claim: a for a in found}
+    assert list(by) == ["C3", "C9", "C10", "C4", "MC"]  # C1 is the README's
+    assert (by["C3"].undecided, by["C3"].why) == (
+        True, "the test could not decide at the quick profile's size")
+    assert by["C9"].why == ("needs --profile full (about 5 min): 2 seeds fit in 3 minutes, 5 "
+                            "are needed")
+    assert by["C9"].settle == "dropout-lab reproduce --profile full --claims C9 --seed 2"
+    assert by["C10"].opposite and not by["C10"].undecided  # README: refuted
+    assert not by["C4"].opposite and not by["C4"].undecided  # README: inconclusive
+    assert not by["MC"].opposite  # confirmed vs qualified: both say it holds
+
+
+def test_the_quick_profile_says_why_it_leaves_a_claim_to_full():
+    from dropout_lab.reproduce.summary import deferred, sized
+
+    verdict = deferred("C9", ReproduceConfig(seed=3))
+    assert verdict.outcome == "not measured" and verdict.claim == "C9"
+    assert verdict.evidence.startswith("needs --profile full (about 5 min): dropout+l2 - l2 = "
+                                       "-0.012 (sd 0.006 per seed)")
+    assert verdict.evidence.endswith("Settle it with: dropout-lab reproduce --profile full "
+                                     "--claims C9 --seed 3")
+    late = sized(_verdict("C3", "inconclusive"), ReproduceConfig())
+    assert late.evidence == ("measured; inconclusive at the quick profile's size: settle it "
+                             "with dropout-lab reproduce --profile full --claims C3 --seed 0")
+    assert sized(_verdict("C3", "confirmed"), ReproduceConfig()).evidence == "measured"
+    assert sized(_verdict("C3", "inconclusive"), ReproduceConfig(profile="full")).evidence == \
+        "measured"
+
+
+def test_the_terminal_and_the_reports_say_what_is_undecided_and_what_differs(cli, out,
+                                                                              monkeypatch):
+    from dropout_lab.core import verdict as catalogue
+
+    monkeypatch.setitem(catalogue.CLAIMS, "C10", dataclasses.replace(
+        catalogue.CLAIMS["C10"], reference="confirmed"))  # as if the README said confirmed
+    shown = cli("reproduce", "--claims", "C9,C10", "--out", out)
+    text = " ".join(shown.stdout.split())
+    assert ("Undecided at the quick profile's size (1): C9 not measured (README: confirmed): "
+            "needs --profile full (about 5 min): 2 seeds fit in 3 minutes, 5 are needed. "
+            "Settle it with: dropout-lab reproduce --profile full --claims C9 --seed 0") in text
+    assert ("DIFFERS FROM THE README'S TABLE (1): C10 REFUTED here, README: confirmed (the "
+            "OPPOSITE verdict); rerun: dropout-lab reproduce --profile full --claims C10 "
+            "--seed 0") in text
+    (run_dir,) = (out / "reproduce").iterdir()
+    markdown = (run_dir / "report.md").read_text()
+    assert "**Undecided at the quick profile's size (1):**" in markdown
+    assert "> - **C10 refuted** here, README: confirmed (**the opposite verdict**)" in markdown
+    html = (run_dir / "report.html").read_text()
+    assert '<div class="differs" id="differs">' in html and "(the opposite verdict)" in html
+    data = json.loads((run_dir / "results.json").read_text())
+    assert [a["claim"] for a in data["against_readme"]] == ["C9", "C10"]
