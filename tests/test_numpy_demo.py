@@ -172,7 +172,7 @@ def _rounds(ratios, wall_ratios=None, stopped="precise"):
                                          "vanilla folded": [0.009] * n},
                   {"inverted": [0.020] * n, "vanilla": [0.020 * r for r in wall],
                    "vanilla folded": [0.018] * n}, stopped, 3.5,
-                  {"before": 0.1, "after": 0.2, "cpus": 2})
+                  {"before": 0.1, "after": 0.2, "cpus": 2}, 1.2)
 
 
 # 21 rounds at 99.9 %: log ratios shift + 0.01 (i - 10), i = 0..20, have Walsh averages
@@ -202,7 +202,7 @@ def test_c3_verdict_is_the_signed_rank_interval_of_the_cpu_ratio(shift, outcome)
     assert f"slower in {slower} of 21 interleaved rounds" in claim.evidence
     assert "by thread CPU time: inverted 10 ms, vanilla" in claim.evidence
     assert "by the wall clock 1.000 [1.000, 1.000]" in claim.evidence
-    assert "rounds stopped: precise after 3.5 s" in claim.evidence
+    assert "rounds stopped: precise after 3.5 s (1.2 s of CPU time)" in claim.evidence
     assert "1-minute load average 0.10 before, 0.20 after, on 2 CPUs" in claim.evidence
     assert claim.test.startswith("exact 99.9% Wilcoxon signed-rank interval of the thread CPU "
                                  "time ratio of paired blocks")

@@ -143,6 +143,12 @@ def test_rounds_rotate_the_order_and_stop_for_a_stated_reason(monkeypatch):
     assert capped.stopped == "most rounds" and len(capped.cpu["a"]) == 12
     timed = _fake_rounds(monkeypatch, rng, 0.1, precision=1e-9, cap_seconds=0.0, min_rounds=9)
     assert timed.stopped == "time cap" and len(timed.cpu["a"]) == 9  # the minimum first
+    assert timed.cpu_seconds == pytest.approx(sum(timed.cpu["a"]) + sum(timed.cpu["b"]),
+                                              rel=0.5)  # the fastest of 1: all of it
+    stuck = timing.interleave({"a": lambda: None, "b": lambda: None}, block=1, clock="fake",
+                              confidence=0.9, precision=1e-9, min_rounds=2, max_rounds=10**6,
+                              cap_seconds=1e-4)  # the CPU clock never moves
+    assert stuck.stopped == "wall-clock cap" and stuck.seconds >= timing.WALL_FACTOR * 1e-4
     assert set(timed.load) == {"before", "after", "cpus"}
 
 

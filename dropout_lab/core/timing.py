@@ -15,7 +15,11 @@ so slow drifts of the machine's state cancel.
 
 The ratios are summarised on the log scale by the Hodges-Lehmann estimate
 with its exact Wilcoxon signed-rank interval (``stats.signed_rank_interval``),
-reported as a ratio. Its one assumption holds by construction: the two
+reported as a ratio. Rounds are added until every ratio's interval is narrow enough or the time
+cap is spent; the cap counts CPU time (by the same clock), so a loaded
+machine gets as much measurement as an idle one, only later (a wall-clock
+cap of ``WALL_FACTOR`` times as much stops a machine that hardly runs us at
+all). Its one assumption holds by construction: the two
 blocks of a round are exchangeable apart from the effect (same work, order
 rotated), so log(B / A) - effect is distributed as its own negative,
 symmetric about 0, whatever the machine does to single blocks; ranks make
@@ -41,6 +45,7 @@ from dropout_lab.core.interval import Interval
 from dropout_lab.core.results import Real
 
 CLOCKS = {"thread CPU time": time.thread_time, "process CPU time": time.process_time}
+WALL_FACTOR = 10  # the wall-clock cap: this many times the CPU-time cap
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,9 @@ class Rounds:
         cpu, wall: variant -> one number per round: the block's fastest repetition, in
             seconds, by each clock.
         stopped: why the rounds ended: ``precise`` (every interval narrow enough),
-            ``time cap`` or ``most rounds``.
+            ``time cap`` (CPU time), ``wall-clock cap`` or ``most rounds``.
         seconds: wall time of all the rounds.
+        cpu_seconds: CPU time of all the rounds, by ``clock``.
         load: the 1-minute load average before and after, and the CPU count.
     """
 
@@ -65,6 +71,7 @@ class Rounds:
     stopped: str
     seconds: Real
     load: dict[str, float]
+    cpu_seconds: Real = math.nan
 
     def ratio(self, variant: str, reference: str, wall: bool = False) -> np.ndarray:
         """Per-round ratio of ``variant``'s block time to ``reference``'s."""
@@ -108,13 +115,13 @@ def interleave(variants: dict[str, Callable[[], object]], *, block: int, clock: 
         confidence, precision: stop once every ratio's interval at ``confidence``
             has a log half-width <= ``precision`` ...
         min_rounds, max_rounds, cap_seconds: ... but not before ``min_rounds`` rounds, and
-            no later than ``max_rounds`` rounds or ``cap_seconds`` of wall time (the round
-            under way finishes).
+            no later than ``max_rounds`` rounds, ``cap_seconds`` of CPU time by ``clock``, or
+            ``WALL_FACTOR`` times that of wall time (the round under way finishes).
     """
     cpu_clock, names = CLOCKS[clock], list(variants)
     cpu: dict[str, list[float]] = {name: [] for name in names}
     wall: dict[str, list[float]] = {name: [] for name in names}
-    load_before, started = os.getloadavg()[0], time.perf_counter()
+    load_before, started, cpu_started = os.getloadavg()[0], time.perf_counter(), cpu_clock()
     stopped = "most rounds"
     for index in range(max_rounds):
         shift = index % len(names)
@@ -131,18 +138,23 @@ def interleave(variants: dict[str, Callable[[], object]], *, block: int, clock: 
         if index + 1 >= min_rounds and _precise(cpu, names, confidence, precision):
             stopped = "precise"
             break
-        if time.perf_counter() - started >= cap_seconds and index + 1 >= min_rounds:
+        if index + 1 >= min_rounds and cpu_clock() - cpu_started >= cap_seconds:
             stopped = "time cap"
             break
+        if index + 1 >= min_rounds and time.perf_counter() - started >= WALL_FACTOR * cap_seconds:
+            stopped = "wall-clock cap"
+            break
     load = {"before": load_before, "after": os.getloadavg()[0], "cpus": os.cpu_count() or 1}
-    return Rounds(clock, block, cpu, wall, stopped, time.perf_counter() - started, load)
+    return Rounds(clock, block, cpu, wall, stopped, time.perf_counter() - started, load,
+                  cpu_clock() - cpu_started)
 
 
 def _precise(cpu: dict[str, list[float]], names: list[str], confidence: float,
              precision: float) -> bool:
     reference = np.asarray(cpu[names[0]])
-    return all(half_width(ratio_interval(np.asarray(cpu[name]) / reference, confidence))
-               <= precision for name in names[1:])
+    with np.errstate(divide="ignore", invalid="ignore"):  # a block of 0 s: no interval yet
+        return all(half_width(ratio_interval(np.asarray(cpu[name]) / reference, confidence))
+                   <= precision for name in names[1:])
 
 
 def block_size(work: Callable[[], object], target_seconds: float, clock: str) -> int:

@@ -268,8 +268,8 @@ class SpeedConfig(Config):
                                    "none/dropout and l2/dropout+l2 pairs), S001 (none/dropout).",
                                    parse=parse_nets, default_text="S003,S001")
     seed: int = option(0, "Seed of the nets' initial weights, masks and batch order.", **SEED)
-    seconds: float = option(30.0, "Time cap of each pair's rounds, in seconds.", gt=0,
-                            le=3600)
+    seconds: float = option(30.0, "Time cap of each pair's rounds, in seconds of CPU time "
+                                  "(wall-clock cap: 10 times as much).", gt=0, le=3600)
     rounds: int = option(400, "Most rounds of each pair.", ge=3, le=1000)
     confidence: float = option(0.999, "Coverage of the family of pair intervals (Bonferroni).",
                                cli=False, **PROBABILITY)

@@ -13,7 +13,7 @@ fastest call. A pair's speed
 ratio is steps/s(with dropout) / steps/s(without) = CPU time(without) / CPU
 time(with dropout), per round, with the exact signed-rank interval of its
 log; rounds continue until it is known to +-5 % (``SPEED_PRECISION``) or the
-pair's time cap.
+pair's time cap (CPU time).
 
 One combined test judges C11 over all pairs (Bonferroni: each pair's
 interval at confidence 1 - (1 - confidence) / pairs, so any false decision

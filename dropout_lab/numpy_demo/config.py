@@ -36,7 +36,8 @@ class NumpyDemoConfig(Config):
     seed: int = option(0, "Seed of the weights, X and the masks (S001 used none).", **SEED)
     repeats: int = option(400, "Most rounds of interleaved timed passes (C3); fewer once the "
                                "interval is narrow (docs/methods.md).", ge=3, le=1000)
-    timing_seconds: float = option(30.0, "Time cap of C3's timing rounds, in seconds.", gt=0,
+    timing_seconds: float = option(30.0, "Time cap of C3's timing rounds, in seconds of CPU "
+                                         "time (wall-clock cap: 10 times as much).", gt=0,
                                    le=3600)
     false_alarm: float = option(1e-4, "Family-wise error of the matches/shifted tests.",
                                 **PROBABILITY)

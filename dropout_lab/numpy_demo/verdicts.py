@@ -93,6 +93,8 @@ def _c3(timing, config) -> Verdict:
                  f"{timing.folded_max_rel_diff:.2g} relative")
     if timing.stopped is not None:
         measured += f"; rounds stopped: {timing.stopped} after {timing.seconds:.1f} s"
+        if timing.cpu_seconds is not None:
+            measured += f" ({timing.cpu_seconds:.1f} s of CPU time)"
     measured += (f". 1-minute load average {load['before']:.2f} before, {load['after']:.2f} "
                  f"after, on {load['cpus']:g} CPUs")
     if timing.loaded:
