@@ -108,6 +108,13 @@ def printed(*argv: str) -> str:
                       done.output.rstrip(), "```", f"(exit code {done.exit_code})"])
 
 
+def power_table() -> str:
+    """docs/methods.md's power table of the quick profile (``reproduce.power``)."""
+    from dropout_lab.reproduce import power
+
+    return power.table()
+
+
 # ---------------------------------------------------------------- write, check, refresh
 
 
@@ -160,3 +167,4 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

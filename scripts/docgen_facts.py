@@ -24,14 +24,16 @@ import docgen_runs as runs
 from dropout_lab.cli import main
 from dropout_lab.core import config as cfg
 from dropout_lab.core import kinds
-from dropout_lab.core.stats import median_interval, normal_quantile
+from dropout_lab.core.stats import normal_quantile
 from dropout_lab.core.verdict import CLAIMS
 from dropout_lab.dropouts.classify import RTOL
 from dropout_lab.dropouts.drawstats import SHARED_CHANCE, TESTS_PER_ROW, per_test_alpha
 from dropout_lab.frameworks.config import FrameworksConfig
 from dropout_lab.gradients.config import GradientsConfig
 from dropout_lab.mnist import config as mnist_config
+from dropout_lab.core import timing as core_timing
 from dropout_lab.numpy_demo import config as numpy_config
+from dropout_lab.numpy_demo import timing as numpy_timing
 from dropout_lab.probe.config import NoiseShapeConfig, ProbeConfig
 from dropout_lab.reproduce import config as reproduce_config
 from dropout_lab.toy import verdicts as toy_verdicts
@@ -87,7 +89,6 @@ def code() -> SimpleNamespace:
     probe, frameworks = ProbeConfig(), FrameworksConfig()
     numpy, mnist = numpy_config.NumpyDemoConfig(), mnist_config.MnistConfig()
     mc = mnist_config.McAverageConfig()
-    timing = median_interval(range(1, numpy.repeats + 1), numpy_config.TIMING_CONFIDENCE)
     probe_alpha = per_test_alpha(probe.false_alarm, len(probe.rates))
     return SimpleNamespace(
         compare=SimpleNamespace(
@@ -104,7 +105,9 @@ def code() -> SimpleNamespace:
             comparisons=numpy_config.COMPARISONS, false_alarm=numpy.false_alarm,
             gradient_bound=numpy_config.GRADIENT_BOUND, repeats=numpy.repeats,
             samples=numpy.samples, timing_confidence=numpy_config.TIMING_CONFIDENCE,
-            j=int(timing.low), coverage=timing.confidence),
+            min_rounds=numpy_config.TIMING_MIN_ROUNDS, precision=numpy_config.TIMING_PRECISION,
+            timing_seconds=numpy.timing_seconds, repetitions=numpy_timing.REPETITIONS,
+            wall_factor=core_timing.WALL_FACTOR),
         mnist=SimpleNamespace(confidence=mnist.confidence, seeds=mnist.seeds,
                               steps=mnist.steps),
         mc=SimpleNamespace(paper_k=mnist_config.PAPER_K, repeats=mc.repeats, ks=mc.ks,
@@ -189,7 +192,8 @@ def versions(path: str = REPRODUCE) -> dict[str, str]:
 
 
 def profiles_table() -> str:
-    """Each step of ``reproduce`` in the quick and the full profile, as the command it runs.
+    """Each step of ``reproduce`` in the quick and the full profile, as the command it runs
+    ("—" where the quick profile leaves the step's claims to the full one).
 
     The frameworks step is listed as it runs with another framework installed.
     """
@@ -197,11 +201,15 @@ def profiles_table() -> str:
         plans = {p: reproduce_config.plan(reproduce_config.ReproduceConfig(profile=p))
                  for p in reproduce_config.PROFILES}
     rows = ["| step | claims | " + " | ".join(plans) + " |", "|---|---|" + "---|" * len(plans)]
-    for index, step in enumerate(plans["full"]):
+    for step in plans["full"]:
         cells = []
         for steps in plans.values():
-            config = steps[index].config
-            if steps[index].needs:
+            same = next((s for s in steps if s.name == step.name), None)
+            if same is None:
+                cells.append("— (needs `--profile full`)")
+                continue
+            config = same.config
+            if same.needs:
                 config = dataclasses.replace(config, run="RUN")
             text = docgen_commands.equivalent(step.command, cfg.to_dict(config)) or "?"
             cells.append(f"`{text.removeprefix('dropout-lab ')}`")

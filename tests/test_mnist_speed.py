@@ -3,13 +3,11 @@ load cannot flip it; a busy-loop process on one core changes no verdict."""
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import subprocess
-import sys
 
 import pytest
+
+from busy import busy_core
 
 from dropout_lab.core.errors import ConfigError
 from dropout_lab.core.interval import Interval
@@ -81,18 +79,6 @@ def test_the_config_names_nets_and_their_pairs():
             SpeedConfig(nets=nets)
         assert str(info.value) == expected + repr(",".join(nets))
     assert parse_nets(" s001 ,S003") == ("S001", "S003")
-
-
-@contextlib.contextmanager
-def busy_core(core: int = 0):
-    """A busy-loop process pinned to one core, stopped (by its pid) when the block ends."""
-    loop = subprocess.Popen([sys.executable, "-c", "while True: pass"],
-                            preexec_fn=lambda: os.sched_setaffinity(0, {core}))
-    try:
-        yield loop
-    finally:
-        loop.kill()
-        loop.wait(timeout=10)
 
 
 @pytest.mark.slow

@@ -224,3 +224,21 @@ def test_median_interval_coverage_is_the_binomial_order_statistic_bound():
     assert (found.low, found.high) == (5.0, 15.0)  # the 6th smallest and the 6th largest
     assert found.confidence == pytest.approx(1 - 2 * 0.01330, abs=1e-4)  # P(Bin(21,.5)<=5)
     assert median_interval([1.0, 2.0], 0.95).low == float("-inf")  # too few for 95 %
+
+
+@pytest.mark.slow
+def test_a_busy_core_does_not_change_c3():
+    # S001's size, where the effect is (x 1.19 in the full profile): the verdict with a
+    # busy-loop process on one core is the verdict without it, and both are the README's
+    from busy import busy_core
+
+    from dropout_lab.numpy_demo.timing import time_predicts
+
+    net, x = _net_and_x(0, 1_000_000)
+    idle = time_predicts(net, x, 0.5, 400, 8.0)
+    with busy_core() as loop:
+        loaded = time_predicts(net, x, 0.5, 400, 8.0)
+        assert loop.poll() is None  # it spun the whole time
+    for timing in (idle, loaded):
+        assert timing.vanilla_ratio_ci.low > 1, timing.vanilla_ratio_ci  # confirmed
+        assert timing.clock == "thread CPU time" and timing.rounds >= 20

@@ -265,3 +265,19 @@ def test_the_terminal_and_the_reports_say_what_is_undecided_and_what_differs(cli
     assert '<div class="differs" id="differs">' in html and "(the opposite verdict)" in html
     data = json.loads((run_dir / "results.json").read_text())
     assert [a["claim"] for a in data["against_readme"]] == ["C9", "C10"]
+
+
+def test_the_quick_sizes_are_planned_by_power_and_the_table_is_in_the_methods():
+    from dropout_lab.core.verdict import CLAIMS
+    from dropout_lab.reproduce import power
+
+    rows = {row.claim: row for row in power.rows()}
+    assert list(rows) == list(CLAIMS)
+    for claim, row in rows.items():
+        if claim in NEEDS_FULL:  # no quick size decides it: the plan runs nothing for it
+            assert row.quick_power is None and row.quick.startswith("needs full")
+            assert float(row.quick.rsplit("power ", 1)[1].rstrip(")")) < 0.5
+        else:
+            assert row.quick_power >= power.PLANNED, claim
+    methods = (ROOT / "docs" / "methods.md").read_text()
+    assert power.table() in methods  # cog keeps it current (scripts/docgen.py)

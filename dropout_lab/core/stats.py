@@ -123,17 +123,22 @@ def signed_rank_power(shift: float, sd: float, count: int, confidence: float,
 def mean_power(effect: float, sd: float, count: int, confidence: float) -> float:
     """Probability that the Student-t interval of ``mean_interval`` (two-sided, at
     ``confidence``) of ``count`` independent N(effect, sd^2) values excludes 0 on the side of
-    ``effect``: P(T' > t), T' noncentral t with count - 1 degrees of freedom and noncentrality
-    |effect| sqrt(count) / sd, t the interval's quantile. 0 for fewer than 2 values (no
-    interval)."""
+    ``effect`` (``above_probability`` of |effect|). 0 for fewer than 2 values (no interval)."""
+    return above_probability(abs(effect), sd, count, confidence)
+
+
+def above_probability(shift: float, sd: float, count: int, confidence: float) -> float:
+    """Probability that the Student-t interval (two-sided, at ``confidence``) of ``count``
+    independent N(shift, sd^2) values lies entirely above 0: P(T' > t), T' noncentral t with
+    count - 1 degrees of freedom and noncentrality shift sqrt(count) / sd (of either sign),
+    t the interval's quantile. 0 for fewer than 2 values (no interval)."""
     if count < 2:
         return 0.0
     sps = _scipy_stats()
     quantile = sps.t.ppf(0.5 + confidence / 2, count - 1)
-    noncentral = abs(effect) * math.sqrt(count) / sd if sd > 0 else math.inf
-    if math.isinf(noncentral):
-        return 1.0
-    return float(sps.nct.sf(quantile, count - 1, noncentral))
+    if sd <= 0:
+        return 1.0 if shift > 0 else 0.0
+    return float(sps.nct.sf(quantile, count - 1, shift * math.sqrt(count) / sd))
 
 
 def family_confidence(confidence: float, tests: int) -> float:
