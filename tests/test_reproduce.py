@@ -260,6 +260,8 @@ def test_the_terminal_and_the_reports_say_what_is_undecided_and_what_differs(cli
     (run_dir,) = (out / "reproduce").iterdir()
     markdown = (run_dir / "report.md").read_text()
     assert "**Undecided at the quick profile's size (1):**" in markdown
+    assert "| **not measured** | — | none |" in markdown and "[]()" not in markdown
+    assert "- **Run:** none: not run at this profile's size" in markdown
     assert "> - **C10 refuted** here, README: confirmed (**the opposite verdict**)" in markdown
     html = (run_dir / "report.html").read_text()
     assert '<div class="differs" id="differs">' in html and "(the opposite verdict)" in html
