@@ -137,6 +137,9 @@ def test_table_shows_published_numbers_and_verdicts(tmp_path):
     assert "one seed: no interval" in text
     assert "C9 inconclusive — S003: \"dropout + L2 gives lower test accuracy than dropout " \
         "alone and than L2 alone\"" in text  # one seed can never decide C9
+    # the sweep shows steps/s but judges no speed claim: it points to the one verdict on C11
+    assert "Related claims are settled elsewhere: C11 by `dropout-lab mnist-speed`, over every " \
+        "pair that adds dropout in both nets" in text and "C11 " not in text.split("Related")[0]
 
 
 def test_overfit_config_reports_c4(tmp_path):
