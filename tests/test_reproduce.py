@@ -63,10 +63,13 @@ def test_quick_measures_what_full_measures_where_it_decides():
     assert quick["numpy-demo"].samples == full["numpy-demo"].samples == 1_000_000
     assert quick["numpy-demo"].timing_seconds < full["numpy-demo"].timing_seconds
     assert quick["mnist-speed"].nets == full["mnist-speed"].nets == ("S003", "S001")
-    # MC: quick trains the one model full's mnist-s003 trains for this seed, the same way
+    # MC: quick trains the one model full's mnist-s003 trains for this seed, the same way, and
+    # averages it as full does: the same computation
     model = quick["mc-average"].training_config()
     assert quick["mc-average"].run is None and model.arms == ("dropout",)
     assert model == dataclasses.replace(full["mnist-s003"], arms=("dropout",), seeds=1)
+    assert dataclasses.replace(quick["mc-average"], run="RUN") == dataclasses.replace(
+        full["mc-average"], run="RUN")
     assert all(s.config.seed == 7 for s in plan(ReproduceConfig(seed=7, claims=("C1", "C10"))))
 
 
