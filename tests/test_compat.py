@@ -17,8 +17,12 @@ OLD = Path(__file__).parent / "data" / "runs-0.2"
 RUNS = sorted(p for p in OLD.glob("*/2*") if p.is_dir())
 
 
+#: Kinds dropout-lab 0.2 did not have: no 0.2 run of theirs exists.
+NEW_SINCE_0_2 = {"sweep"}
+
+
 def test_every_kind_of_0_2_has_a_sample():
-    assert {run.parent.name for run in RUNS} == set(kinds.names())
+    assert {run.parent.name for run in RUNS} == set(kinds.names()) - NEW_SINCE_0_2
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[f"{r.parent.name}" for r in RUNS])

@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dropout_lab"
 #: Third-party modules worth importing late: each costs a large part of a second or more.
-HEAVY = {"tensorflow", "keras", "scipy", "matplotlib", "numpy", "h5py", "torch", "jax", "flax",
+HEAVY = {"tensorflow", "keras", "scipy", "matplotlib", "numpy", "h5py", "torch", "jax", "flax", "ray",
          "equinox", "jinja2", "pydantic", "pydantic_core", "tomli_w"}
 
 

@@ -14,6 +14,7 @@ from dropout_lab.executors.base import (
     describe,
     resolve_task,
 )
+from dropout_lab.executors.threads import pin_threads
 
 
 class LocalExecutor:
@@ -46,8 +47,6 @@ class LocalExecutor:
             already: units of the sweep completed before (a resume), counted done.
             steps: a unit's steps, for the step shown while one runs (None: not shown).
         """
-        from dropout_lab.executors.threads import pin_threads
-
         function = resolve_task(task)
         self.threads_used = pin_threads(self.threads_per_unit)
         tally, outcome = Tally(self.name, already + len(jobs), already, report), Outcome()

@@ -13,6 +13,8 @@ import click
 
 from dropout_lab.core.errors import ConfigError, invalid_value
 from dropout_lab.executors.base import EXECUTORS
+from dropout_lab.executors.local import LocalExecutor
+from dropout_lab.executors.ray_executor import RayExecutor, check_address, import_ray
 
 MAX_RETRIES = 10
 
@@ -42,11 +44,7 @@ class ExecutorChoice:
         gives Ray tasks one thread each.
         """
         if self.name == "local":
-            from dropout_lab.executors.local import LocalExecutor
-
             return LocalExecutor(threads_per_unit)
-        from dropout_lab.executors.ray_executor import RayExecutor
-
         return RayExecutor(self.address, threads_per_unit or 1, self.retries)
 
 
@@ -78,8 +76,6 @@ def choice(executor: str, address: str | None, retries: int) -> ExecutorChoice:
     """
     chosen = ExecutorChoice(executor, address, retries)
     if chosen.name == "ray":
-        from dropout_lab.executors.ray_executor import check_address, import_ray
-
         import_ray()
         if chosen.address is not None:
             check_address(chosen.address)

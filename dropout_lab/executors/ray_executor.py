@@ -26,6 +26,7 @@ from typing import Any, Iterator
 
 from dropout_lab import __version__
 from dropout_lab.core.errors import ConfigError, ExperimentError
+from dropout_lab.executors import ray_task
 from dropout_lab.executors.base import (
     Failure,
     Job,
@@ -118,8 +119,6 @@ class RayExecutor:
 
     def _check_workers(self, ray) -> None:
         """One tiny task first: a worker without dropout-lab, or another version, stops here."""
-        from dropout_lab.executors import ray_task
-
         resources = ray.cluster_resources()
         nodes = [n for n in ray.nodes() if n.get("Alive")]
         self.cluster = {"nodes": len(nodes), "cpus": int(resources.get("CPU", 0))}
@@ -158,8 +157,6 @@ class RayExecutor:
         Same arguments as ``LocalExecutor.run`` (``steps`` is not shown: a task
         reports nothing until it ends).
         """
-        from dropout_lab.executors import ray_task
-
         tally, outcome = Tally(self.name, already + len(jobs), already, report), Outcome()
         if not jobs:  # a resumed sweep with every unit done: no cluster needed
             tally.show()

@@ -10,13 +10,14 @@ from __future__ import annotations
 import platform
 from typing import Any
 
+from dropout_lab import __version__
+from dropout_lab.executors.base import resolve_task
+from dropout_lab.executors.threads import pin_threads
+
 
 def run_unit(task: str, args: dict[str, Any], shared: dict[str, Any],
              threads: int) -> dict[str, Any]:
     """Compute one unit with ``threads`` TensorFlow threads; its payload goes back to the driver."""
-    from dropout_lab.executors.base import resolve_task
-    from dropout_lab.executors.threads import pin_threads
-
     used = pin_threads(threads)
     if used != threads:  # a worker reused after a task with another count: refuse, not drift
         raise RuntimeError(f"this worker's TensorFlow runs {used} threads, the unit needs "
@@ -27,8 +28,6 @@ def run_unit(task: str, args: dict[str, Any], shared: dict[str, Any],
 def preflight() -> dict[str, str]:
     """The versions a worker runs (compared with the driver's before any unit is sent)."""
     import ray
-
-    from dropout_lab import __version__
 
     return {"dropout-lab": __version__, "ray": ray.__version__,
             "python": platform.python_version()}

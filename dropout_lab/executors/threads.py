@@ -9,6 +9,8 @@ every unit with the same count, set here before TensorFlow starts its pools.
 
 from __future__ import annotations
 
+from dropout_lab.core.tfenv import import_tf
+
 
 def pin_threads(threads: int | None) -> int:
     """Make TensorFlow use ``threads`` intra- and inter-op threads in this process.
@@ -22,8 +24,6 @@ def pin_threads(threads: int | None) -> int:
         TensorFlow fixes its pools when it runs its first operation; a process
         that ran one before keeps its count.
     """
-    from dropout_lab.core.tfenv import import_tf
-
     tf = import_tf()
     current = tf.config.threading.get_intra_op_parallelism_threads()
     if threads is None or current == threads:

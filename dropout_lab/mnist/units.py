@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+from dropout_lab.core import config as cfg
 from dropout_lab.core import weights
 from dropout_lab.core.atomic import atomic_write_json
 from dropout_lab.core.batches import PassOrders
@@ -26,6 +27,7 @@ from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
 from dropout_lab.core.results import Real
 from dropout_lab.core.runs import RunFolder
 from dropout_lab.core.tfenv import versions
+from dropout_lab.mnist.config import MnistConfig
 
 UNITS_DIR = "units"
 UNIT_FILE = "unit.json"
@@ -224,9 +226,6 @@ def shared_data(config, mnist, token: str) -> dict:
 
 def run_unit(args: dict, shared: dict, report) -> dict:
     """The executor's task: train the unit ``args`` names; return what ``save_unit`` writes."""
-    from dropout_lab.core import config as cfg
-    from dropout_lab.mnist.config import MnistConfig
-
     config = cfg.resolve(MnistConfig, args["config"])
     key = (shared["token"], config.train_images, config.train_eval_size)
     if key not in _TENSORS:

@@ -11,6 +11,7 @@ from dropout_lab.core.config import load_toml
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.flags import Invocation, experiment_command
 from dropout_lab.executors.options import EXECUTOR_OPTIONS, choice
+from dropout_lab.sweep.config import resolve_profile
 
 _resume = click.option("--resume", "resume_path", type=click.Path(file_okay=False),
                        help="Continue an interrupted sweep (its .partial folder) with its "
@@ -39,8 +40,7 @@ def sweep_cmd(invocation: Invocation, resume_path: str | None, executor: str,
       dropout-lab sweep rate --profile paper --executor ray --address 10.0.0.5:6379
       dropout-lab sweep --resume results/sweep/.20261204-120000-a1b2c3.partial
     """
-    from dropout_lab.sweep import experiment
-    from dropout_lab.sweep.config import resolve_profile
+    from dropout_lab.sweep import experiment  # pydantic
 
     runner = choice(executor, address, retries)
     if resume_path is not None:

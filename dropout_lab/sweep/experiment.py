@@ -28,6 +28,7 @@ from dropout_lab.core.verdict import Verdict
 from dropout_lab.core.unitdirs import completed_unit_dirs, save_unit_dir
 from dropout_lab.executors.base import Job
 from dropout_lab.executors.options import ExecutorChoice
+from dropout_lab.executors.threads import pin_threads
 from dropout_lab.sweep import units as sweep_units
 from dropout_lab.sweep.config import PUBLISHED, SweepConfig
 from dropout_lab.sweep.verdicts import Analysis, Gain, PointSummary, analyse
@@ -133,8 +134,6 @@ def run(config: SweepConfig, ctx: RunContext | None = None) -> SweepResult:
     _check_size(config, mnist)
     executor = (ctx.executor or ExecutorChoice()).make(config.threads_per_unit)
     if executor.name == "local":  # before TensorFlow starts its pools
-        from dropout_lab.executors.threads import pin_threads
-
         pin_threads(config.threads_per_unit)
     seed_everything(config.first_seed)
     shared = {"token": secrets.token_hex(8), "x_train": mnist.x_train, "y_train": mnist.y_train,

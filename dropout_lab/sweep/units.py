@@ -16,7 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from dropout_lab.core import config as cfg
 from dropout_lab.core.tfenv import versions
+from dropout_lab.executors.threads import pin_threads
+from dropout_lab.sweep.config import SweepConfig
 
 TASK = "dropout_lab.sweep.units:run_unit"
 METRICS = ("train/loss", "train/error", "test/error")
@@ -90,10 +93,7 @@ def subset(seed: int, size: int, available: int) -> np.ndarray:
 
 def run_unit(args: dict[str, Any], shared: dict[str, Any], report) -> dict[str, Any]:
     """The executors' task: train the unit ``args`` names; its payload for ``experiment``."""
-    from dropout_lab.core import config as cfg
-    from dropout_lab.core import weights
-    from dropout_lab.executors.threads import pin_threads
-    from dropout_lab.sweep.config import SweepConfig
+    from dropout_lab.core import weights  # h5py
 
     config = cfg.resolve(SweepConfig, args["config"])
     unit, model = train_unit(config, args["point"], args["seed"], shared, report,
