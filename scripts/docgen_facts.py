@@ -197,14 +197,18 @@ def profiles_table() -> str:
         plans = {p: reproduce_config.plan(reproduce_config.ReproduceConfig(profile=p))
                  for p in reproduce_config.PROFILES}
     rows = ["| step | claims | " + " | ".join(plans) + " |", "|---|---|" + "---|" * len(plans)]
-    for index, step in enumerate(plans["full"]):
+    names = list(dict.fromkeys(s.name for steps in plans.values() for s in steps))
+    for name in names:
         cells = []
         for steps in plans.values():
-            config = steps[index].config
-            if steps[index].needs:
-                config = dataclasses.replace(config, run="RUN")
+            step = next((s for s in steps if s.name == name), None)
+            if step is None:  # a step this profile does not run
+                cells.append("—")
+                continue
+            config = dataclasses.replace(step.config, run="RUN") if step.needs else step.config
             text = docgen_commands.equivalent(step.command, cfg.to_dict(config)) or "?"
             cells.append(f"`{text.removeprefix('dropout-lab ')}`")
+        step = next(s for steps in plans.values() for s in steps if s.name == name)
         claims = ", ".join(step.claims) or "—"
         rows.append(f"| {step.name} | {claims} | " + " | ".join(cells) + " |")
     return "\n".join(rows)

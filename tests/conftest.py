@@ -182,6 +182,8 @@ def outputs(tmp_path_factory):
     run("numpy-demo", "--samples", "500", "--repeats", "3", "--out", out)
     sweep = run("mnist", *MNIST, "--arms", "none,dropout", "--seeds", "1", "--out", out)
     run("mc-average", sweep["run_dir"], "--k", "1,2", "--repeats", "2", "--out", out)
+    run("sweep", "rate", "--keep-probs", "0.5,1", "--seeds", "1", "--steps", "10",
+        "--train-subset", "300", "--out", out)
     run("data", "mnist")
     from test_mnist_data import fake_arrays, write_idx_dir
 

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dropout_lab"
 #: Third-party modules worth importing late: each costs a large part of a second or more.
 HEAVY = {"tensorflow", "keras", "scipy", "matplotlib", "numpy", "h5py", "torch", "jax", "flax",
          "equinox", "jinja2", "pydantic", "pydantic_core", "tomli_w", "onnx", "onnxruntime",
-         "onnxscript", "tf2onnx", "ai_edge_litert"}
+         "onnxscript", "tf2onnx", "ai_edge_litert", "ray"}
 
 
 def _module_name(path: Path) -> str:

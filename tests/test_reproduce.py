@@ -16,7 +16,7 @@ from dropout_lab.export.routes import installed as export_routes
 from dropout_lab.frameworks.config import installed
 from dropout_lab.mnist.config import S001_OVERFIT
 from dropout_lab.reproduce import experiment
-from dropout_lab.reproduce.config import ReproduceConfig, parse_claims, plan
+from dropout_lab.reproduce.config import FULL_ONLY, ReproduceConfig, parse_claims, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -34,7 +34,13 @@ def test_the_plan_runs_only_what_the_claims_need():
                                        "numpy-demo", "mnist-s003", "mnist-s001", "mc-average",
                                        *extra]
     owned = sorted(c for s in every for c in s.claims)
-    assert owned == sorted(ReproduceConfig().wanted)  # each claim settled by exactly one step
+    assert owned == sorted(c for c in ReproduceConfig().wanted if c not in FULL_ONLY)
+    full = plan(ReproduceConfig(profile="full"))
+    assert [s.name for s in full if s.command == "sweep"] == ["sweep-rate", "sweep-width",
+                                                               "sweep-size"]
+    owned = sorted(c for s in full for c in s.claims)  # each claim settled by exactly one step
+    assert owned == sorted(ReproduceConfig(profile="full").wanted)
+    assert parse_claims("p2014-f9a,C1") == ("P2014-F9a", "C1")
 
 
 def test_quick_is_smaller_than_full_and_full_is_the_published_size():
@@ -56,7 +62,7 @@ def test_the_overfit_config_file_is_the_s001_plan():
 def test_claims_are_parsed_and_checked():
     assert parse_claims(" c10, C1,c10 ") == ("C10", "C1")
     with pytest.raises(Exception, match=r"Invalid value for `claims`: expected claim ids from "
-                                        r"C1, .*MC\. Received: claims='C13'"):
+                                        r"C1, .*MC, P2014-F9a, P2014-F9b, P2014-F10\. Received: claims='C13'"):
         parse_claims("C13")
     with pytest.raises(Exception, match="Received: claims=','"):
         parse_claims(",")

@@ -18,9 +18,10 @@ import dropout_lab.gradients.experiment as _5  # gradients
 import dropout_lab.numpy_demo.experiment as _6  # numpy-demo
 import dropout_lab.mnist.sweep as _7  # mnist
 import dropout_lab.mnist.mc_average as _8  # mc-average
-import dropout_lab.reproduce.experiment as _9  # reproduce
-import dropout_lab.frameworks.experiment as _10  # frameworks
-import dropout_lab.export.experiment as _11  # export
+import dropout_lab.sweep.experiment as _9  # sweep
+import dropout_lab.reproduce.experiment as _10  # reproduce
+import dropout_lab.frameworks.experiment as _11  # frameworks
+import dropout_lab.export.experiment as _12  # export
 
 _0_checked: Experiment = _0
 _1_checked: Experiment = _1
@@ -34,4 +35,5 @@ _8_checked: Experiment = _8
 _9_checked: Experiment = _9
 _10_checked: Experiment = _10
 _11_checked: Experiment = _11
+_12_checked: Experiment = _12
 # [[[end]]]

@@ -37,6 +37,9 @@ from dropout_lab.core.runs import RunContext, prepare_out
 #: A progress task that spans the others (``reproduce``'s plan): not ended by a new stage.
 OVERALL = "plan"
 
+#: Splits a progress task's name from its changing detail: ``units [ray] | 2 running``.
+DETAIL = " | "
+
 #: The arguments of the current invocation, recorded by the group (for manifests).
 INVOCATION: list[str] = []
 
@@ -105,13 +108,14 @@ class Output:
         tasks: dict[str, Any] = {}
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             def update(task: str, done: int, total: int) -> None:
-                if task not in tasks:
+                key = task.partition(DETAIL)[0]  # "units [ray] | 1 failed": one bar, its text
+                if key not in tasks:
                     for name, (started, size) in tasks.items():  # a new stage ends the others
                         if name != OVERALL:
                             bar.update(started, completed=size)
-                    tasks[task] = (bar.add_task(task, total=total), total)
-                tasks[task] = (tasks[task][0], total)
-                bar.update(tasks[task][0], completed=done, total=total)
+                    tasks[key] = (bar.add_task(task, total=total), total)
+                tasks[key] = (tasks[key][0], total)
+                bar.update(tasks[key][0], completed=done, total=total, description=task)
 
             if first:
                 update(first, 0, 1)

@@ -239,6 +239,7 @@ class RunContext:
         resume: an interrupted run folder to continue (``resume.reopen_run``).
         data_dir: a folder with dataset files, tried after the cache (MNIST).
         started: when the run began (``time.monotonic()``), for the manifest's wall time.
+        executor: where a sweep's units run (``executors.options.ExecutorChoice``; None: local).
     """
 
     out: Path = Path("results")
@@ -247,6 +248,7 @@ class RunContext:
     resume: RunFolder | None = None
     data_dir: Path | None = None
     started: float = field(default_factory=time.monotonic)
+    executor: Any = None
 
     def report(self, task: str, done: int, total: int) -> None:
         """Forward progress to the callback, if any."""

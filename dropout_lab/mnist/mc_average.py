@@ -148,7 +148,7 @@ def _train(training: MnistConfig, mnist, folder, ctx) -> Path:
     data = mnist_units.unit_data(training, mnist)
     report = lambda step: ctx.report("training the dropout model", step, training.steps)  # noqa
     unit, model = mnist_units.train_unit(training, MODEL_ARM, training.first_seed, data, report)
-    mnist_units.save_unit(folder, unit, model, training)
+    mnist_units.save_unit(folder, unit, weights.snapshot(model), training)
     return folder.path / _weights_name(training.first_seed)
 
 

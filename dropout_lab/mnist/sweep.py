@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import secrets
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -34,6 +35,8 @@ from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext
 from dropout_lab.core.tfenv import seed_everything
+from dropout_lab.executors.base import Job
+from dropout_lab.executors.options import ExecutorChoice
 from dropout_lab.mnist import units as mnist_units
 from dropout_lab.mnist.config import MnistConfig
 from dropout_lab.core.data.mnist import load_mnist
@@ -152,40 +155,45 @@ def run(config: MnistConfig, ctx: RunContext | None = None) -> MnistResult:
     mnist = load_mnist(ctx.data_dir)
     seed_everything(config.first_seed)
     ctx.report("starting TensorFlow", 1, 1)
-    data = mnist_units.unit_data(config, mnist)
+    executor = (ctx.executor or ExecutorChoice()).make(None)  # local: the process's threads
+    shared = mnist_units.shared_data(config, mnist, secrets.token_hex(8))
     with resumable_run(ctx.out, KIND, cfg.to_dict(config), config.first_seed, ctx.command,
                        {"data_source": mnist.origin}, ctx.resume, started=ctx.started) as folder:
         if ctx.resume is None:
             folder.write_text("config.toml", cfg.to_toml(config, "dropout-lab mnist: config"))
-        units = _sweep(config, folder, data, ctx)
+        units = _sweep(config, folder, shared, ctx, executor)
+        folder.manifest["executor"] = executor.describe()
         result = _finish(config, folder, units, mnist.origin)
     return result
 
 
-def _sweep(config: MnistConfig, folder, data, ctx: RunContext) -> list:
-    """Run the units seed by seed (all arms of a seed adjacent in time, for C11)."""
+def _sweep(config: MnistConfig, folder, shared, ctx: RunContext, executor) -> list:
+    """Run the units not yet done, seed by seed (all arms of a seed adjacent in time, for C11)."""
     done = mnist_units.completed_units(folder.path, config)
     plan = [(arm, seed) for seed in config.unit_seeds for arm in config.arms]
-    total_steps = len(plan) * config.steps
-    finished = sum(key in done for key in plan)
-    ctx.report("units", finished, len(plan))
-    units = []
+    jobs = [Job(mnist_units.unit_name(arm, seed),
+                {"config": cfg.to_dict(config), "arm": arm, "seed": seed})
+            for arm, seed in plan if (arm, seed) not in done]
+
+    def write(job: Job, payload: dict) -> None:
+        unit = mnist_units.Unit(**payload["unit"])
+        mnist_units.save_unit(folder, unit, payload["weights"], config, payload["versions"])
+        done[(unit.arm, unit.seed)] = unit
+
+    resume = f"Continue with: dropout-lab mnist --resume {folder.path}"
     try:
-        for arm, seed in plan:
-            if (arm, seed) not in done:
-                offset = finished * config.steps
-                report = lambda step: ctx.report("steps", offset + step, total_steps)  # noqa: E731
-                unit, model = mnist_units.train_unit(config, arm, seed, data, report)
-                mnist_units.save_unit(folder, unit, model, config)
-                done[(arm, seed)] = unit
-                finished += 1
-                ctx.report("units", finished, len(plan))
-            units.append(done[(arm, seed)])
+        outcome = executor.run(mnist_units.TASK, jobs, shared, write, ctx.report,
+                               already=len(plan) - len(jobs), steps=config.steps)
     except KeyboardInterrupt:
         raise ExperimentError(
-            f"Interrupted: {finished} of {len(plan)} units are complete in {folder.path}. "
-            f"Continue with: dropout-lab mnist --resume {folder.path}") from None
-    return units
+            f"Interrupted: {len(done)} of {len(plan)} units are complete in {folder.path}. "
+            f"{resume}") from None
+    if outcome.failed:
+        failures = "; ".join(f"{f.key}: {f.error}" for f in outcome.failed[:3])
+        raise ExperimentError(
+            f"{len(outcome.failed)} of {len(plan)} units failed ({failures}); the other "
+            f"{len(done)} are complete in {folder.path}. {resume}")
+    return [done[key] for key in plan]
 
 
 def _finish(config: MnistConfig, folder, units, source: str) -> MnistResult:

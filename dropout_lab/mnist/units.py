@@ -12,19 +12,22 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
+from dropout_lab.core import config as cfg
 from dropout_lab.core import weights
 from dropout_lab.core.atomic import atomic_write_json
+from dropout_lab.core.batches import PassOrders
 from dropout_lab.core.errors import ExperimentError, invalid_value
 from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
 from dropout_lab.core.results import Real
 from dropout_lab.core.runs import RunFolder
 from dropout_lab.core.tfenv import versions
+from dropout_lab.mnist.config import MnistConfig
 
 UNITS_DIR = "units"
 UNIT_FILE = "unit.json"
@@ -144,39 +147,23 @@ def train_unit(config, arm: str, seed: int, data, report) -> tuple[Unit, object]
     return unit, model
 
 
-class PassOrders:
-    """The batch order of a unit: pass p is the p-th permutation drawn from the unit's rng.
+def save_unit(folder: RunFolder, unit: Unit, saved: dict, config,
+              computed_with: dict | None = None) -> Path:
+    """Write ``units/<arm>_seed<k>/`` atomically: a temporary folder renamed when whole.
 
-    Steps are asked for in increasing order, so passes before the one asked for
-    are forgotten: memory stays at the passes one call covers.
+    Args:
+        saved: the unit's weights, ``weights.snapshot(model)``.
+        computed_with: the versions of the process that trained it (default: this one's).
     """
-
-    def __init__(self, size: int, seed: int):
-        self.size, self.rng = size, np.random.default_rng(seed)
-        self.perms: dict[int, np.ndarray] = {}
-        self.drawn = 0  # passes drawn so far
-
-    def covering(self, first_step: int, end_step: int, steps_per_pass: int):
-        """(first pass, concatenated permutations) covering steps [first_step, end_step)."""
-        first, last = first_step // steps_per_pass, max(first_step, end_step - 1) // steps_per_pass
-        while self.drawn <= last:
-            self.perms[self.drawn] = self.rng.permutation(self.size).astype(np.int32)
-            self.drawn += 1
-        for old in [p for p in self.perms if p < first]:
-            del self.perms[old]
-        return first, np.concatenate([self.perms[p] for p in range(first, last + 1)])
-
-
-def save_unit(folder: RunFolder, unit: Unit, model, config) -> Path:
-    """Write ``units/<arm>_seed<k>/`` atomically: a temporary folder renamed when whole."""
     final = folder.path / UNITS_DIR / unit_name(unit.arm, unit.seed)
     tmp = final.with_name(f".{final.name}.tmp")
     attrs = {"arm": unit.arm, "seed": unit.seed, "drop_rates": list(config.arm_drop_rates(
-        unit.arm)), "hidden_units": list(config.hidden_units), "versions": versions()}
+        unit.arm)), "hidden_units": list(config.hidden_units),
+        "versions": computed_with or versions()}
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir(parents=True)
-        weights.save(model, tmp / WEIGHTS_FILE, attrs)
+        weights.save_snapshot(saved, tmp / WEIGHTS_FILE, attrs)
         atomic_write_json(tmp / UNIT_FILE, unit.to_json())
         tmp.rename(final)
     except OSError as exc:
@@ -215,3 +202,34 @@ def unit_data(config, mnist):
 
     return Tensors.from_arrays(mnist.x_train[:size], mnist.y_train[:size], mnist.x_test,
                                mnist.y_test, min(config.train_eval_size, size))
+
+
+#: The executor's name for ``run_unit`` (a worker imports this module to run it).
+TASK = "dropout_lab.mnist.units:run_unit"
+_TENSORS: dict[tuple, object] = {}  # the tensors of the last sweep's data, per process
+
+
+def shared_data(config, mnist, token: str) -> dict:
+    """What every unit of a sweep reads, as plain arrays (sent to Ray's object store once).
+
+    Raises:
+        ConfigError: the config trains on more images than ``mnist`` holds (``unit_data``).
+    """
+    size, available = config.train_images, len(mnist.x_train)
+    if size > available:
+        raise invalid_value("train_subset", f"an integer in [1, {available}] (the loaded data, "
+                            f"{mnist.origin}, has {available} training images)",
+                            config.train_subset)
+    return {"token": token, "x_train": mnist.x_train[:size], "y_train": mnist.y_train[:size],
+            "x_test": mnist.x_test, "y_test": mnist.y_test}
+
+
+def run_unit(args: dict, shared: dict, report) -> dict:
+    """The executor's task: train the unit ``args`` names; return what ``save_unit`` writes."""
+    config = cfg.resolve(MnistConfig, args["config"])
+    key = (shared["token"], config.train_images, config.train_eval_size)
+    if key not in _TENSORS:
+        _TENSORS.clear()  # one sweep's data at a time
+        _TENSORS[key] = unit_data(config, types.SimpleNamespace(**shared))
+    unit, model = train_unit(config, args["arm"], args["seed"], _TENSORS[key], report)
+    return {"unit": unit.to_json(), "weights": weights.snapshot(model), "versions": versions()}

@@ -4,7 +4,7 @@ Light: no TF, no NumPy. A plan is a list of steps; each step runs one
 experiment (the same ``run(config, ctx)`` its own command calls) and settles
 the claims its owner command owns. ``quick`` sizes finish in 2-3
 minutes on 2 cores; ``full`` sizes are the published ones (README's claims
-table), about 15 minutes on 2 cores.
+table) and the 2014 paper's studies at sweep's quick sizes, about 30 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -23,19 +23,28 @@ from dropout_lab.gradients.config import GradientsConfig
 from dropout_lab.mnist.config import S001_OVERFIT, McAverageConfig, MnistConfig
 from dropout_lab.numpy_demo.config import NumpyDemoConfig
 from dropout_lab.probe.config import NoiseShapeConfig, ProbeConfig
+from dropout_lab.sweep.config import CLAIM as SWEEP_CLAIMS
+from dropout_lab.sweep.config import resolve_profile as sweep_profile
 from dropout_lab.toy.config import CompareConfig
 
 PROFILES = ("quick", "full")
 FULL_SEEDS = 20  # seeds of S001's sweep in the full profile, the most of any step
+#: The 2014 paper's rate and size studies: only the full profile runs them (sweep's quick
+#: profile, 30 units each); the quick profile says so in their verdicts.
+SWEEP_MINUTES = 15  # the three studies together, local executor, 2 cores
+FULL_ONLY = tuple(SWEEP_CLAIMS.values())
 
 
 def parse_claims(text: str) -> tuple[str, ...]:
-    """``"c1, C10"`` -> ("C1", "C10"): ids upper-cased, duplicates dropped, order kept.
+    """``"c1, C10"`` -> ("C1", "C10"): ids as the catalogue spells them (P2014-F9a from
+    p2014-f9a), duplicates dropped, order kept.
 
     Raises:
         ConfigError: an id not in the catalogue, or no id at all.
     """
-    claims = tuple(dict.fromkeys(c.strip().upper() for c in text.split(",") if c.strip()))
+    canonical = {claim.upper(): claim for claim in CLAIMS}
+    claims = tuple(dict.fromkeys(canonical.get(c.strip().upper(), c.strip().upper())
+                                 for c in text.split(",") if c.strip()))
     if not claims:
         raise invalid_value("claims", CLAIMS_EXPECTED, text)
     _check_claims(claims)
@@ -56,11 +65,11 @@ class ReproduceConfig(Config):
 
     profile: str = option("quick", "quick: small sizes, 2-3 minutes on 2 cores (the frameworks "
                                    "and export steps, run when their extras are installed, add "
-                                   "about a minute each); full: the published sizes, about 15 "
-                                   "minutes.",
+                                   "about a minute each); full: the published sizes and the "
+                                   "2014 paper's studies, about 30 minutes.",
                           choices=PROFILES)
     claims: tuple[str, ...] = option((), "Comma-separated claims to settle, e.g. C1,C10.",
-                                     parse=parse_claims, default_text="all: C1-C12, MC")
+                                     parse=parse_claims, default_text="all: C1-C12, MC, P2014-F9a/F9b/F10")
     seed: int = option(0, "The seed of every experiment.", ge=0,
                        le=cfg.SEED_MAX - FULL_SEEDS + 1,
                        why=f" (S001's sweep uses seeds seed ... seed + {FULL_SEEDS - 1}, and "
@@ -119,6 +128,10 @@ def plan(config: ReproduceConfig) -> list[Step]:
              McAverageConfig(repeats=5 if quick else 10, seed=seed, run="(mnist-s003)"),
              needs="mnist-s003"),
     ]
+    if not quick:  # the paper's studies, at sweep's quick sizes (its paper sizes take days)
+        steps += [Step(f"sweep-{study}", "sweep", (claim,),
+                       sweep_profile(study, "quick", flags={"first_seed": seed}))
+                  for study, claim in SWEEP_CLAIMS.items()]
     if not config.claims and len(frameworks_installed()) > 1:  # more than TensorFlow
         steps.append(Step("frameworks", "frameworks", (),
                           FrameworksConfig(seed=seed, size=8192 if quick else 16384)))

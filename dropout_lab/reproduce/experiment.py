@@ -32,8 +32,8 @@ from dropout_lab.core.results import record
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext, RunFolder
 from dropout_lab.core.tfenv import USER_ENVIRONMENT, versions
-from dropout_lab.core.verdict import Verdict
-from dropout_lab.reproduce.config import ReproduceConfig, Step, plan
+from dropout_lab.core.verdict import Verdict, not_measured
+from dropout_lab.reproduce.config import FULL_ONLY, SWEEP_MINUTES, ReproduceConfig, Step, plan
 
 KIND = "reproduce"
 STEPS_DIR, CONFIGS_DIR = "steps", "configs"
@@ -142,7 +142,7 @@ def _run_step(step: Step, folder: RunFolder, made: dict, out: Path,
 
     started = time.monotonic()
     sub = RunContext(out=out, command=rerun, progress=progress, data_dir=ctx.data_dir,
-                     started=started)
+                     started=started, executor=ctx.executor)
     result = _module(step.command).run(config, sub)
     record = StepRecord(step.name, step.command, list(step.claims), str(result.run_dir),
                         os.path.relpath(result.run_dir, folder.final_path), rerun,
@@ -201,6 +201,10 @@ def collect(config: ReproduceConfig, steps: list[Step], made: dict) -> list[Verd
         for verdict in made[step.name].verdicts:
             if verdict.claim in step.claims and verdict.claim not in found:
                 found[verdict.claim] = _sized(verdict, config)
+    for claim in FULL_ONLY:  # not in the quick plan: say what it takes
+        if claim in config.wanted and claim not in found and config.profile == "quick":
+            found[claim] = not_measured(claim, f"needs --profile full (about {SWEEP_MINUTES} "
+                                               "min more on 2 cores for the three sweeps)")
     return [found[c] for c in config.wanted if c in found]
 
 

@@ -20,11 +20,15 @@ from matplotlib.figure import Figure
 
 from dropout_lab.core.reading import open_run
 from dropout_lab.mnist.plots import MC_AVERAGE_PNG, TEST_ACCURACY_PNG, TRAIN_VS_TEST_PNG
+from dropout_lab.sweep.plots import RATE_PNG, SIZE_PNG
 
 FIGURES_DIR = "figures"
 COPIED = (("mnist-s003", "mnist", TEST_ACCURACY_PNG, "mnist_s003_test_accuracy.png"),
           ("mnist-s001", "mnist", TRAIN_VS_TEST_PNG, "mnist_s001_train_vs_test.png"),
-          ("mc-average", "mc-average", MC_AVERAGE_PNG, "mc_average.png"))
+          ("mc-average", "mc-average", MC_AVERAGE_PNG, "mc_average.png"),
+          ("sweep-rate", "sweep", RATE_PNG, "sweep_rate.png"),
+          ("sweep-width", "sweep", RATE_PNG, "sweep_width.png"),
+          ("sweep-size", "sweep", SIZE_PNG, "sweep_size.png"))
 
 
 def draw(folder, made: dict) -> list[str]:

@@ -26,6 +26,12 @@ CAPTIONS = {
     "mnist_s001_train_vs_test.png": "MNIST, S001's overfitting demo: train vs test accuracy "
                                     "with and without dropout (C4).",
     "mc_average.png": "Monte-Carlo averaging of k dropout passes vs the weight-scaled net (MC).",
+    "sweep_rate.png": "The 2014 paper's Figure 9a: test and training error against keep_prob "
+                      "at a fixed width, the paper's flat region shaded (P2014-F9a).",
+    "sweep_width.png": "Figure 9b: error against keep_prob with keep_prob x n fixed, the "
+                       "paper's optimum marked (P2014-F9b).",
+    "sweep_size.png": "Figure 10: test error against the training-set size with and without "
+                      "dropout, the sign of the gain marked (P2014-F10).",
 }
 
 
