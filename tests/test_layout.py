@@ -15,6 +15,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dropout_lab"
 HEAVY = {"tensorflow", "keras", "scipy", "matplotlib", "numpy", "h5py", "torch", "jax", "flax",
          "equinox", "jinja2", "pydantic", "pydantic_core", "tomli_w", "onnx", "onnxruntime",
          "onnxscript", "tf2onnx", "ai_edge_litert", "ray"}
+#: Standard-library modules worth importing late too (tens of milliseconds --help need not pay).
+HEAVY_STDLIB = ("importlib.metadata",)
+
+
+def is_heavy(name: str) -> bool:
+    """True for a module in HEAVY (or inside one), or in HEAVY_STDLIB."""
+    return name.split(".")[0] in HEAVY or name.startswith(HEAVY_STDLIB)
 
 
 def _module_name(path: Path) -> str:
@@ -107,7 +114,7 @@ def _heavy(name: str, seen: frozenset = frozenset()) -> bool:
     A module that declares a result class (``@record``) imports pydantic when it is imported.
     """
     top, _ = GRAPH[name]
-    if any(n.split(".")[0] in HEAVY for n in top) or "\n@record\n" in MODULES[name].read_text():
+    if any(is_heavy(n) for n in top) or "\n@record\n" in MODULES[name].read_text():
         return True
     return any(_heavy(n, seen | {name}) for n in _own(top) if n not in seen and n != name)
 
@@ -115,7 +122,7 @@ def _heavy(name: str, seen: frozenset = frozenset()) -> bool:
 def test_late_imports_are_only_of_heavy_modules():
     light_late = sorted(f"{name} imports {target} inside a function"
                         for name, (_, late) in GRAPH.items() for target in late
-                        if not (target.split(".")[0] in HEAVY
+                        if not (is_heavy(target)
                                 or (target in MODULES and _heavy(target))))
     assert light_late == []
 
