@@ -28,12 +28,13 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field, computed_field
 
 from dropout_lab.core import config as cfg
-from dropout_lab.core import results
+from dropout_lab.core import results, tensorboard
 from dropout_lab.core.results import record
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext
+from dropout_lab.core.series import Series
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.executors.base import Job
 from dropout_lab.executors.options import ExecutorChoice
@@ -111,6 +112,10 @@ class MnistResult:
         """Each unit's evaluation steps and metric curves (``units.METRICS``), by unit name."""
         return {mnist_units.unit_name(u.arm, u.seed): {"steps": u.steps, **u.curves}
                 for u in self.units}
+
+    def series(self) -> list[Series]:
+        """Each unit's curves, settings and final numbers (``units.unit_series``)."""
+        return [mnist_units.unit_series(u, self.config, self.run_dir.name) for u in self.units]
 
     @property
     def resumed_units(self) -> int:
@@ -205,4 +210,5 @@ def _finish(config: MnistConfig, folder, units, source: str) -> MnistResult:
                          summary=analysis.arms, differences=analysis.differences,
                          verdicts=analysis.verdicts, plots=names, data_source=source)
     folder.write_json("results.json", results.to_json(result))
+    tensorboard.write(folder, result)
     return result

@@ -26,6 +26,7 @@ from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
 from dropout_lab.core.results import Real
 from dropout_lab.core.runs import RunFolder
+from dropout_lab.core.series import Series, finite, points
 from dropout_lab.core.tfenv import versions
 from dropout_lab.mnist.config import MnistConfig
 
@@ -67,6 +68,21 @@ class Unit:
     def to_json(self) -> dict:
         """The unit's ``unit.json`` (everything but ``resumed``)."""
         return {k: v for k, v in self.__dict__.items() if k != "resumed"}
+
+
+def unit_series(unit: Unit, config, run_id: str) -> Series:
+    """A unit as TensorBoard and MLflow show it: its curves per evaluation, its hparams
+    (the sweep's run id, arm, seed, largest drop rate, L2 weight) and final numbers."""
+    return Series(
+        unit_name(unit.arm, unit.seed),
+        {key: points(unit.steps, unit.curves[key]) for key in METRICS},
+        {"run": run_id, "arm": unit.arm, "seed": unit.seed,
+         "drop_rate": max(config.arm_drop_rates(unit.arm), default=0.0),
+         "l2_weight": config.arm_l2_weight(unit.arm)},
+        finite({"final/test_accuracy": unit.final_test_accuracy,
+                "final/train_accuracy": unit.final_train_accuracy,
+                "final/test_error": 1.0 - unit.final_test_accuracy,
+                "train/steps_per_second": unit.steps_per_second}))
 
 
 def read_unit(path: Path, config) -> Unit:

@@ -19,15 +19,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import computed_field, field_serializer, field_validator
+from pydantic import Field, computed_field, field_serializer, field_validator
 
 from dropout_lab.core import config as cfg
-from dropout_lab.core import results
+from dropout_lab.core import results, tensorboard
 from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
+from dropout_lab.core.series import Series, points
 from dropout_lab.core.tfenv import seed_everything, versions
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.dropouts import registry
@@ -79,6 +80,16 @@ class CompareResult:
     trained_now: bool  # True when this comparison trained the run itself
     # the versions of the framework that trained and measured the net, e.g. {"torch": "2.14.1"}
     framework_versions: dict[str, str] = dataclasses.field(default_factory=dict)
+    # the loss before each training step, when this run trained the net in a worker (a
+    # Keras comparison's training run records its own)
+    losses: Annotated[list[Real], Field(alias="train/loss")] = dataclasses.field(
+        default_factory=list)
+
+    def series(self) -> list[Series]:
+        """The worker's training loss per step, for TensorBoard and MLflow (``core.series``)."""
+        if not self.losses:
+            return []
+        return [Series("", {"train/loss": points(list(range(len(self.losses))), self.losses)})]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -177,11 +188,13 @@ def _run_in_worker(config: CompareConfig, ctx: RunContext) -> CompareResult:
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  {"source_run": None, "framework": config.framework},
                  started=ctx.started) as folder:
-        measured, found = in_worker.measure(config, folder.path / in_worker.WEIGHTS, ctx)
+        measured, found, losses = in_worker.measure(config, folder.path / in_worker.WEIGHTS,
+                                                    ctx)
         folder.manifest["framework_versions"] = found
         result = CompareResult(run_dir=folder.final_path, framework_versions=found,
-                               **_fields(config, None, measured, trained_now=True))
+                               losses=losses, **_fields(config, None, measured, trained_now=True))
         folder.write_json("results.json", results.to_json(result))
+        tensorboard.write(folder, result)
     return result
 
 

@@ -25,7 +25,7 @@ WEIGHTS = "weights.h5"  # the trained weights, in the comparison's own run folde
 
 
 def measure(config: CompareConfig, weights_path: Path,
-            ctx: RunContext) -> tuple[Measured, dict[str, str]]:
+            ctx: RunContext) -> tuple[Measured, dict[str, str], list[float]]:
     """Train, save to ``weights_path``, reload and measure in ``config.framework``'s worker.
 
     Args:
@@ -35,7 +35,8 @@ def measure(config: CompareConfig, weights_path: Path,
         ctx: progress goes to ``ctx.report``: training steps, then training-mode passes.
 
     Returns:
-        The measurements and the framework's versions (e.g. ``{"torch": "2.14.1"}``).
+        The measurements, the framework's versions (e.g. ``{"torch": "2.14.1"}``) and
+        the training loss before each step.
 
     Raises:
         ExperimentError: training diverged, or the worker failed (its last lines quoted).
@@ -69,7 +70,8 @@ def measure(config: CompareConfig, weights_path: Path,
                             se=unpack(answer["se"]), recorded=unpack(answer["recorded"]),
                             layer_class=str(answer["layer_class"]))
         versions = {str(k): str(v) for k, v in answer["versions"].items()}
+        losses = [float(v) for v in unpack(answer["losses"])]
     except (KeyError, TypeError, AttributeError) as exc:
         raise ExperimentError(f"The {config.framework} worker's answer is incomplete "
                               f"({type(exc).__name__}: {exc}).") from None
-    return measured, versions
+    return measured, versions, losses
