@@ -68,6 +68,10 @@ class ReproduceResult:
     report: dict[str, str]  # "markdown" / "html" -> file name in the run folder
     wall_seconds: float
 
+    def part_runs(self) -> list[Path]:
+        """Every step's run folder (MLflow logs each as a child run)."""
+        return [Path(step.run_dir) for step in self.steps]
+
 
 Result = ReproduceResult
 

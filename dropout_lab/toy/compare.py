@@ -91,6 +91,10 @@ class CompareResult:
             return []
         return [Series("", {"train/loss": points(list(range(len(self.losses))), self.losses)})]
 
+    def part_runs(self) -> list[Path]:
+        """The training run this comparison made (MLflow logs it as a child run)."""
+        return [self.source_run] if self.trained_now and self.source_run else []
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def layer(self) -> str:
