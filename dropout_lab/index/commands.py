@@ -12,7 +12,7 @@ from dropout_lab.core.errors import ConfigError, DropoutLabError, ExperimentErro
 from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
 from dropout_lab.core.runs import MANIFEST
-from dropout_lab.index import listing, render
+from dropout_lab.index import listing, locate, render
 
 
 @click.group("runs")
@@ -22,7 +22,7 @@ def runs_group() -> None:
     \b
     Example:
       dropout-lab runs list --kind compare
-      dropout-lab runs show results/compare/20261125-120000-a1b2c3
+      dropout-lab runs show compare/20261125-120000-a1b2c3
     """
 
 
@@ -54,19 +54,25 @@ def runs_list_cmd(kind, sort, out, as_json, quiet):
 
 
 @runs_group.command("show")
-@click.argument("run_dir", metavar="RUN", type=click.Path(exists=True, file_okay=False))
+@click.argument("run", metavar="RUN")
+@out_option
 @output_options
 @lab_command
-def runs_show_cmd(run_dir, as_json, quiet):
+def runs_show_cmd(run, out, as_json, quiet):
     """Show a finished run's tables again, from its results.json (nothing is recomputed).
 
-    --json prints the run's results.json, checked against its manifest.
+    RUN is a run folder, or what `runs list` prints: a run id, or kind/run-id
+    (looked up under --out). --json prints the run's results.json, checked
+    against its manifest.
 
     \b
     Example:
+      dropout-lab runs show 20261125-120000-a1b2c3
+      dropout-lab runs show probe/20261125-120000-a1b2c3
       dropout-lab runs show results/probe/20261125-120000-a1b2c3
     """
     output = Output(as_json, quiet)
+    run_dir = str(locate.run_folder(run, Path(out)))
     kind = _kind(Path(run_dir))
     data = open_run(run_dir, (kind,)).read_json("results.json")
     try:
