@@ -112,6 +112,12 @@ def test_compare_table_and_verdict_line(cli, out):
     assert "Classification: inverted — max |f_r - f_0| = 0," in result.stdout
     assert "C1 confirmed — S000:" in result.stdout
     assert "f_0: rate-0 reload" in result.stdout and "Hypothesis checks" in result.stdout
+    # the closing block answers in plain words first, then gives the f_r / f_0 / g detail
+    flat = " ".join(result.stdout.split())
+    answer = ("Keras scales kept units by 1/keep (× 2 at rate 0.5) during training and does "
+              "nothing at test time: inverted dropout.")
+    assert flat.index("Comparison: ") < flat.index(answer) < flat.index("Classification:")
+    assert flat.index("Hypothesis checks") < flat.index(answer)
 
 
 def test_expect_sets_exit_code(cli, out):

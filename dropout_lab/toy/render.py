@@ -6,6 +6,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dropout_lab.core.console import num, verdict_lines
+from dropout_lab.toy.answer import plain_answer
 
 CLASSIFICATION_STYLE = {"inverted": "bold green", "vanilla": "bold cyan",
                         "inconsistent": "bold red", "indistinguishable": "bold yellow",
@@ -78,8 +79,9 @@ def compare(result) -> list:
                  f"{result.run_dir / 'weights.h5'}\nComparison:   {result.run_dir}")
     else:
         where = f"Training run: {result.source_run}\nComparison:   {result.run_dir}"
-    return [table, _checks(result), verdict_line(result), *verdict_lines(result.verdicts),
-            Text(where)]
+    # the closing block: the answer in plain words, then the f_r / f_0 / g detail behind it
+    return [table, _checks(result), Text(where), Text(plain_answer(result), "bold"),
+            verdict_line(result), *verdict_lines(result.verdicts)]
 
 
 def framework_label(framework: str, versions: dict[str, str]) -> str:
