@@ -133,11 +133,12 @@ class Invocation:
         """Usage error when ``--config`` or any of the flags ``names`` comes with ``what``."""
         reject_combined({n: self.flags.get(n) for n in names}, self.config_path, what, why)
 
-    def execute(self, config: Any, **context: Any) -> Any:
-        """Run the kind's experiment on ``config``, show it and emit its JSON; then log the
-        complete run to MLflow when asked (``core.tracking``; TrackingError: exit 1)."""
+    def execute(self, config: Any, render: Callable | None = None, **context: Any) -> Any:
+        """Run the kind's experiment on ``config``, show it (with ``render``, default the
+        kind's) and emit its JSON; then log the complete run to MLflow when asked
+        (``core.tracking``; TrackingError: exit 1)."""
         result = execute(self.output, self.out, kinds.experiment(self.kind.name), config,
-                         kinds.renderer(self.kind.name), self.kind.first,
+                         render or kinds.renderer(self.kind.name), self.kind.first,
                          **{**self.context, **context})
         if tracking.wanted(self.mlflow):
             with self.output.progress("logging to MLflow"):

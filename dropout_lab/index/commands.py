@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from pathlib import Path
 
 import click
@@ -55,10 +57,12 @@ def runs_list_cmd(kind, sort, out, as_json, quiet):
 
 @runs_group.command("show")
 @click.argument("run", metavar="RUN")
+@click.option("--detail", is_flag=True,
+              help="Every table of a kind that prints a summary by default (probe).")
 @out_option
 @output_options
 @lab_command
-def runs_show_cmd(run, out, as_json, quiet):
+def runs_show_cmd(run, detail, out, as_json, quiet):
     """Show a finished run's tables again, from its results.json (nothing is recomputed).
 
     RUN is a run folder, or what `runs list` prints: a run id, or kind/run-id
@@ -81,12 +85,20 @@ def runs_show_cmd(run, out, as_json, quiet):
         raise ExperimentError(f"{Path(run_dir) / 'results.json'} is not a valid {kind} result "
                               f"({exc}).") from None
     try:
-        shown = kinds.renderer(kind)(result)
+        shown = _renderer(kind, detail)(result)
     except (DropoutLabError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ExperimentError(f"{Path(run_dir) / 'results.json'} is not a valid {kind} result "
                               f"({type(exc).__name__}: {exc}).") from None
     output.show(*shown)
     output.emit(data)
+
+
+def _renderer(kind: str, detail: bool):
+    """The kind's renderer, asked for its detail when it has one and --detail was given."""
+    render = kinds.renderer(kind)
+    if detail and "detail" in inspect.signature(render).parameters:
+        return functools.partial(render, detail=True)
+    return render
 
 
 def _kind(path: Path) -> str:

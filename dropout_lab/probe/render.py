@@ -7,14 +7,20 @@ from rich.table import Table
 from rich.text import Text
 
 from dropout_lab.core.console import Either, num, verdict_lines
+from dropout_lab.probe import summary
+from dropout_lab.probe.summary import MEANING_STYLE
 from dropout_lab.probe.verdicts import related_note
 
-MEANING_STYLE = {"drop": "green", "keep": "red", "neither": "magenta", "undecidable": "yellow"}
 
-
-def probe(result) -> list:
-    """Main tables (or, on a narrow terminal, one card per implementation), deviations,
-    edge behaviours, the verdict and the run folder."""
+def probe(result, detail: bool = False) -> list:
+    """The summary (``summary.table``: one line per implementation and rate), or with
+    ``detail`` the main tables (on a narrow terminal, one card per implementation) and the
+    edge behaviours; then the deviations, the verdict and the run folder."""
+    if not detail:
+        parts = [summary.table(result), _deviations_table(result), summary.more(result)]
+        parts += verdict_lines(result.verdicts, related_note())
+        parts.append(Text(f"Run folder: {result.run_dir}"))
+        return [p for p in parts if p is not None]
     parts = [Either(_rows_tables(result), _cards(result)), _deviations_table(result)]
     if result.edges:
         parts += _edges(result.edges)
