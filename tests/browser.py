@@ -158,10 +158,14 @@ class Browser:
                   deviceScaleFactor=1, mobile=False)
         self.call("Page.navigate", url=url)
 
+    def evaluate(self, expression: str):
+        """The value of a JavaScript expression in the page."""
+        found = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return found.get("result", {}).get("value")
+
     def text(self) -> str:
         """The page's text now, shadow roots included."""
-        found = self.call("Runtime.evaluate", expression=DEEP_TEXT, returnByValue=True)
-        return str(found.get("result", {}).get("value", ""))
+        return str(self.evaluate(DEEP_TEXT) or "")
 
     def wait_for(self, words: list[str], seconds: float = 120) -> str:
         """The page's text once it holds every one of ``words``.

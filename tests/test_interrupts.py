@@ -28,10 +28,20 @@ def _wait_for(predicate, seconds: float) -> bool:
 
 
 def _start(*args: str) -> subprocess.Popen:
-    """``dropout-lab ARGS`` in a process of its own, its output captured."""
+    """``dropout-lab ARGS`` in a process of its own, its output captured, Ctrl-C at its default.
+
+    A suite started in the background by a script inherits SIGINT ignored, and Python
+    keeps an ignored SIGINT ignored: the child would never see the Ctrl-C sent to it.
+    """
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.Popen([sys.executable, "-m", "dropout_lab", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=sigint_default)
+
+
+def sigint_default() -> None:
+    """In the child before it runs Python: SIGINT to its default, so Python handles it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _ctrl_c(process: subprocess.Popen) -> tuple[float, str]:
