@@ -11,6 +11,7 @@ installed are listed (their size is unknown). Usage:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import tomllib
@@ -78,10 +79,8 @@ def size(dist: str) -> int:
     """Bytes of the files a distribution installed (its RECORD)."""
     total = 0
     for file in metadata.distribution(dist).files or []:
-        try:
+        with contextlib.suppress(OSError):  # a file RECORD lists but no longer there
             total += file.locate().stat().st_size
-        except OSError:
-            pass
     return total
 
 

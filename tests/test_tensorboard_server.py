@@ -23,8 +23,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import Invoker
 from browser import Browser, chromium
+from conftest import Invoker
 
 pytestmark = pytest.mark.slow
 START_SECONDS = 300  # it imports TensorFlow; 72 s has been seen under load
@@ -90,8 +90,8 @@ def test_every_run_and_its_curves_are_served(board):
     points = _get(f"{url}/data/plugin/scalars/scalars?run={urllib.parse.quote(run)}"
                   f"&tag={urllib.parse.quote('test/accuracy')}")
     assert [p[1] for p in points] == [10, 20]
-    assert [p[2] for p in points] == pytest.approx(sweep["curves"]["dropout_seed0"]["test/accuracy"],
-                                                   rel=1e-6)
+    expected = sweep["curves"]["dropout_seed0"]["test/accuracy"]
+    assert [p[2] for p in points] == pytest.approx(expected, rel=1e-6)
 
 
 def test_hparams_api_infers_arms_seeds_rates_and_metrics(board):
