@@ -18,11 +18,12 @@ from typing import Any, ClassVar
 from pydantic import computed_field
 
 from dropout_lab.core import config as cfg
-from dropout_lab.core import results
+from dropout_lab.core import results, tensorboard
 from dropout_lab.core.results import record
 from dropout_lab.core.errors import ExperimentError, invalid_value
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext
+from dropout_lab.core.series import Series
 from dropout_lab.core.tfenv import seed_everything, versions
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.core.unitdirs import completed_unit_dirs, save_unit_dir
@@ -103,6 +104,10 @@ class SweepResult:
     def resumed_units(self) -> int:
         return sum(unit.resumed for unit in self.units)
 
+    def series(self) -> list[Series]:
+        """Each unit's curves, hparams and final numbers (``units.unit_series``)."""
+        return [sweep_units.unit_series(u, self.config, self.run_dir.name) for u in self.units]
+
 
 Result = SweepResult
 
@@ -151,6 +156,7 @@ def run(config: SweepConfig, ctx: RunContext | None = None) -> SweepResult:
                 raise _Incomplete(result)
             result = dataclasses.replace(result, run_dir=folder.final_path)
             folder.write_json("results.json", results.to_json(result))
+            tensorboard.write(folder, result)
     except _Incomplete as stop:
         return stop.result
     return result

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from dropout_lab.core import config as cfg
+from dropout_lab.core.series import Series, finite, points
 from dropout_lab.core.tfenv import versions
 from dropout_lab.executors.threads import pin_threads
 from dropout_lab.sweep.config import SweepConfig
@@ -75,6 +76,22 @@ class Unit:
     def numbers(self) -> dict[str, Any]:
         """What must not depend on the executor: everything but the timings."""
         return {k: v for k, v in self.to_json().items() if k not in TIMINGS}
+
+
+def unit_series(unit: Unit, config, run_id: str) -> Series:
+    """A unit as TensorBoard and MLflow show it: its curves per evaluation; its hparams
+    (the sweep's run id, study, point, seed, widths, input and hidden keep_prob); its final
+    errors and steps per second."""
+    input_keep, hidden_keep = unit.keeps
+    hparams = {"run": run_id, "study": config.study, **unit.point, "seed": unit.seed,
+               "widths": ",".join(str(w) for w in unit.widths),
+               "input_keep_prob": input_keep, "hidden_keep_prob": hidden_keep}
+    return Series(unit.name, {key: points(unit.steps, unit.curves[key]) for key in METRICS},
+                  hparams,
+                  finite({"final/test_error": unit.final_test_error,
+                          "final/train_error": unit.final_train_error,
+                          "train/steps_per_second": (unit.steps[-1] / unit.train_seconds
+                                                     if unit.train_seconds else None)}))
 
 
 def eval_steps(config) -> list[int]:
