@@ -220,7 +220,8 @@ def flatten(config: Any, prefix: str = "") -> dict[str, str]:
 
 def artifacts(run_dir: Path) -> list[tuple[Path, str | None]]:
     """(file, artifact folder) of what is logged: the records and every figure."""
-    found = [(run_dir / name, None) for name in ARTIFACTS if (run_dir / name).is_file()]
+    found: list[tuple[Path, str | None]] = [(run_dir / name, None) for name in ARTIFACTS
+                                            if (run_dir / name).is_file()]
     for path in sorted(run_dir.rglob("*")):
         relative = path.relative_to(run_dir)
         if path.suffix.lower() in FIGURES and path.is_file() and not path.is_symlink() \
