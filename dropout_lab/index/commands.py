@@ -58,7 +58,8 @@ def runs_list_cmd(kind, sort, out, as_json, quiet):
 @runs_group.command("show")
 @click.argument("run", metavar="RUN")
 @click.option("--detail", is_flag=True,
-              help="Every table of a kind that prints a summary by default (probe).")
+              help="The long form of a kind that prints a summary by default: probe's "
+                   "every table, frameworks' card per implementation.")
 @out_option
 @output_options
 @lab_command
