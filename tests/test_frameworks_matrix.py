@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from dropout_lab.core import kinds, results
-from dropout_lab.core.console import fitted
+from dropout_lab.core.console import Fitting, broken_name, fitted
 from dropout_lab.frameworks import compact, render
 
 #: The reference run of every installed framework (30 implementations, 5 worker processes).
@@ -54,11 +54,22 @@ def test_the_matrix_fits_120_columns_one_line_per_implementation(reference):
                                                      120).splitlines())
 
 
-@pytest.mark.parametrize("width, cards", [(100, True), (117, True), (118, False), (160, False)])
-def test_cards_only_where_the_matrix_does_not_fit(reference, width, cards):
-    text = _text(render.frameworks(reference), width)
-    assert ("rate means: drop\n" in text) is cards  # a card's line
-    assert ("Dropout across frameworks (measured; codes below)" in text) is not cards
+def test_cards_only_where_the_matrix_does_not_fit(reference):
+    whole = Fitting(compact.table(reference)).needed()
+    broken = Fitting(compact.table(reference, compact.NAME_WIDTH)).needed()
+    assert (broken, whole) == (99, 118)  # the matrix is a matrix from 99 to 160 columns and on
+    expected = sum(broken_name(r.name, compact.NAME_WIDTH).count("\n") + 1
+                   for r in reference.rows)
+    for width, shown in ((80, "cards"), (broken - 1, "cards"), (broken, "broken"),
+                         (whole - 1, "broken"), (whole, "whole"), (160, "whole")):
+        text = _text(render.frameworks(reference), width)
+        assert max(len(line) for line in text.splitlines()) <= width
+        assert ("rate means: drop\n" in text) is (shown == "cards"), width  # a card's line
+        assert ("Dropout across frameworks (measured; codes below)" in text) is \
+            (shown != "cards")
+        if shown != "cards":  # long names on two lines below ``whole`` columns, else one
+            assert len(_matrix_lines(text)) == (expected if shown == "broken" else 30)
+            assert ("│ keras.layers.   " in text) is (shown == "broken")
 
 
 def test_cards_on_request_at_any_width(reference):

@@ -9,8 +9,8 @@ import pytest
 from rich.console import Console
 
 from dropout_lab.core import kinds, results
-from dropout_lab.core.console import fitted
-from dropout_lab.probe import render, summary
+from dropout_lab.core.console import broken_name, fitted
+from dropout_lab.probe import render
 
 
 def _text(renderables, width: int) -> str:
@@ -55,11 +55,14 @@ def test_summary_is_one_line_per_implementation_and_rate(probed, width):
 
 
 def test_long_names_are_broken_after_a_dot_only_when_narrow(probed):
-    assert summary._broken("tf.nn.experimental.stateless_dropout", 20) == \
+    assert broken_name("tf.nn.experimental.stateless_dropout", 20) == \
         "tf.nn.experimental.\nstateless_dropout"
-    assert summary._broken("keras.layers.Dropout", 20) == "keras.layers.Dropout"
-    assert summary._broken("keras.layers.SpatialDropout1D", None) == \
-        "keras.layers.SpatialDropout1D"
+    assert broken_name("keras.layers.Dropout", 20) == "keras.layers.Dropout"
+    assert broken_name("keras.layers.SpatialDropout1D", None) == "keras.layers.SpatialDropout1D"
+    assert broken_name("keras.layers.SpatialDropout1D@torch", 20) == \
+        "keras.layers.\nSpatialDropout1D\n@torch"
+    assert broken_name("keras.layers.Dropout[noise_shape=(None,1,64)]", 26) == \
+        "keras.layers.Dropout\n[noise_shape=(None,1,64)]"  # a piece too long stays whole
     assert "│ tf.nn.experimental.stateless_dropout │" in _text(render.probe(probed), 120)
     narrow = _text(render.probe(probed), 80)
     assert "│ tf.nn.experimental. " in narrow and "│ stateless_dropout " in narrow

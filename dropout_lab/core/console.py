@@ -7,6 +7,7 @@ Each verdict is shown the same way in every command (``verdict_lines``).
 from __future__ import annotations
 
 import math
+import re
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
@@ -87,6 +88,23 @@ def _longest_word(cell) -> int:
 
 def _longest_line(cell) -> int:
     return max((len(line) for line in _plain(cell).splitlines()), default=0)
+
+
+def broken_name(name: str, width: int | None) -> str:
+    """``name`` on lines of at most ``width`` characters where it can be, broken only after a
+    dot or before ``[`` or ``@`` (``keras.layers.`` / ``SpatialDropout1D@torch``); None: whole.
+
+    A piece longer than ``width`` stays whole on its own line.
+    """
+    if width is None or len(name) <= width:
+        return name
+    pieces = re.findall(r"[^.\[@]*\.|[\[@][^.\[@]*\.?|[^.\[@]+", name)
+    lines = [""]
+    for piece in pieces:
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join(lines)
 
 
 def fitted(item):

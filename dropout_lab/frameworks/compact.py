@@ -3,14 +3,17 @@
 Each cell is a code of at most five characters for one measured fact of a
 row (``matrix.MatrixRow``); the legend says what every code means, and the
 findings below the matrix say the rest in words. The matrix needs about 120
-columns (the longest implementation name sets it); on a narrower terminal,
-or with ``--cards``, ``render`` shows one card per implementation instead.
+columns with every name on one line (the longest name sets it), about 100
+with long names broken after a dot; on a narrower terminal, or with
+``--cards``, ``render`` shows one card per implementation instead.
 """
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
+
+from dropout_lab.core.console import broken_name
 
 #: Fact columns: (header, legend of the column).
 COLUMNS = (
@@ -91,7 +94,12 @@ def _call(said: str) -> str:
 _STYLE = {"no": "bold red", "error": "red", "yes": "green"}
 
 
-def table(result) -> Table:
+#: On a terminal too narrow for the longest name on one line (100-117 columns), names longer
+#: than this are broken after a dot or before ``[`` / ``@``.
+NAME_WIDTH = 26
+
+
+def table(result, name_width: int | None = None) -> Table:
     """The matrix: one row per implementation, its framework's version in the legend."""
     out = Table(title="Dropout across frameworks (measured; codes below)")
     out.add_column("implementation", no_wrap=True)
@@ -99,7 +107,8 @@ def table(result) -> Table:
         out.add_column(header)
     for row in result.rows:
         codes = cells(row)
-        out.add_row(Text(row.name, "bold"), *(Text(c, _STYLE.get(c, "")) for c in codes))
+        out.add_row(Text(broken_name(row.name, name_width), "bold"),
+                    *(Text(c, _STYLE.get(c, "")) for c in codes))
     return out
 
 

@@ -1,7 +1,8 @@
 """Tables for ``frameworks``: the matrix, its findings, the workers; JSON is ``to_json``.
 
-The matrix is ``compact``'s (codes, a legend) where it fits (about 120 columns);
-on a narrower terminal, or with ``--cards``, one card per implementation
+The matrix is ``compact``'s (codes, a legend) where it fits (about 120 columns,
+about 100 with long names on two lines); on a narrower terminal, or with
+``--cards``, one card per implementation
 (``matrix_table`` stacked by ``Fitting``), each naming where its numbers are
 in results.json.
 """
@@ -26,8 +27,10 @@ def frameworks(result, cards: bool = False, detail: bool = False) -> list:
                 f"entries per draw, seed {config.seed}; training-mode output and gradient, "
                 f"test-time output, shared mask axes, edge and invalid rates. Each row's "
                 f"numbers: results.json at the pointer shown.")
+    legend = compact.legend(result)
+    narrow = Either([compact.table(result, compact.NAME_WIDTH), legend], [matrix_table(result)])
     matrix = ([matrix_table(result)] if cards else
-              [Either([compact.table(result), compact.legend(result)], [matrix_table(result)])])
+              [Either([compact.table(result), legend], [narrow])])
     shown = [head, *matrix, *findings(result), compact.switches(result), workers_table(result)]
     if result.skipped:
         shown.append(Text("Not run: " + "; ".join(f"{w} ({why})" for w, why

@@ -13,7 +13,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from dropout_lab.core.console import Either, num
+from dropout_lab.core.console import Either, broken_name, num
 
 MEANING_STYLE = {"drop": "green", "keep": "red", "neither": "magenta", "undecidable": "yellow"}
 #: Names longer than this are broken after a dot on a narrow terminal (so the table fits 80).
@@ -44,7 +44,7 @@ def _table(result, name_width: int | None) -> Table:
         if first and previous is not None:
             out.add_section()
         previous = row.layer
-        label = Text(_broken(row.layer, name_width) if first else "")
+        label = Text(broken_name(row.layer, name_width) if first else "")
         if row.stats is None:
             out.add_row(label, num(row.rate), Text(row.behaviour, "red"), "", "", "")
             continue
@@ -53,18 +53,6 @@ def _table(result, name_width: int | None) -> Table:
                     Text(s.rate_means, MEANING_STYLE.get(s.rate_means, "")), s.scaling,
                     _mask(s.shared_axes))
     return out
-
-
-def _broken(name: str, width: int | None) -> str:
-    """``name`` on lines of at most ``width`` characters, broken only after a dot."""
-    if width is None or len(name) <= width:
-        return name
-    lines = [""]
-    for part in name.replace(".", ".\0").split("\0"):
-        if lines[-1] and len(lines[-1]) + len(part) > width:
-            lines.append("")
-        lines[-1] += part
-    return "\n".join(lines)
 
 
 def _mask(axes) -> str:
