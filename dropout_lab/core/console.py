@@ -15,7 +15,7 @@ from rich.text import Text
 from dropout_lab.core.verdict import OUTCOMES
 
 OUTCOME_STYLE = dict(zip(OUTCOMES, ("bold green", "bold red", "bold yellow", "bold magenta",
-                                    "dim")))
+                                    "dim"), strict=True))
 
 
 def num(value: float, digits: int = 7) -> str:
@@ -101,7 +101,7 @@ def share(least: list[int], most: list[int], spare: int) -> list[int]:
     """
     widths = list(least)
     while spare > 0:
-        growing = [i for i, (w, m) in enumerate(zip(widths, most)) if w < m]
+        growing = [i for i, (w, m) in enumerate(zip(widths, most, strict=True)) if w < m]
         if not growing:
             break
         step = max(1, spare // len(growing))
@@ -148,7 +148,8 @@ class Fitting:
         if self.needed(least) <= options.max_width:
             # rich shrinks columns by ratio, not by their words: give each its width here
             spare = options.max_width - self.needed(least)
-            for column, width in zip(self.table.columns, share(least, self.natural(), spare)):
+            widths = share(least, self.natural(), spare)
+            for column, width in zip(self.table.columns, widths, strict=True):
                 column.width, column.ratio = width, None
             yield self.table
             return
@@ -161,7 +162,7 @@ class Fitting:
                 continue
             head = _plain(cells[self.key]).replace("\n", " ")
             lines = Text(head, "bold") if head.strip() else Text("")
-            for column, cell in zip(columns, cells):
+            for column, cell in zip(columns, cells, strict=True):
                 value = _plain(cell).replace("\n", " ").strip()
                 if column is columns[self.key] or not value:
                     continue

@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.atomic import atomic_write_json

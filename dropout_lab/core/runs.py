@@ -16,9 +16,10 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from dropout_lab import __version__
 from dropout_lab.core.atomic import (
@@ -37,7 +38,7 @@ PARTIAL_SUFFIX = ".partial"
 
 def utc_now() -> str:
     """The current UTC time as ISO 8601 with microseconds."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def prepare_out(out: str | Path) -> Path:
@@ -158,7 +159,7 @@ class RunFolder:
 
 
 def _new_run_id() -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{secrets.token_hex(3)}"
 
 
