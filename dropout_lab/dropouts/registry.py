@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from dropout_lab.core.errors import ConfigError
 
@@ -64,7 +65,7 @@ class Implementation:
     noise: str = "bernoulli"
     toy: bool = True
     worker: str | None = None
-    options: tuple[tuple[str, object], ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()
     layout: str = "channels_last"  # or channels_first (PyTorch's (N, C, L...))
 
 

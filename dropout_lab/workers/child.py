@@ -20,7 +20,8 @@ import json
 import os
 import re
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from dropout_lab.core.atomic import dumps
 

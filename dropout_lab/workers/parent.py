@@ -14,12 +14,14 @@ Light: no framework is imported here.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from dropout_lab.core.errors import ExperimentError
 
@@ -69,6 +71,7 @@ def call(worker: str, request: dict[str, Any], timeout: float | None = 600.0,
                                 daemon=True)]
     for reader in readers:
         reader.start()
+    assert process.stdin is not None  # stdin=PIPE
     try:
         try:
             process.stdin.write(json.dumps({**request, "worker": worker}).encode())
@@ -141,7 +144,5 @@ def kill_all() -> None:
 
 def _kill(process: subprocess.Popen) -> None:
     process.kill()
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
