@@ -9,7 +9,8 @@ same data, save the same variables and combine training-mode passes the same way
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

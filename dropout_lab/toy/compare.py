@@ -80,19 +80,19 @@ class CompareResult:
     # the versions of the framework that trained and measured the net, e.g. {"torch": "2.14.1"}
     framework_versions: dict[str, str] = dataclasses.field(default_factory=dict)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def layer(self) -> str:
         """The dropout under test (``config.implementation``)."""
         return self.config.implementation
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def rate(self) -> float:
         """Its drop rate."""
         return self.config.rate
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def framework(self) -> str:
         """The framework that trained and measured the net."""
@@ -126,16 +126,16 @@ def run(config: CompareConfig, ctx: RunContext | None = None) -> CompareResult:
     if config.framework != "keras":
         return _run_in_worker(config, ctx)
     trained_now = config.run is None
-    if trained_now:
+    if config.run is None:
         config = config.with_training(config.train_config())
-        seed_everything(config.seed)
+        seed_everything(config.resolved_seed())
         source = train_exp.train_into_run(config.train_config(), ctx).run_dir
     else:
+        source = Path(config.run)
         config = config.with_training(reload_exp.open_train_run(config.run,
                                                                 config.trust_layer)[1])
         require_comparable_rate(config.rate)
-        seed_everything(config.seed)
-        source = Path(config.run)
+        seed_everything(config.resolved_seed())
     toy_run, train_config = reload_exp.open_train_run(source, trust_layer=True)
     measured = _measure(toy_run, train_config, config, ctx)
     return _record(config, toy_run.path, measured, trained_now, ctx)
@@ -146,7 +146,7 @@ def _measure(toy_run, train_config, config: CompareConfig, ctx: RunContext) -> M
     from dropout_lab.toy import net  # TensorFlow
 
     recorded = reload_exp.recorded_predictions(toy_run)
-    seed = measure_seed(config.seed)  # the layers' own generators
+    seed = measure_seed(config.resolved_seed())  # the layers' own generators
     trained = reload_exp.rebuild(toy_run, train_config, config.rate, seed)
     reloaded = reload_exp.rebuild(toy_run, train_config, 0.0, seed, layer="keras")
     with appliers.layer_errors(config.layer, "at test time"):
@@ -167,7 +167,8 @@ def _samples(m: Measured) -> list[Sample]:
     return [Sample(input=x, trained_test=float(a), reload_rate0=float(b), diff=float(a - b),
                    ratio=float(a / b) if b else float("nan"), vanilla_expected=float(gv),
                    train_mode_mean=float(mu), train_mode_se=float(se))
-            for x, a, b, gv, mu, se in zip(INPUTS.tolist(), f_r, f_0, m.g, m.mean, m.se)]
+            for x, a, b, gv, mu, se in zip(INPUTS.tolist(), f_r, f_0, m.g, m.mean, m.se,
+                                           strict=True)]
 
 
 def _run_in_worker(config: CompareConfig, ctx: RunContext) -> CompareResult:
@@ -204,7 +205,8 @@ def _record(config: CompareConfig, source: Path, m: Measured, trained_now: bool,
             ctx: RunContext) -> CompareResult:
     fields = _fields(config, source, m, trained_now)
     found = versions()  # TensorFlow has been imported: Keras's and TensorFlow's are there
-    keras_versions = {name: found[name] for name in ("keras", "tensorflow") if name in found}
+    keras_versions: dict[str, str] = {name: found[name] for name in ("keras", "tensorflow")
+                                      if name in found}
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  {"source_run": str(source)}, started=ctx.started) as folder:
         result = CompareResult(run_dir=folder.final_path, framework_versions=keras_versions,

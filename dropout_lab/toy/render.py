@@ -46,7 +46,8 @@ def reload(result) -> list:
     columns = {"prediction": [num(v) for v in first],
                f"spread over {runs} runs": [num(v, 3) for v in result.spread],
                "trained net (recorded)": [num(v) for v in result.trained_predictions],
-               "difference": [num(a - b, 3) for a, b in zip(first, result.trained_predictions)]}
+               "difference": [num(a - b, 3)
+                              for a, b in zip(first, result.trained_predictions, strict=True)]}
     title = (f"Reloaded {result.source_run.name} at rate {num(result.config.rate)} "
              f"(layer {result.layer}, trained at rate {num(result.train_rate)})")
     return [_inputs_table(title, result.inputs, columns), f"Run folder: {result.run_dir}"]
@@ -59,7 +60,7 @@ def compare(result) -> list:
     table = Table(title=f"{result.layer_class} ({framework}) at rate "
                         f"{num(result.config.rate)}: trained net vs rate-0 reload")
     table.add_column("quantity")
-    for i, s in enumerate(samples):
+    for s in samples:
         table.add_column(f"x = ({num(s.input[0])}, {num(s.input[1])})", justify="right")
     rows = (
         (f"f_r: trained net, test time ({result.config.runs} runs)", "trained_test", 7),

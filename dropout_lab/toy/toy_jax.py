@@ -12,7 +12,7 @@ after a compilation of about one. The Dropout's masks come from its own
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import flax
 import jax
@@ -62,7 +62,8 @@ def train(net: ToyNet, inputs: np.ndarray, targets: np.ndarray, epochs: int,
     net.train()
     x, y = jnp.asarray(inputs), jnp.asarray(targets)  # (samples, 2), (samples, 1)
     step_size = jnp.float32(learning_rate)
-    graphdef, params, rest = nnx.split(net, nnx.Param, ...)  # rest: the Dropout's RNG stream
+    # rest: the Dropout's RNG stream (flax types split's result as a variadic tuple)
+    graphdef, params, rest = nnx.split(net, nnx.Param, ...)  # type: ignore[misc]
 
     def mse(model: ToyNet) -> jax.Array:
         return jnp.mean(jnp.square(model(x) - y))

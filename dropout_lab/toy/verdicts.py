@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dropout_lab.core.results import Real
-from dropout_lab.core.verdict import Verdict, judge
+from dropout_lab.core.verdict import Number, Verdict, judge
 
 KERAS_DROPOUT = "keras.layers.Dropout"
 #: Why continuous-noise layers come out "inverted", by the registry's ``noise`` kind.
@@ -48,7 +48,8 @@ class Check:
     name: str  # "inverted", "vanilla" or "consistency"
     hypothesis: str
     passed: bool
-    statistic: Real  # max over samples of |difference| (consistency: of |z-score|); inf -> NaN read back
+    # max over samples of |difference| (consistency: of |z-score|); inf -> NaN read back
+    statistic: Real
     bound: str  # the tolerance, in words and numbers
 
 
@@ -114,8 +115,9 @@ def layer_verdict(classification: str, checks: list[Check], layer_class: str, no
         evidence += f" ({EXPLANATIONS[noise]})"
     test = (f"f_r = f_0 (inverted) or f_r = g (vanilla) within {rtol:g} relative; "
             f"consistency |mean - f_r| <= {z:g} se (false alarm <= {false_alarm(z, 3):.1g})")
-    numbers = {"max_abs_diff": by["inverted"].statistic, "vanilla_diff": by["vanilla"].statistic,
-               "consistency_max_z": by["consistency"].statistic}
+    numbers: dict[str, Number] = {"max_abs_diff": by["inverted"].statistic,
+                                  "vanilla_diff": by["vanilla"].statistic,
+                                  "consistency_max_z": by["consistency"].statistic}
     if layer_class == KERAS_DROPOUT:
         return judge("C1", outcome, evidence, test, numbers)
     return Verdict("inverted", None, f"{layer_class} is inverted dropout: identity at test "
