@@ -124,7 +124,7 @@ def train_unit(config, arm: str, seed: int, data, report) -> tuple[Unit, object]
     trainer.train_steps(orders, 0, 0)  # traces the loop, runs no step
     trainer.evaluate("train"), trainer.evaluate("test")  # traces the evaluation
     trace_seconds = time.monotonic() - started
-    curves = {key: [] for key in METRICS}
+    curves: dict[str, list[float]] = {key: [] for key in METRICS}
     train_seconds = eval_seconds = 0.0
     done = 0
     for target in config.eval_steps:
