@@ -41,8 +41,8 @@ def data_mnist_cmd(data_dir, as_json, quiet):
       dropout-lab data mnist
       dropout-lab data mnist --data-dir ~/Downloads/mnist --json
     """
-    from dropout_lab.data import render
     from dropout_lab.core.data.mnist import load_mnist
+    from dropout_lab.data import render
 
     output, log = Output(as_json, quiet), []
     started = time.perf_counter()
@@ -69,8 +69,8 @@ def data_idx_cmd(directory, as_json, quiet):
     Example:
       dropout-lab data idx ~/datasets/fashion-mnist
     """
-    from dropout_lab.data import render
     from dropout_lab.core.data.idx import load_idx_dataset
+    from dropout_lab.data import render
 
     output = Output(as_json, quiet)
     data = load_idx_dataset(directory)

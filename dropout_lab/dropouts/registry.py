@@ -255,6 +255,18 @@ def builtin(spec: str) -> Implementation | None:
     return BUILTIN.get(name) or FOREIGN.get(name)
 
 
+def known(name: str) -> Implementation:
+    """The built-in entry of a name the code chose itself (a catalog's, a worker's answer).
+
+    Raises:
+        KeyError: ``name`` is no built-in implementation (a bug, not a user's error).
+    """
+    found = builtin(name)
+    if found is None:
+        raise KeyError(f"no built-in implementation {name!r}")
+    return found
+
+
 def resolve(spec: str, purpose: str | None = None) -> Implementation:
     """The Implementation for a ``--layer`` value; MODULE:CLASS is imported (needs TF).
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dropout_lab.core import kinds as registry
 from dropout_lab.core.errors import DropoutLabError
 from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
 from dropout_lab.core.resume import RESUME_FILE
-from dropout_lab.core import kinds as registry
 from dropout_lab.core.runs import PARTIAL_SUFFIX
 
 SORTS = ("when", "kind", "status")

@@ -173,10 +173,10 @@ class MnistConfig(Config):
 
 
 #: S001's overfitting demo ("Deep Learning from Scratch", ch. 6), as configs/mnist_overfit.toml.
-S001_OVERFIT = dict(setting="S001", arms=("none", "dropout"), steps=903, eval_every=3,
-                    train_subset=300, batch_size=100, hidden_units=(100,) * 6,
-                    drop_rates=(0.2,) * 6, l2_weight=0.0, optimizer="sgd", learning_rate=0.01,
-                    kernel_init="he_normal", train_eval_size=300)
+S001_OVERFIT: dict[str, Any] = dict(
+    setting="S001", arms=("none", "dropout"), steps=903, eval_every=3, train_subset=300,
+    batch_size=100, hidden_units=(100,) * 6, drop_rates=(0.2,) * 6, l2_weight=0.0,
+    optimizer="sgd", learning_rate=0.01, kernel_init="he_normal", train_eval_size=300)
 
 
 def _check_layers(units: tuple[int, ...], rates: tuple[float, ...], arms) -> None:

@@ -10,6 +10,7 @@ table) and the 2014 paper's studies at sweep's quick sizes, about 30 minutes on 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import invalid_value
@@ -104,7 +105,7 @@ class Step:
     name: str
     command: str
     claims: tuple[str, ...]
-    config: object
+    config: Any  # the config dataclass of the step's command
     needs: str | None = None
 
 

@@ -19,9 +19,10 @@ import re
 import shlex
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import kinds, results
