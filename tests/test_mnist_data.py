@@ -32,6 +32,7 @@ from dropout_lab.core.data.idx import (
     load_idx_dataset,
     parse_idx,
 )
+from dropout_lab.core.errors import ExperimentError
 
 
 def fake_arrays(seed: int = 0) -> dict[str, np.ndarray]:
