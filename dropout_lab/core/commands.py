@@ -71,10 +71,10 @@ class Output:
 
     def __init__(self, as_json: bool = False, quiet: bool = False):
         self.as_json, self.quiet = as_json, quiet
-        self._console = None
+        self._console: Console | None = None
 
     @property
-    def console(self):
+    def console(self) -> Console:
         """The rich console for people: stderr under --json, else stdout."""
         if self._console is None:
             # markup off: strings from run folders (layer names, paths) are shown as they are

@@ -44,7 +44,8 @@ def data_mnist_cmd(data_dir, as_json, quiet):
     from dropout_lab.core.data.mnist import load_mnist
     from dropout_lab.data import render
 
-    output, log = Output(as_json, quiet), []
+    output = Output(as_json, quiet)
+    log: list[str] = []  # what loading said, for --json
     started = time.perf_counter()
     data = load_mnist(data_dir, report=_reporter(output, log))
     seconds = time.perf_counter() - started
