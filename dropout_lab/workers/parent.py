@@ -35,7 +35,7 @@ WORKERS = {
 }
 #: Processes that run an exported model in a runtime of its own (``export``), not a framework's
 #: dropouts: kept apart from WORKERS, which ``frameworks`` offers as its choices.
-RUNTIMES = {"onnxruntime": {}, "litert": {}}
+RUNTIMES: dict[str, dict[str, str]] = {"onnxruntime": {}, "litert": {}}
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "CUDA_VISIBLE_DEVICES": ""}
 MAX_ANSWER = 64 << 20  # bytes of JSON a worker may send back
 TAIL = 12  # stderr lines kept for an error message
