@@ -62,7 +62,8 @@ def test_the_overfit_config_file_is_the_s001_plan():
 def test_claims_are_parsed_and_checked():
     assert parse_claims(" c10, C1,c10 ") == ("C10", "C1")
     with pytest.raises(Exception, match=r"Invalid value for `claims`: expected claim ids from "
-                                        r"C1, .*MC, P2014-F9a, P2014-F9b, P2014-F10\. Received: claims='C13'"):
+                                        r"C1, .*MC, P2014-F9a, P2014-F9b, P2014-F10\. "
+                                        r"Received: claims='C13'"):
         parse_claims("C13")
     with pytest.raises(Exception, match="Received: claims=','"):
         parse_claims(",")

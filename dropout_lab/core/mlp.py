@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from dropout_lab.core.batches import derived_seed  # noqa: F401  (mm.derived_seed, as before)
+from dropout_lab.core.batches import derived_seed  # also mm.derived_seed, as before
 from dropout_lab.core.chunks import in_chunks
 from dropout_lab.core.tfenv import import_tf
 
@@ -128,7 +128,8 @@ class FusedOptimizer:
     def apply(self, grads: list) -> None:
         """One update of every variable from its gradient."""
         if self.name == "sgd" and self.momentum > 0:
-            for variable, accum, grad in zip(self.variables, self.accumulators, grads):
+            for variable, accum, grad in zip(self.variables, self.accumulators, grads,
+                                             strict=True):
                 tf.raw_ops.ResourceApplyMomentum(var=variable.handle, accum=accum.handle,
                                                  lr=self.learning_rate, grad=grad,
                                                  momentum=tf.constant(self.momentum, tf.float32))

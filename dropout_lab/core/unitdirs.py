@@ -8,8 +8,9 @@ numbers) and ``weights.h5`` (``core.weights`` format, from a snapshot).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from dropout_lab.core import weights
 from dropout_lab.core.atomic import atomic_write_json

@@ -16,7 +16,6 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from dropout_lab.core import config as cfg
 from dropout_lab.core import weights
 from dropout_lab.core.atomic import atomic_write_json

@@ -19,13 +19,13 @@ from pydantic import computed_field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results
-from dropout_lab.core.results import record
 from dropout_lab.core.errors import ExperimentError, invalid_value
+from dropout_lab.core.results import record
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext
 from dropout_lab.core.tfenv import seed_everything, versions
-from dropout_lab.core.verdict import Verdict
 from dropout_lab.core.unitdirs import completed_unit_dirs, save_unit_dir
+from dropout_lab.core.verdict import Verdict
 from dropout_lab.executors.base import Job
 from dropout_lab.executors.options import ExecutorChoice
 from dropout_lab.executors.threads import pin_threads
