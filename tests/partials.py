@@ -16,7 +16,8 @@ def mnist_partial(out: Path, **config) -> Path:
     from dropout_lab.mnist import sweep
     from dropout_lab.mnist.config import MnistConfig
 
-    settings = dict(arms=("none", "dropout"), seeds=1, steps=4, eval_every=2, train_subset=64)
+    settings = {"arms": ("none", "dropout"), "seeds": 1, "steps": 4, "eval_every": 2,
+                "train_subset": 64}
     config = MnistConfig(**{**settings, **config})
 
     def stop(task, done, total):

@@ -8,7 +8,6 @@ Advice after a divergence never repeats the learning rate already used.
 
 from __future__ import annotations
 
-import math
 import re
 
 import pytest

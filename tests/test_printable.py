@@ -1,4 +1,4 @@
-"""Untrusted text reaches the terminal printable: no ESC, no bidi override, no fake row (issue 16, 3).
+"""Untrusted text reaches the terminal printable: no ESC, no bidi, no fake row (issue 16, kind 3).
 
 Run-folder names, manifest fields, results.json strings, verdict text, paths in
 error lines, the --out path, config file names and a worker's stderr are data

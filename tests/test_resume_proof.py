@@ -111,8 +111,7 @@ def test_the_unit_asked_for_is_reused(cli, copy):
 
 def test_differences_name_what_a_step_run_recorded_otherwise():
     config = CompareConfig(seed=0)
-    manifest = {"config": {**json.loads(json.dumps(
-        {k: v for k, v in config.__dict__.items()})), "seed": 5},
+    manifest = {"config": {**json.loads(json.dumps(dict(config.__dict__))), "seed": 5},
                 "versions": {"numpy": "0.0.1"}}
     found = reuse.differences(manifest, config)
     assert found[0] == "seed 5, not 0" and found[1].startswith("numpy '0.0.1', not '")

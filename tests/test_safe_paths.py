@@ -17,7 +17,7 @@ import partials
 import pytest
 
 from dropout_lab.core import safe_paths
-from dropout_lab.core.atomic import atomic_write_bytes, atomic_write_json
+from dropout_lab.core.atomic import atomic_write_json
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.reading import open_run
 from dropout_lab.core.resume import reopen_run, resumable_run, resume_out
@@ -129,9 +129,9 @@ def test_run_folders_refuse_links_to_write_through(tmp_path, outside):
 
 
 def test_a_finished_run_holds_no_link(tmp_path, outside):
-    with pytest.raises(LinkRefused, match=r"extra is a symbolic link; a run folder holds none"):
-        with new_run(tmp_path / "out", "sweep", {}, 0, "x") as run:
-            (run.path / "extra").symlink_to(outside / "file.txt")
+    with pytest.raises(LinkRefused, match=r"extra is a symbolic link; a run folder holds none"), \
+            new_run(tmp_path / "out", "sweep", {}, 0, "x") as run:
+        (run.path / "extra").symlink_to(outside / "file.txt")
     assert list((tmp_path / "out" / "sweep").iterdir()) == []  # removed, link and all
     _untouched(outside)
 
@@ -151,10 +151,9 @@ def test_a_kind_folder_that_is_a_link_receives_no_run(cli, tmp_path, outside):
 
 
 def _interrupted(out: Path, kind: str = "sweep"):
-    with pytest.raises(RuntimeError):
-        with resumable_run(out, kind, {"a": 1}, 0, "first") as run:
-            run.write_json("units/u.json", {"u": 1})
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), resumable_run(out, kind, {"a": 1}, 0, "first") as run:
+        run.write_json("units/u.json", {"u": 1})
+        raise RuntimeError("interrupted")
     return run.path
 
 

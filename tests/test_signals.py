@@ -129,10 +129,9 @@ def test_sigterm_stops_the_framework_workers_too(tmp_path):
 
 def test_interruptible_raises_in_the_main_thread_and_restores_the_handlers():
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(signals.Terminated) as stopped:
-        with signals.interruptible():
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(5)  # interrupted at once
+    with pytest.raises(signals.Terminated) as stopped, signals.interruptible():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # interrupted at once
     assert isinstance(stopped.value, KeyboardInterrupt) and stopped.value.signal_name == "SIGTERM"
     assert signals.interrupted_words(stopped.value) == "Interrupted by SIGTERM"
     assert signals.interrupted_words(KeyboardInterrupt()) == "Interrupted"
@@ -244,8 +243,9 @@ def test_the_whole_calls_limit_bounds_the_start_up_too(tmp_path, monkeypatch):
     fake = _hanging_module(tmp_path / "fake", "torch")
     monkeypatch.setenv("PYTHONPATH", f"{fake}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     with pytest.raises(ExperimentError, match=r"^The torch worker did not finish within 2 s; "
-                                              r"smaller sizes, or fewer implementations, finish "
-                                              r"sooner \(it was still importing its framework\)\.$"):
+                                              r"smaller sizes, or fewer implementations, "
+                                              r"finish sooner \(it was still importing its "
+                                              r"framework\)\.$"):
         parent.call("torch", {"task": "x"}, timeout=2)
     assert not parent._LIVE
 

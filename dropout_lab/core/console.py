@@ -9,8 +9,8 @@ Whatever a command shows passes ``Printable``: untrusted text made printable
 from __future__ import annotations
 
 import math
-
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
@@ -212,7 +212,7 @@ def printable_text(text: Any) -> Any:
     cuts = sorted({0, len(plain), *(s.start for s in text.spans), *(s.end for s in text.spans)})
     shown = Text(style=text.style, justify=text.justify, overflow=text.overflow,
                  no_wrap=text.no_wrap, end=text.end, tab_size=text.tab_size)
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in zip(cuts, cuts[1:], strict=False):
         begin = len(shown.plain)
         shown.append(printable_lines(plain[start:end]))
         for span in text.spans:  # each piece lies wholly inside or outside every span

@@ -21,8 +21,8 @@ import errno
 import os
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.printable import printable

@@ -27,7 +27,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 HANDLED = (signal.SIGTERM, signal.SIGHUP)
 _pending: list[int] = []  # signals received whose interruption has not been reported yet

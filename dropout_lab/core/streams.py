@@ -23,8 +23,8 @@ import errno
 import io
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.printable import printable

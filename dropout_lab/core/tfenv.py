@@ -84,7 +84,7 @@ def _load() -> ModuleType:
     return tf
 
 
-def _in_thread(load, captured: "_CapturedStderr | None") -> ModuleType:
+def _in_thread(load, captured: _CapturedStderr | None) -> ModuleType:
     """``load()`` in a thread; the main thread waits, interruptible (see the module docstring)."""
     global _abandoned
     box: dict = {}
@@ -142,7 +142,7 @@ class _CapturedStderr:
     terminal (``/dev/null``) and ``sys.stderr`` moves to the terminal's own copy.
     """
 
-    def __enter__(self) -> "_CapturedStderr":
+    def __enter__(self) -> _CapturedStderr:
         sys.stderr.flush()
         self.saved = os.dup(2)
         self.sink = tempfile.TemporaryFile()

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from dropout_lab.core import config as cfg
 from dropout_lab.core import weights
 from dropout_lab.core.atomic import atomic_write_json, to_jsonable

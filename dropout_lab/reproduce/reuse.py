@@ -15,13 +15,11 @@ its evidence was not made with.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import math
 import os
 import re
 import shlex
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,7 @@ from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.reading import MAX_MANIFEST_BYTES, parse_json
 from dropout_lab.core.runs import RunFolder
 from dropout_lab.core.safe_paths import check_real_dir
-from dropout_lab.core.tfenv import import_tf
+from dropout_lab.core.tfenv import versions as current_versions
 from dropout_lab.reproduce.config import Step
 
 STEPS_DIR, CONFIGS_DIR = "steps", "configs"
@@ -123,21 +121,8 @@ def differences(manifest: dict[str, Any], config: Any) -> list[str]:
         if not same:
             found.append(f"{name} {got!r}, not {value!r}")
     versions = manifest.get("versions") if isinstance(manifest.get("versions"), dict) else {}
-    # the keys each run recorded: TensorFlow's only when it imported it
+    now = current_versions()  # as the run's manifest recorded them (core.tfenv.versions)
     for name in NUMBERS_VERSIONS:
-        if name in versions and versions[name] != current_version(name):
-            found.append(f"{name} {versions[name]!r}, not {current_version(name)!r}")
+        if name in versions and versions[name] != now.get(name):
+            found.append(f"{name} {versions[name]!r}, not {now.get(name)!r}")
     return found
-
-
-def current_version(name: str) -> str | None:
-    """The version of ``name`` (tensorflow, keras, numpy) in this process, importing it if
-    need be (TensorFlow quietly, through ``core.tfenv``); None when it is not installed."""
-    try:
-        if name in ("tensorflow", "keras"):
-            import_tf()
-        module = sys.modules.get(name) or importlib.import_module(name)
-    except ImportError:
-        return None
-    version = getattr(module, "__version__", None)
-    return version if isinstance(version, str) else None
