@@ -269,12 +269,12 @@ def test_a_worker_dies_with_its_parent(tmp_path):
 
 
 def test_ctrl_c_after_the_run_is_complete_says_it_is(cli, out, monkeypatch):
-    from dropout_lab.numpy_demo import commands as numpy_demo
+    from dropout_lab.numpy_demo import render
 
     def interrupted(result):
         raise KeyboardInterrupt  # while its tables are drawn
 
-    monkeypatch.setattr(numpy_demo.render, "numpy_demo", interrupted)
+    monkeypatch.setattr(render, "numpy_demo", interrupted)  # the kind's renderer
     result = cli("numpy-demo", "--samples", "300", "--repeats", "3", "--out", out, expect=1)
     (run,) = (out / "numpy-demo").iterdir()
     assert _lines(result.stderr) == [f"Error: Interrupted; the run itself is complete: {run}."]

@@ -31,7 +31,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from dropout_lab.core import results, streams
+from dropout_lab.core import results, signals, streams
 from dropout_lab.core.atomic import dumps
 from dropout_lab.core.config import load_toml, resolve
 from dropout_lab.core.console import Printable, fitted
@@ -152,6 +152,7 @@ def reported_errors() -> Iterator[None]:
         raise click.ClickException(printable(exc)) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP (core.signals)
         handled()
+        signals.interrupted_command = True  # the program leaves at once (cli.LabGroup)
         finished = _FINISHED.get(None)
         what = ("no complete run folder was written" if finished is None else
                 f"the run itself is complete: {printable(finished)}")
