@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.runs import RunContext
@@ -96,8 +97,9 @@ def test_the_report_is_one_self_contained_file(outputs):
     assert len(images) == len(data["figures"]) == 1  # probe.png (compare draws none)
     assert base64.b64decode(images[0]).startswith(PNG)
     markdown = (run_dir / "report.md").read_text()
-    for verdict in data["verdicts"]:
-        assert verdict["evidence"] in markdown and verdict["test"] in markdown
+    for verdict in data["verdicts"]:  # escaped as in the HTML (markdown renders raw HTML)
+        for text in (verdict["evidence"], verdict["test"]):
+            assert str(escape(text)) in markdown and str(escape(text)) in html
     for step in data["steps"]:  # every link leads to the step's run folder
         assert (run_dir / step["link"]).resolve() == Path(step["run_dir"]).resolve()
         assert f"]({step['link']})" in markdown and f'href="{step["link"]}"' in html

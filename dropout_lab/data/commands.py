@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import click
-from rich.text import Text
 
 from dropout_lab.core.commands import Output, lab_command, output_options
 
@@ -84,5 +83,7 @@ def _reporter(output: Output, lines: list[str]):
     """A ``report`` callback: keep each line and show it (dim) as it happens."""
     def report(line: str) -> None:
         lines.append(line)
+        from rich.text import Text  # rich when there is output: not for --help
+
         output.show(Text(line, style="dim"))
     return report

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dropout_lab.core.errors import ConfigError
+from dropout_lab.core.tfenv import import_tf
 
 #: What the toy net's commands (train, reload, compare) can put in a Keras model.
 #: Rates at the edges (0, 1) and outside the valid range, probed for their behaviour.
@@ -277,6 +278,7 @@ def resolve(spec: str, purpose: str | None = None) -> Implementation:
     found = builtin(spec)
     if found is not None:
         return found
+    import_tf()  # quietly and interruptibly, before plugins imports Keras
     from dropout_lab.dropouts import plugins  # imports Keras and the user's module
 
     cls = plugins.import_layer_class(spec)

@@ -38,7 +38,8 @@ def probe_task(request: dict[str, Any], progress: Callable[[int, int], None]) ->
     """Rows, edges, warnings, seeding and defaults of every named implementation."""
     started = time.monotonic()
     imported = import_framework(request["worker"])
-    import_seconds = time.monotonic() - started
+    # the worker imported its framework before the task (workers.child): its seconds count
+    import_seconds = request.get("startup_seconds", 0.0) + time.monotonic() - started
     answer = probe_all(request, progress)
     return {**answer, "versions": imported, "import_seconds": round(import_seconds, 3)}
 

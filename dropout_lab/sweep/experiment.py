@@ -63,25 +63,25 @@ class SweepResult:
     plots: list[str]
     units: list[sweep_units.Unit]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def claim(self) -> str:
         """The claim the study judges."""
         return self.config.claim
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def published(self) -> str:
         """The shape the paper published, in words."""
         return PUBLISHED[self.config.study]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def reduced(self) -> list[str]:
         """How the training differs from the paper profile's."""
         return self.config.reduced()
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def complete(self) -> bool:
         """Every unit of the study is there."""

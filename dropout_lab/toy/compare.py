@@ -34,14 +34,22 @@ from dropout_lab.dropouts import registry
 from dropout_lab.toy import in_worker
 from dropout_lab.toy import reload as reload_exp
 from dropout_lab.toy import train as train_exp
-from dropout_lab.toy.common import INPUTS
+from dropout_lab.toy.common import HIDDEN_UNITS, INPUTS
 from dropout_lab.toy.config import (
     CompareConfig,
     measure_seed,
     require_comparable_rate,
     require_installed,
 )
-from dropout_lab.toy.verdicts import Check, Measured, checks_from, decide, layer_verdict
+from dropout_lab.toy.verdicts import (
+    Check,
+    Measured,
+    checks_from,
+    decide,
+    layer_verdict,
+    mark_undecidable,
+    undecidable,
+)
 
 KIND = "compare"
 
@@ -189,9 +197,15 @@ def _run_in_worker(config: CompareConfig, ctx: RunContext) -> CompareResult:
 def _fields(config: CompareConfig, source: Path | None, m: Measured, trained_now: bool) -> dict:
     """The CompareResult fields the checks and the measurements give (all but the folders')."""
     checks = checks_from(m, config.rtol, config.z)
-    classification = decide(*(c.passed for c in checks))
     noise = getattr(registry.builtin(config.implementation), "noise", "bernoulli")
-    verdict = layer_verdict(classification, checks, m.layer_class, noise, config.rtol, config.z)
+    # the dropout layer drops from the first Dense layer's HIDDEN_UNITS outputs
+    why = undecidable(config.rate, config.mc_samples, noise, HIDDEN_UNITS)
+    if why:
+        checks = mark_undecidable(checks, why)
+    inverted, vanilla, consistent = (c.passed for c in checks)
+    classification = decide(inverted, vanilla, consistent, decidable=why is None)
+    verdict = layer_verdict(classification, checks, m.layer_class, noise, config.rtol, config.z,
+                            why)
     return dict(config=config, classification=classification, layer_class=m.layer_class,
                 max_abs_diff=float(np.abs(m.f_r[0] - m.f_0[0]).max()),
                 repeat_spread=float(max(np.ptp(m.f_r, axis=0).max(),

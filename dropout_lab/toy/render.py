@@ -9,7 +9,7 @@ from dropout_lab.core.console import num, verdict_lines
 
 CLASSIFICATION_STYLE = {"inverted": "bold green", "vanilla": "bold cyan",
                         "inconsistent": "bold red", "indistinguishable": "bold yellow",
-                        "other": "bold magenta"}
+                        "undecided": "bold yellow", "other": "bold magenta"}
 #: How tables name the frameworks and their packages.
 FRAMEWORK_NAMES = {"keras": "Keras", "tensorflow": "TensorFlow", "torch": "PyTorch",
                    "jax": "JAX", "flax": "Flax"}
@@ -99,8 +99,11 @@ def _checks(result) -> Table:
     for check in result.checks:
         measured = (f"max |z| = {num(check.statistic, 3)}" if check.name == "consistency"
                     else f"max |diff| = {num(check.statistic, 3)}")
+        undecided = check.name == "consistency" and result.classification == "undecided"
+        holds = (Text("cannot decide", "yellow") if undecided else
+                 Text("yes", "green") if check.passed else Text("no", "red"))
         table.add_row(Text(f"{check.name}: {check.hypothesis}"), measured, Text(check.bound),
-                      Text("yes", "green") if check.passed else Text("no", "red"))
+                      holds)
     return table
 
 
@@ -118,7 +121,10 @@ def verdict_line(result) -> Text:
                 f"(bound {num(result.config.z, 3)} se); "
                 f"repeat spread {num(result.repeat_spread, 3)}; weights round trip "
                 f"Δ = {num(result.round_trip_diff, 3)}.")
-    if result.classification == "inconsistent":
+    if result.classification == "undecided":
+        text.append(" Near-total dropping: too few entries are kept for the training-mode "
+                    "mean to decide (see the verdict).", "yellow")
+    elif result.classification == "inconsistent":
         text.append(" Training and test behaviour disagree: the consistency check failed.",
                     "red")
     elif failed == ["inverted", "vanilla"]:
