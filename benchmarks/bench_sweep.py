@@ -66,10 +66,14 @@ def unit_numbers(run_dir: str) -> dict:
         data = json.loads((unit / "unit.json").read_text())
         for key in ("train_seconds", "eval_seconds", "trace_seconds", "wall_seconds"):
             data.pop(key)
-        arrays = {}
+        arrays: dict[str, bytes] = {}
+
+        def keep(name: str, item: object, arrays: dict[str, bytes] = arrays) -> None:
+            if isinstance(item, h5py.Dataset):
+                arrays[name] = np.asarray(item).tobytes()
+
         with h5py.File(unit / "weights.h5") as handle:
-            handle.visititems(lambda name, item: arrays.__setitem__(
-                name, np.asarray(item).tobytes()) if isinstance(item, h5py.Dataset) else None)
+            handle.visititems(keep)
         found[unit.name] = (data, arrays)
     return found
 

@@ -50,6 +50,18 @@ def sweep(*args: str, env: dict | None = None, expect: int = 0, timeout: float =
     return json.loads(done.stdout) if done.stdout.strip() else {"stderr": done.stderr}
 
 
+def dataset_bytes(handle: h5py.File) -> dict[str, bytes]:
+    """Every dataset of an open HDF5 file, by its path, as raw bytes."""
+    arrays: dict[str, bytes] = {}
+
+    def keep(name: str, item: object) -> None:
+        if isinstance(item, h5py.Dataset):
+            arrays[name] = np.asarray(item).tobytes()
+
+    handle.visititems(keep)
+    return arrays
+
+
 def unit_numbers(run_dir: str | Path) -> dict[str, tuple]:
     """Every unit folder's numbers (unit.json without timings) and weights (arrays, attributes)."""
     found = {}
@@ -57,10 +69,8 @@ def unit_numbers(run_dir: str | Path) -> dict[str, tuple]:
         data = json.loads((unit / "unit.json").read_text())
         for key in ("train_seconds", "eval_seconds", "trace_seconds", "wall_seconds"):
             data.pop(key)
-        arrays = {}
         with h5py.File(unit / "weights.h5") as handle:
-            handle.visititems(lambda name, item: arrays.__setitem__(name, np.asarray(item).tobytes())
-                              if isinstance(item, h5py.Dataset) else None)
+            arrays = dataset_bytes(handle)
             attrs = {k: str(v) for k, v in handle.attrs.items()}
         found[unit.name] = (json.dumps(data, sort_keys=True), arrays, attrs)
     return found

@@ -9,6 +9,7 @@ own temp dir, killed with their process group at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sweep_helpers import cleanup, ray_env, sweep, tiny_config, unit_numbers
+from sweep_helpers import cleanup, dataset_bytes, ray_env, sweep, tiny_config, unit_numbers
 
 ray = pytest.importorskip("ray", reason="the [ray] extra is not installed")
 
@@ -183,21 +184,18 @@ class Cluster:
         raise AssertionError("the head node did not start")
 
     def _wait_for_nodes(self, nodes: int) -> None:
-        code = ("import ray, time\nray.init(address='%s', logging_level='ERROR')\n"
+        code = (f"import ray, time\nray.init(address='{self.address}', logging_level='ERROR')\n"
                 "for _ in range(240):\n"
-                "    if sum(n['Alive'] for n in ray.nodes()) >= %d: break\n"
-                "    time.sleep(0.5)\nprint(sum(n['Alive'] for n in ray.nodes()))\n"
-                % (self.address, nodes))
+                f"    if sum(n['Alive'] for n in ray.nodes()) >= {nodes:d}: break\n"
+                "    time.sleep(0.5)\nprint(sum(n['Alive'] for n in ray.nodes()))\n")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               env=self.env, timeout=180)
         assert done.stdout.strip() == str(nodes), done.stderr[-2000:]
 
     def stop(self) -> None:
         for process in self.processes:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             process.wait(timeout=30)
         for temp in self.dirs:
             cleanup(temp)
@@ -299,13 +297,10 @@ def test_mnist_units_are_the_same_on_ray(tmp_path):
 def unit_numbers_mnist(run_dir: str) -> dict:
     """Each mnist unit's weights and attributes (its numbers are in the curves)."""
     import h5py
-    import numpy as np
 
     found = {}
     for unit in sorted((Path(run_dir) / "units").iterdir()):
         with h5py.File(unit / "weights.h5") as handle:
-            arrays = {}
-            handle.visititems(lambda name, item: arrays.__setitem__(
-                name, np.asarray(item).tobytes()) if isinstance(item, h5py.Dataset) else None)
-            found[unit.name] = (arrays, {k: str(v) for k, v in handle.attrs.items()})
+            found[unit.name] = (dataset_bytes(handle),
+                                {k: str(v) for k, v in handle.attrs.items()})
     return found

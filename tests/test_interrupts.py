@@ -69,16 +69,15 @@ def test_ctrl_c_during_a_long_train_ends_it_within_two_seconds(tmp_path):
 
 
 def test_a_second_process_cannot_resume_a_folder_in_use(tmp_path):
-    with pytest.raises(RuntimeError):
-        with resumable_run(tmp_path, "sweep", {"a": 1}, 0, "first") as run:
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), resumable_run(tmp_path, "sweep", {"a": 1}, 0, "first"):
+        raise RuntimeError("interrupted")
     (partial,) = (tmp_path / "sweep").iterdir()
     first = reopen_run(partial, "sweep", "again")
     with resumable_run(tmp_path, "sweep", {}, 0, "x", resume=first):
         second = reopen_run(partial, "sweep", "again")
-        with pytest.raises(ConfigError, match="is being written by another dropout-lab process"):
-            with resumable_run(tmp_path, "sweep", {}, 0, "x", resume=second):
-                pass
+        with (pytest.raises(ConfigError, match="is being written by another dropout-lab process"),
+              resumable_run(tmp_path, "sweep", {}, 0, "x", resume=second)):
+            pass
     (final,) = (tmp_path / "sweep").iterdir()
     assert not final.name.startswith(".") and not (final / ".lock").exists()
 
@@ -94,9 +93,8 @@ def test_temp_files_and_locks_are_never_recorded(tmp_path):
 
 
 def test_resuming_when_the_final_folder_exists_strands_nothing(tmp_path):
-    with pytest.raises(RuntimeError):
-        with resumable_run(tmp_path, "sweep", {}, 0, "x") as run:
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), resumable_run(tmp_path, "sweep", {}, 0, "x") as run:
+        raise RuntimeError("interrupted")
     partial = run.path
     run.final_path.mkdir()
     with pytest.raises(ConfigError, match="cannot be finished because .* already exists"):
@@ -106,9 +104,8 @@ def test_resuming_when_the_final_folder_exists_strands_nothing(tmp_path):
 
 def test_a_partial_folder_named_without_its_dot_keeps_its_name(tmp_path):
     parent = tmp_path / "sweep"
-    with pytest.raises(RuntimeError):
-        with resumable_run(tmp_path, "sweep", {}, 0, "x") as run:
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), resumable_run(tmp_path, "sweep", {}, 0, "x") as run:
+        raise RuntimeError("interrupted")
     visible = parent / run.path.name[1:]  # e.g. copied without the leading dot
     run.path.rename(visible)
     folder = reopen_run(visible, "sweep", "again")

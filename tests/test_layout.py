@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import time
@@ -145,12 +146,25 @@ def test_cli_and_configs_import_no_heavy_module():
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("flag", ["--help", "--version"])
-def test_help_answers_within_0_2_seconds(flag):
+def _fastest_of_five(argv: list[str], env: dict[str, str]) -> float:
+    """The fastest of five runs after one to warm up: a busy machine slows some, never all."""
+    subprocess.run(argv, check=True, capture_output=True, env=env)  # writes the bytecode
     times = []
-    for _ in range(5):  # the fastest of five: a busy machine slows some, never all
+    for _ in range(5):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "dropout_lab", flag], check=True,
-                       capture_output=True)
+        subprocess.run(argv, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - start)
-    assert min(times) <= 0.2, times
+    return min(times)
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_answers_within_0_15_seconds_of_python_itself(flag, tmp_path):
+    # Against the interpreter's own start measured in the same run: the environment's
+    # site-packages (.pth files) cost 0.05-0.15 s before any of dropout-lab's code runs.
+    # With bytecode, as an installed copy has it (pip compiles it); without, compiling
+    # dropout-lab's modules costs 0.05-0.08 s a run (PYTHONDONTWRITEBYTECODE is set here).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")  # nothing written in the tree
+    floor = _fastest_of_five([sys.executable, "-c", "pass"], env)
+    took = _fastest_of_five([sys.executable, "-m", "dropout_lab", flag], env)
+    assert took - floor <= 0.15, (took, floor)

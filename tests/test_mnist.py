@@ -168,9 +168,12 @@ def test_settings_named_by_version_0_1_are_read():
 BAD_INPUT = [
     (["--arms", "none,dropuot"], "Invalid value for `arms`: expected a non-empty list of "
      "distinct arms from none, dropout, l2, dropout+l2. Received: arms='none,dropuot'"),
-    (["--seeds", "0"], "Invalid value for `seeds`: expected an integer in [1, 10000] (units per arm). Received: seeds=0"),
-    (["--steps", "0"], "Invalid value for `steps`: expected an integer in [1, 2147483647] (a 32-bit count). Received: steps=0"),
-    (["--eval-every", "-5"], "Invalid value for `eval_every`: expected an integer in [1, 2147483647] (a 32-bit count)."),
+    (["--seeds", "0"], "Invalid value for `seeds`: expected an integer in [1, 10000] "
+     "(units per arm). Received: seeds=0"),
+    (["--steps", "0"], "Invalid value for `steps`: expected an integer in [1, 2147483647] "
+     "(a 32-bit count). Received: steps=0"),
+    (["--eval-every", "-5"], "Invalid value for `eval_every`: expected an integer in "
+     "[1, 2147483647] (a 32-bit count)."),
     (["--train-subset", "60001"], "Invalid value for `train_subset`: expected an integer in "
      "[1, 60000] (MNIST has 60000 training images). Received: train_subset=60001"),
     (["--resume", "nowhere"], "Invalid value for `--resume`: expected an interrupted mnist run"),
@@ -245,10 +248,10 @@ def test_resume_rejects_flags_and_completed_runs(sweep, tmp_path):
 
 
 def test_resumable_run_lifecycle(tmp_path):
-    with pytest.raises(RuntimeError):
-        with resumable_run(tmp_path, "sweep", {"a": 1}, 0, "first") as run:
-            run.write_json("units/x.json", {"x": 1})
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), resumable_run(tmp_path, "sweep", {"a": 1}, 0,
+                                                    "first") as run:
+        run.write_json("units/x.json", {"x": 1})
+        raise RuntimeError("boom")
     (partial,) = (tmp_path / "sweep").iterdir()
     with pytest.raises(ConfigError, match="a 'sweep' run"):
         reopen_run(partial, "mnist", "again")

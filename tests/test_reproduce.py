@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.runs import RunContext
@@ -62,7 +63,8 @@ def test_the_overfit_config_file_is_the_s001_plan():
 def test_claims_are_parsed_and_checked():
     assert parse_claims(" c10, C1,c10 ") == ("C10", "C1")
     with pytest.raises(Exception, match=r"Invalid value for `claims`: expected claim ids from "
-                                        r"C1, .*MC, P2014-F9a, P2014-F9b, P2014-F10\. Received: claims='C13'"):
+                                        r"C1, .*MC, P2014-F9a, P2014-F9b, P2014-F10\. "
+                                        r"Received: claims='C13'"):
         parse_claims("C13")
     with pytest.raises(Exception, match="Received: claims=','"):
         parse_claims(",")
@@ -95,8 +97,9 @@ def test_the_report_is_one_self_contained_file(outputs):
     assert len(images) == len(data["figures"]) == 1  # probe.png (compare draws none)
     assert base64.b64decode(images[0]).startswith(PNG)
     markdown = (run_dir / "report.md").read_text()
-    for verdict in data["verdicts"]:
-        assert verdict["evidence"] in markdown and verdict["test"] in markdown
+    for verdict in data["verdicts"]:  # escaped as in the HTML (markdown renders raw HTML)
+        for text in (verdict["evidence"], verdict["test"]):
+            assert str(escape(text)) in markdown and str(escape(text)) in html
     for step in data["steps"]:  # every link leads to the step's run folder
         assert (run_dir / step["link"]).resolve() == Path(step["run_dir"]).resolve()
         assert f"]({step['link']})" in markdown and f'href="{step["link"]}"' in html

@@ -1,4 +1,5 @@
-"""``dropout-lab sweep``: configs, the verdicts on hand-built units, a tiny local sweep, resume, errors.
+"""``dropout-lab sweep``: configs, the verdicts on hand-built units, a tiny local sweep, resume,
+errors.
 
 The verdict tests use per-seed numbers whose outcome is worked out by hand;
 the sweeps train tiny nets (32 wide, 400 images, tens of steps) on the real

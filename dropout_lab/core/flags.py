@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -93,6 +94,7 @@ def flags_from(config_class: type, values: dict[str, Any]) -> dict[str, Any]:
     flags = {}
     for field in declared_fields(config_class):
         declared = option_of(field)
+        assert declared is not None  # declared_fields keeps the declared ones only
         value = values.pop(field.name, None)
         if declared.multiple:
             value = tuple(value) or None
@@ -172,10 +174,11 @@ def experiment_command(kind_name: str, *extra: Callable,
             return func(invocation, **values)
 
         wrapped = lab_command(callback)
-        for decorator in reversed([*(_field_decorator(p) for p in params(config_class)),
-                                   *extra, *_context_options(kind),
-                                   config_option(), out_option, mlflow_option,
-                                   output_options]):
+        decorators: list[Callable[[Callable], Callable]] = [
+            *(_field_decorator(p) for p in params(config_class)), *extra,
+            *_context_options(kind), config_option(), out_option, mlflow_option,
+            output_options]
+        for decorator in reversed(decorators):
             wrapped = decorator(wrapped)
         return click.command(kind.name, cls=cls, help=func.__doc__ or kind.help)(wrapped)
 
@@ -190,7 +193,7 @@ mlflow_option = click.option(
 
 
 def _field_decorator(param: click.Parameter) -> Callable:
-    def attach(func: Callable) -> Callable:
+    def attach(func: Any) -> Any:  # a callback: click reads its __click_params__
         func.__click_params__ = [*getattr(func, "__click_params__", []), param]
         return func
     return attach

@@ -19,10 +19,11 @@ tf.keras 2 used when S003 was written; same update rule as Keras 3's Adam).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from dropout_lab.core.batches import derived_seed  # noqa: F401  (mm.derived_seed, as before)
+from dropout_lab.core.batches import derived_seed  # also mm.derived_seed, as before
 from dropout_lab.core.chunks import in_chunks
 from dropout_lab.core.tfenv import import_tf
 
@@ -55,7 +56,7 @@ def build_mlp(hidden_units: tuple[int, ...], drop_rates: tuple[float, ...], kern
     if input_drop_rate > 0:  # the 2014 paper's input dropout (keep 0.8 in Figure 10)
         hidden = keras.layers.Dropout(input_drop_rate, seed=derived_seed(seed, 2, 0),
                                       name="dropout_0")(hidden)
-    for index, (units, rate) in enumerate(zip(hidden_units, drop_rates), start=1):
+    for index, (units, rate) in enumerate(zip(hidden_units, drop_rates, strict=True), start=1):
         init = keras.initializers.get({"class_name": kernel_init,
                                        "config": {"seed": derived_seed(seed, 1, index)}})
         hidden = keras.layers.Dense(units, activation="relu", kernel_initializer=init,
@@ -80,18 +81,23 @@ class Tensors:
         x_test, y_test: the test set, (10000, 784) uint8 and (10000,) int32.
     """
 
-    x_train: object
-    y_train: object
-    x_train_eval: object
-    y_train_eval: object
-    x_test: object
-    y_test: object
+    # tf.Tensor each: ``tf`` comes from import_tf(), so mypy cannot name its types
+    x_train: Any
+    y_train: Any
+    x_train_eval: Any
+    y_train_eval: Any
+    x_test: Any
+    y_test: Any
 
     @classmethod
-    def from_arrays(cls, x_train, y_train, x_test, y_test, train_eval_size: int) -> "Tensors":
+    def from_arrays(cls, x_train, y_train, x_test, y_test, train_eval_size: int) -> Tensors:
         """Flatten images to (n, 784) and move everything to tensors."""
-        flat = lambda x: tf.constant(np.ascontiguousarray(x).reshape(len(x), PIXELS))  # noqa: E731
-        label = lambda y: tf.constant(np.asarray(y, dtype=np.int32))  # noqa: E731
+        def flat(x):  # (n, 28, 28) uint8 -> (n, 784)
+            return tf.constant(np.ascontiguousarray(x).reshape(len(x), PIXELS))
+
+        def label(y):
+            return tf.constant(np.asarray(y, dtype=np.int32))
+
         return cls(flat(x_train), label(y_train), flat(x_train[:train_eval_size]),
                    label(y_train[:train_eval_size]), flat(x_test), label(y_test))
 
@@ -122,19 +128,20 @@ class FusedOptimizer:
     def apply(self, grads: list) -> None:
         """One update of every variable from its gradient."""
         if self.name == "sgd" and self.momentum > 0:
-            for variable, accum, grad in zip(self.variables, self.accumulators, grads):
+            for variable, accum, grad in zip(self.variables, self.accumulators, grads,
+                                             strict=True):
                 tf.raw_ops.ResourceApplyMomentum(var=variable.handle, accum=accum.handle,
                                                  lr=self.learning_rate, grad=grad,
                                                  momentum=tf.constant(self.momentum, tf.float32))
             return
         if self.name == "sgd":
-            for variable, grad in zip(self.variables, grads):
+            for variable, grad in zip(self.variables, grads, strict=True):
                 tf.raw_ops.ResourceApplyGradientDescent(var=variable.handle,
                                                         alpha=self.learning_rate, delta=grad)
             return
         beta1_power = self.beta_powers[0].assign(self.beta_powers[0] * ADAM_BETAS[0])
         beta2_power = self.beta_powers[1].assign(self.beta_powers[1] * ADAM_BETAS[1])
-        for variable, (m, v), grad in zip(self.variables, self.slots, grads):
+        for variable, (m, v), grad in zip(self.variables, self.slots, grads, strict=True):
             tf.raw_ops.ResourceApplyAdam(
                 var=variable.handle, m=m.handle, v=v.handle, beta1_power=beta1_power,
                 beta2_power=beta2_power, lr=self.learning_rate, beta1=ADAM_BETAS[0],

@@ -22,7 +22,7 @@ The method of every test is written once, in docs/methods.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from dropout_lab.core.interval import Interval
 
@@ -90,7 +90,7 @@ CLAIMS = {claim.id: claim for claim in (
 
 #: What a verdict's key numbers may be: an interval, a flag, a count, a measurement (NaN is
 #: written as null), a text or a list (e.g. the shapes noise was drawn in).
-Number = Union[Interval, bool, int, float, str, list, None]
+Number = Interval | bool | int | float | str | list | None
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class Verdict:
             return "—"
         name, value = next(iter(self.numbers.items()))
         name = name.replace("_", " ")
-        if hasattr(value, "estimate"):
+        if isinstance(value, Interval):
             return f"{name} {value.estimate:.4g} [{value.low:.4g}, {value.high:.4g}]"
         if isinstance(value, float):
             return f"{name} {value:.4g}"

@@ -6,8 +6,8 @@ same config gives the same units on every executor); the manifest records it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import click
 

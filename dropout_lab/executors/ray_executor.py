@@ -22,7 +22,8 @@ import logging
 import os
 import platform
 import socket
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from dropout_lab import __version__
 from dropout_lab.core.errors import ConfigError, ExperimentError

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
-from dropout_lab.core.commands import command_line
+from dropout_lab.core.commands import command_line, given
 from dropout_lab.core.flags import Invocation, experiment_command
+from dropout_lab.core.resume import resume_out
 from dropout_lab.executors.options import EXECUTOR_OPTIONS, choice
 
 _resume = click.option("--resume", "resume_path", type=click.Path(file_okay=False),
@@ -48,6 +50,8 @@ def mnist_cmd(invocation: Invocation, resume_path: str | None, executor: str,
     invocation.reject_with("--resume", "a sweep continues with its recorded config.",
                            *invocation.flags)
     folder, config = sweep.open_resume(Path(resume_path), command_line())
+    out = resume_out(folder, invocation.out if given("out") else None)  # where it finishes
+    invocation = dataclasses.replace(invocation, out=str(out))
     invocation.execute(config, resume=folder, executor=runner)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -29,18 +30,18 @@ from pydantic import Field, computed_field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, tensorboard
-from dropout_lab.core.results import record
-from dropout_lab.core.verdict import Verdict
+from dropout_lab.core.data.mnist import load_mnist
 from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.results import record
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext
 from dropout_lab.core.series import Series
 from dropout_lab.core.tfenv import seed_everything
+from dropout_lab.core.verdict import Verdict
 from dropout_lab.executors.base import Job
 from dropout_lab.executors.options import ExecutorChoice
 from dropout_lab.mnist import units as mnist_units
 from dropout_lab.mnist.config import MnistConfig
-from dropout_lab.core.data.mnist import load_mnist
 from dropout_lab.mnist.verdicts import Analysis, ArmSummary, PairedDifference, analyse
 
 KIND = "mnist"
@@ -78,20 +79,20 @@ class MnistResult:
         """Summaries, paired differences and verdicts, as ``verdicts.analyse`` made them."""
         return Analysis(self.summary, self.differences, self.verdicts)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def diverged(self) -> list[str]:
         """Units whose training loss became NaN or infinite (null once written as JSON)."""
         return [mnist_units.unit_name(u.arm, u.seed) for u in self.units
                 if not all(v is not None and math.isfinite(v) for v in u.curves["train/loss"])]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def reduced(self) -> list[str]:
         """How the training differs from the published experiment (``MnistConfig.reduced``)."""
         return self.config.reduced()
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def derived(self) -> dict[str, float]:
         """Training images, steps per pass and passes, derived from the config."""
@@ -99,16 +100,16 @@ class MnistResult:
         return {"train_images": config.train_images, "steps_per_pass": config.steps_per_pass,
                 "passes": config.passes}
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def arms(self) -> list[dict[str, Any]]:
         """Each unit's arm, seed, final numbers and timings (not its curves)."""
         return [{k: v for k, v in dataclasses.asdict(u).items() if k not in ("steps", "curves")}
                 for u in self.units]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
-    def curves(self) -> dict[str, dict[str, list[float | None]]]:
+    def curves(self) -> dict[str, dict[str, Sequence[float | None]]]:
         """Each unit's evaluation steps and metric curves (``units.METRICS``), by unit name."""
         return {mnist_units.unit_name(u.arm, u.seed): {"steps": u.steps, **u.curves}
                 for u in self.units}
@@ -157,6 +158,7 @@ def run(config: MnistConfig, ctx: RunContext | None = None) -> MnistResult:
         ExperimentError: MNIST unavailable, or the sweep was interrupted (the
             message says how to resume; completed units are kept).
     """
+    ctx = ctx or RunContext()
     mnist = load_mnist(ctx.data_dir)
     seed_everything(config.first_seed)
     ctx.report("starting TensorFlow", 1, 1)

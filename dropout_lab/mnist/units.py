@@ -2,38 +2,52 @@
 
 A unit is written to ``units/<arm>_seed<k>/`` in its run folder through a
 temporary ``.<name>.tmp`` folder renamed when whole, so a folder without the
-dot is always complete: ``unit.json`` (curves, final numbers, timings) and
-``weights.h5`` (dropout_lab.weights format). Imports no TensorFlow itself;
-``train_unit`` imports ``core.mlp`` (TensorFlow) when called.
+dot is always complete: ``unit.json`` (curves, final numbers, timings, and
+``made_with``: the unit's arm, seed, the config fields that change what it
+learns and the versions that change its numbers) and ``weights.h5``
+(dropout_lab.weights format). A resumed sweep reuses a unit only when its
+``made_with`` is exactly what this sweep would train; otherwise it is refused,
+naming what differs. Folders are made, removed and read without following a
+link (``core.safe_paths``). Imports no TensorFlow itself; ``train_unit``
+imports ``core.mlp`` (TensorFlow) when called.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
+import os
+import re
+import stat
 import time
 import types
 from dataclasses import dataclass
 from pathlib import Path
-
+from typing import Any
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import weights
-from dropout_lab.core.atomic import atomic_write_json
+from dropout_lab.core.atomic import atomic_write_json, to_jsonable
 from dropout_lab.core.batches import PassOrders
 from dropout_lab.core.errors import ExperimentError, invalid_value
 from dropout_lab.core.files import UnsafeFile, read_bytes
+from dropout_lab.core.printable import printable
 from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
 from dropout_lab.core.results import Real
 from dropout_lab.core.runs import RunFolder
+from dropout_lab.core.safe_paths import LinkRefused, check_real_dir, make_dirs, remove_tree
 from dropout_lab.core.series import Series, finite, points
 from dropout_lab.core.tfenv import versions
-from dropout_lab.mnist.config import MnistConfig
+from dropout_lab.mnist.config import TRAINING_FIELDS, MnistConfig
 
 UNITS_DIR = "units"
 UNIT_FILE = "unit.json"
 WEIGHTS_FILE = "weights.h5"
 METRICS = ("train/loss", "train/accuracy", "test/accuracy", "test/loss")
+MADE_WITH = "made_with"  # unit.json's record of what the unit was trained with
+#: Config fields that change a unit's numbers: its training, and how it is evaluated.
+UNIT_FIELDS = (*TRAINING_FIELDS, "eval_every", "train_eval_size")
+NUMBERS_VERSIONS = ("tensorflow", "keras", "numpy")  # versions that change a unit's numbers
+_LEFTOVER = re.compile(r"\..+\.tmp")  # a unit's temporary folder: .<arm>_seed<k>.tmp
 
 
 def unit_name(arm: str, seed: int) -> str:
@@ -83,23 +97,59 @@ def unit_series(unit: Unit, config, run_id: str) -> Series:
                 "final/train_accuracy": unit.final_train_accuracy,
                 "final/test_error": 1.0 - unit.final_test_accuracy,
                 "train/steps_per_second": unit.steps_per_second}))
+def made_with(config, arm: str, seed: int, found: dict | None = None) -> dict[str, Any]:
+    """What a unit of ``config`` is trained with, as unit.json records it (JSON values).
+
+    Args:
+        found: the versions of the process that trains it (default: this one's).
+    """
+    found = found or versions()
+    return {"arm": arm, "seed": seed,
+            "config": to_jsonable({name: getattr(config, name) for name in UNIT_FIELDS}),
+            "versions": {name: found.get(name) for name in NUMBERS_VERSIONS}}
 
 
 def read_unit(path: Path, config) -> Unit:
     """A completed unit written by ``train_unit`` (``resumed=True``), checked against ``config``.
 
     Raises:
-        ExperimentError: unit.json is unreadable, or not what this sweep's unit would hold.
+        ExperimentError: unit.json is unreadable, not what this sweep's unit would hold,
+            or records other training (config, seed or versions) than this sweep's.
     """
     try:
-        data = parse_json(read_bytes(path / UNIT_FILE, MAX_JSON_BYTES), path / UNIT_FILE)
+        data = parse_json(read_bytes(path / UNIT_FILE, MAX_JSON_BYTES, follow_links=False),
+                          path / UNIT_FILE)
     except UnsafeFile as exc:
-        raise ExperimentError(f"Cannot read unit {path}: {exc}.") from None
+        raise ExperimentError(f"Cannot read unit {printable(path)}: {exc}.") from None
+    recorded = data.pop(MADE_WITH, None) if isinstance(data, dict) else None
     problems = unit_problems(data, config, path.name)
     if problems:
-        raise ExperimentError(f"Unit {path} is damaged: " + "; ".join(problems[:3]) + ". Remove "
-                              "its folder and resume again to train it anew.")
+        raise ExperimentError(f"Unit {printable(path)} is damaged: "
+                              + "; ".join(printable(p) for p in problems[:3])
+                              + ". Remove its folder and resume again to train it anew.")
+    differs = made_with_problems(recorded, made_with(config, data["arm"], data["seed"]))
+    if differs:
+        raise ExperimentError(f"Unit {printable(path)} is not this sweep's work: {differs}. "
+                              "Remove its folder and resume again to train it with this "
+                              "sweep's config, or start a new sweep.")
     return Unit(**data, resumed=True)
+
+
+def made_with_problems(recorded: Any, expected: dict[str, Any]) -> str | None:
+    """How a unit's recorded ``made_with`` differs from ``expected`` (None when it does not)."""
+    if not isinstance(recorded, dict):
+        return (f"its {UNIT_FILE} does not record what it was trained with (`{MADE_WITH}`; "
+                "units of dropout-lab 0.2 and earlier do not)")
+    found = []
+    for key in ("arm", "seed"):
+        if recorded.get(key) != expected[key]:
+            found.append(f"{key} {recorded.get(key)!r}, not {expected[key]!r}")
+    for group in ("config", "versions"):
+        given: dict[str, Any] = recorded[group] if isinstance(recorded.get(group), dict) else {}
+        for name, value in expected[group].items():
+            if given.get(name) != value:
+                found.append(f"{name} {given.get(name)!r}, not {value!r}")
+    return "trained with " + ", ".join(found[:4]) if found else None
 
 
 def unit_problems(data, config, folder_name: str) -> list[str]:
@@ -140,7 +190,7 @@ def train_unit(config, arm: str, seed: int, data, report) -> tuple[Unit, object]
     trainer.train_steps(orders, 0, 0)  # traces the loop, runs no step
     trainer.evaluate("train"), trainer.evaluate("test")  # traces the evaluation
     trace_seconds = time.monotonic() - started
-    curves = {key: [] for key in METRICS}
+    curves: dict[str, list[Any]] = {key: [] for key in METRICS}
     train_seconds = eval_seconds = 0.0
     done = 0
     for target in config.eval_steps:
@@ -170,36 +220,65 @@ def save_unit(folder: RunFolder, unit: Unit, saved: dict, config,
     Args:
         saved: the unit's weights, ``weights.snapshot(model)``.
         computed_with: the versions of the process that trained it (default: this one's).
+
+    Raises:
+        ExperimentError: the unit cannot be written; LinkRefused: ``units`` (or the
+            temporary folder) is a link.
     """
     final = folder.path / UNITS_DIR / unit_name(unit.arm, unit.seed)
     tmp = final.with_name(f".{final.name}.tmp")
+    trained_with = computed_with or versions()
     attrs = {"arm": unit.arm, "seed": unit.seed, "drop_rates": list(config.arm_drop_rates(
-        unit.arm)), "hidden_units": list(config.hidden_units),
-        "versions": computed_with or versions()}
-    shutil.rmtree(tmp, ignore_errors=True)
+        unit.arm)), "hidden_units": list(config.hidden_units), "versions": trained_with}
+    record = {**unit.to_json(), MADE_WITH: made_with(config, unit.arm, unit.seed, trained_with)}
     try:
-        tmp.mkdir(parents=True)
+        make_dirs(folder.path, UNITS_DIR)
+        remove_tree(tmp.parent, tmp.name)  # left by an interrupted write; never a link
+        make_dirs(folder.path, f"{UNITS_DIR}/{tmp.name}")
         weights.save_snapshot(saved, tmp / WEIGHTS_FILE, attrs)
-        atomic_write_json(tmp / UNIT_FILE, unit.to_json())
-        tmp.rename(final)
+        atomic_write_json(tmp / UNIT_FILE, record)
+        os.rename(tmp, final)
+    except LinkRefused:
+        raise
     except OSError as exc:
-        raise ExperimentError(f"Cannot write unit {final}: {exc.strerror}.") from None
+        raise ExperimentError(f"Cannot write unit {printable(final)}: {exc.strerror}.") from None
     return final
 
 
 def completed_units(folder_path: Path, config) -> dict[tuple[str, int], Unit]:
-    """Units already written in a (resumed) run folder; leftovers of a unit in flight removed."""
+    """Units already written in a (resumed) run folder; leftovers of a unit in flight removed.
+
+    Only ``.<name>.tmp`` entries (this module's temporary folders) are removed,
+    and only when they are not links; a unit folder that is a link is refused.
+
+    Raises:
+        LinkRefused: ``units``, or an entry in it, is a link.
+        ExperimentError: a unit is damaged or not this sweep's work.
+    """
     found: dict[tuple[str, int], Unit] = {}
     units_dir = folder_path / UNITS_DIR
-    if not units_dir.is_dir():
+    if not os.path.lexists(units_dir):
         return found
-    for path in sorted(units_dir.iterdir()):
-        if path.name.startswith("."):
-            shutil.rmtree(path, ignore_errors=True)  # a unit interrupted mid-write
-        elif (path / UNIT_FILE).is_file():
-            unit = read_unit(path, config)
+    check_real_dir(units_dir, "resume")
+    with os.scandir(units_dir) as entries:
+        listed = sorted((entry.name, entry.is_symlink(), entry.is_dir(follow_symlinks=False))
+                        for entry in entries)
+    for name, is_link, is_dir in listed:
+        if _LEFTOVER.fullmatch(name):
+            remove_tree(units_dir, name)  # a unit interrupted mid-write (refused if a link)
+        elif is_link:
+            check_real_dir(units_dir / name, "resume")  # raises: names the link
+        elif is_dir and not name.startswith(".") and _is_file(units_dir / name / UNIT_FILE):
+            unit = read_unit(units_dir / name, config)
             found[(unit.arm, unit.seed)] = unit
     return found
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode) or os.path.islink(path)
+    except OSError:
+        return False
 
 
 def unit_data(config, mnist):

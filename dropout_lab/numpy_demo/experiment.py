@@ -31,12 +31,12 @@ refuted below 1. A two-sided sign test's p is reported beside; it decides nothin
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import computed_field
@@ -97,7 +97,7 @@ class Spread:
     max: Real
 
     @classmethod
-    def of(cls, values) -> "Spread":
+    def of(cls, values) -> Spread:
         q25, median, q75 = np.percentile(values, [25, 50, 75])
         return cls(float(median), float(q25), float(q75), float(np.min(values)),
                    float(np.max(values)))
@@ -132,7 +132,7 @@ class NumpyDemoResult:
     timing: Timing
     verdicts: list[Verdict]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def drop_rate(self) -> float:
         """1 - keep_prob (Keras's ``rate``)."""
@@ -160,11 +160,12 @@ def run(config: NumpyDemoConfig, ctx: RunContext | None = None) -> NumpyDemoResu
     checks = gradient_checks(config.keep_prob, np.random.default_rng(check_seed))
     timing = time_predicts(net, x, config.keep_prob, config.repeats,
                            lambda done: ctx.report("timing", done, config.repeats))
-    fields = dict(config=config, comparisons=comparisons, gradient_checks=checks, timing=timing,
-                  verdicts=verdicts(comparisons, checks, timing, config))
+    found = verdicts(comparisons, checks, timing, config)
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  started=ctx.started) as folder:
-        result = NumpyDemoResult(run_dir=folder.final_path, **fields)
+        result = NumpyDemoResult(run_dir=folder.final_path, config=config,
+                                 comparisons=comparisons, gradient_checks=checks, timing=timing,
+                                 verdicts=found)
         folder.write_json("results.json", results.to_json(result))
     return result
 
@@ -178,11 +179,11 @@ def compare_means(net: SeedNet, x: np.ndarray, keep_prob: float, mask_seed: int,
     mask expectation.
     """
     h1 = net.hidden1(x)  # (4, samples)
-    vanilla_test = layers(keep_prob, mask_seed, inverted=False)
+    test_d1, test_d2 = layers(keep_prob, mask_seed, inverted=False)
     references = {
         "layer 1": {"test time, identity": h1, "test time, x keep_prob": keep_prob * h1},
         "output": {"test time, identity": net.plain(x),
-                   "test time, x keep_prob": net.forward(x, *vanilla_test, training=False)},
+                   "test time, x keep_prob": net.forward(x, test_d1, test_d2, training=False)},
     }
     found = []
     for inverted, name in ((False, "vanilla"), (True, "inverted")):
@@ -214,12 +215,17 @@ def gradient_checks(keep_prob: float, rng: np.random.Generator) -> list[Gradient
     for cls in (numpy_ref.VanillaDropout, numpy_ref.InvertedDropout):
         mask_seed = int(rng.integers(0, 2**62))
         for training in (True, False):
-            error = numpy_ref.gradient_error(
-                lambda: cls.from_keep_prob(keep_prob, np.random.default_rng(mask_seed)),
-                training, rng, step=GRADIENT_STEP)
+            error = numpy_ref.gradient_error(_fresh_layers(cls, keep_prob, mask_seed),
+                                             training, rng, step=GRADIENT_STEP)
             checks.append(GradientCheck(cls.__name__, "training" if training else "test",
                                         error, error <= GRADIENT_BOUND))
     return checks
+
+
+def _fresh_layers(cls: type[numpy_ref.VanillaDropout | numpy_ref.InvertedDropout],
+                  keep_prob: float, mask_seed: int) -> Callable[[], Any]:
+    """Each call a new ``cls`` layer with a new generator from ``mask_seed``: the same masks."""
+    return lambda: cls.from_keep_prob(keep_prob, np.random.default_rng(mask_seed))
 
 
 def time_predicts(net: SeedNet, x: np.ndarray, keep_prob: float, repeats: int,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
-from dropout_lab.core.commands import command_line
+from dropout_lab.core.commands import command_line, given
 from dropout_lab.core.flags import Invocation, experiment_command
+from dropout_lab.core.resume import resume_out
 from dropout_lab.executors.options import EXECUTOR_OPTIONS, choice
 from dropout_lab.reproduce.config import plan
 
@@ -44,6 +46,8 @@ def reproduce_cmd(invocation: Invocation, resume_path: str | None, executor: str
         invocation.reject_with("--resume", "a reproduction continues with its recorded config.",
                                *invocation.flags)
         folder, config = experiment.open_resume(Path(resume_path), command_line())
+        out = resume_out(folder, invocation.out if given("out") else None)  # where it finishes
+        invocation = dataclasses.replace(invocation, out=str(out))
     else:
         config = invocation.resolve()
     plan(config)  # every step's config checked before any work

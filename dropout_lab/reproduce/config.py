@@ -10,6 +10,7 @@ table) and the 2014 paper's studies at sweep's quick sizes, about 30 minutes on 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import invalid_value
@@ -69,7 +70,8 @@ class ReproduceConfig(Config):
                                    "2014 paper's studies, about 30 minutes.",
                           choices=PROFILES)
     claims: tuple[str, ...] = option((), "Comma-separated claims to settle, e.g. C1,C10.",
-                                     parse=parse_claims, default_text="all: C1-C12, MC, P2014-F9a/F9b/F10")
+                                     parse=parse_claims,
+                                     default_text="all: C1-C12, MC, P2014-F9a/F9b/F10")
     seed: int = option(0, "The seed of every experiment.", ge=0,
                        le=cfg.SEED_MAX - FULL_SEEDS + 1,
                        why=f" (S001's sweep uses seeds seed ... seed + {FULL_SEEDS - 1}, and "
@@ -104,7 +106,7 @@ class Step:
     name: str
     command: str
     claims: tuple[str, ...]
-    config: object
+    config: Any  # the config dataclass of the step's command
     needs: str | None = None
 
 

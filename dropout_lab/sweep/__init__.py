@@ -1,4 +1,5 @@
-"""``sweep``: the 2014 dropout paper's studies of the rate (Figure 9) and of the data-set size (10)."""
+"""``sweep``: the 2014 dropout paper's studies of the dropout rate (Figure 9) and of the
+data-set size (Figure 10)."""
 
 from dropout_lab.core.kinds import Kind, register
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.config import COUNT, POSITIVE, PROBABILITY, SEED
@@ -58,7 +59,7 @@ _PAPER = dict(seeds=5, steps=100_000, eval_every=10_000, batch_size=100, learnin
 _QUICK = dict(seeds=3, batch_size=100, learning_rate=0.01, momentum=0.9, max_norm=3.5,
               kernel_init="glorot_uniform", train_eval_size=5000)
 #: (study, profile) -> the values that differ from the dataclass defaults.
-PROFILE_VALUES = {
+PROFILE_VALUES: dict[tuple[str, str], dict[str, Any]] = {
     ("rate", "paper"): dict(_PAPER, hidden_units=(2048, 2048, 2048)),
     ("width", "paper"): dict(_PAPER, hidden_units=(256, 256, 512)),
     ("size", "paper"): dict(_PAPER, hidden_units=(1024, 1024, 2048), sizes=SIZES),
@@ -138,8 +139,9 @@ class SweepConfig(Config):
 
     def check(self) -> None:
         _check_keep_probs(self.keep_probs)
-        if not self.sizes or len(set(self.sizes)) != len(self.sizes) or any(
-                not 1 <= n <= MNIST_TRAIN_IMAGES for n in self.sizes) or len(self.sizes) > MAX_POINTS:
+        sizes = self.sizes
+        if (not sizes or len(set(sizes)) != len(sizes) or len(sizes) > MAX_POINTS
+                or any(not 1 <= n <= MNIST_TRAIN_IMAGES for n in sizes)):
             raise invalid_value("sizes", f"distinct training-set sizes in [1, "
                                 f"{MNIST_TRAIN_IMAGES}] (at most {MAX_POINTS})", list(self.sizes))
         if not self.hidden_units or any(not 1 <= u <= MAX_WIDTH for u in self.hidden_units):

@@ -19,14 +19,14 @@ from pydantic import computed_field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, tensorboard
-from dropout_lab.core.results import record
 from dropout_lab.core.errors import ExperimentError, invalid_value
+from dropout_lab.core.results import record
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext
 from dropout_lab.core.series import Series
 from dropout_lab.core.tfenv import seed_everything, versions
-from dropout_lab.core.verdict import Verdict
 from dropout_lab.core.unitdirs import completed_unit_dirs, save_unit_dir
+from dropout_lab.core.verdict import Verdict
 from dropout_lab.executors.base import Job
 from dropout_lab.executors.options import ExecutorChoice
 from dropout_lab.executors.threads import pin_threads
@@ -64,25 +64,25 @@ class SweepResult:
     plots: list[str]
     units: list[sweep_units.Unit]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def claim(self) -> str:
         """The claim the study judges."""
         return self.config.claim
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def published(self) -> str:
         """The shape the paper published, in words."""
         return PUBLISHED[self.config.study]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def reduced(self) -> list[str]:
         """How the training differs from the paper profile's."""
         return self.config.reduced()
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def complete(self) -> bool:
         """Every unit of the study is there."""

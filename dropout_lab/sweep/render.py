@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -12,7 +13,8 @@ from dropout_lab.sweep.config import PUBLISHED
 def sweep(result) -> list:
     """The points' table, the gains (size), what is missing, the verdict, where the files are."""
     config = result.config
-    shown = [_size_table(result) if config.study == "size" else _rate_table(result)]
+    shown: list[RenderableType] = [_size_table(result) if config.study == "size"
+                                   else _rate_table(result)]
     shown.append(Text(f"Published ({config.claim}): {PUBLISHED[config.study]}.", "cyan"))
     reduced = config.reduced()
     if reduced:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -92,7 +93,7 @@ def _key(point: dict) -> tuple:
 
 def analyse(config, units) -> Analysis:
     """Summaries per point, gains per size, missing points and the study's verdict."""
-    table: dict[tuple, dict[int, object]] = {}
+    table: dict[tuple, dict[int, Any]] = {}  # point -> seed -> its unit
     for unit in units:
         table.setdefault(_key(unit.point), {})[unit.seed] = unit
     level, points, missing = config.confidence, [], []
@@ -161,14 +162,14 @@ def _verdict_f9a(config, table, gains, missing) -> Verdict:
     inside = [k for k in keeps if _within(k, FLAT_REGION)]
     if not inside or len(keeps) < 2:
         return _not_enough("P2014-F9a", "no keep_prob between 0.4 and 0.8 was measured", missing)
-    best = min(inside, key=means.get)
+    best = min(inside, key=means.__getitem__)
     diff = {k: _paired(table, _key({"keep_prob": best}), _key({"keep_prob": k}),
                        "final_test_error", level) for k in keeps}
     outside_better = [k for k in keeps if not _within(k, FLAT_REGION) and diff[k].high < 0]
     widest = max((k for k in inside if k != best), key=lambda k: diff[k].high, default=best)
     too_far = [k for k in inside if diff[k].low > tol]
     flat = all(diff[k].high < tol for k in inside if k != best)
-    region = _within(min(keeps, key=means.get), FLAT_REGION)
+    region = _within(min(keeps, key=means.__getitem__), FLAT_REGION)
     smallest, largest = keeps[0], keeps[-1]
     underfit = _paired(table, _key({"keep_prob": best}), _key({"keep_prob": smallest}),
                        "final_train_error", level)
@@ -215,10 +216,10 @@ def _verdict_f9b(config, table, gains, missing) -> Verdict:
     near = [k for k in keeps if _within(k, OPTIMUM_REGION)]
     if not near or len(keeps) < 2:
         return _not_enough("P2014-F9b", "no keep_prob between 0.5 and 0.7 was measured", missing)
-    best = min(near, key=means.get)
+    best = min(near, key=means.__getitem__)
     diff = {k: _paired(table, _key({"keep_prob": best}), _key({"keep_prob": k}),
                        "final_test_error", level) for k in keeps}
-    lowest = min(keeps, key=means.get)
+    lowest = min(keeps, key=means.__getitem__)
     better = [k for k in keeps if diff[k].high < 0]
     smallest = keeps[0]
     real = diff[smallest].low > 0 and smallest < OPTIMUM_REGION[0]

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.runs import RunContext
-from dropout_lab.workers import parent as workers
 from dropout_lab.toy import train as train_exp
 from dropout_lab.toy.common import INPUTS, TARGETS, pack, unpack
 from dropout_lab.toy.config import CompareConfig, measure_seed
 from dropout_lab.toy.verdicts import Measured
+from dropout_lab.workers import parent as workers
 
 WEIGHTS = "weights.h5"  # the trained weights, in the comparison's own run folder
 
@@ -42,10 +42,11 @@ def measure(config: CompareConfig, weights_path: Path,
         ExperimentError: training diverged, or the worker failed (its last lines quoted).
     """
     initial = train_exp.initial_weights(config.train_config())  # TensorFlow, seeded
-    request = {"task": "dropout_lab.toy.worker_side:run", "rate": config.rate, "epochs": config.epochs,
-               "learning_rate": config.learning_rate, "seed": config.seed,
+    request = {"task": "dropout_lab.toy.worker_side:run", "rate": config.rate,
+               "epochs": config.epochs, "learning_rate": config.learning_rate,
+               "seed": config.seed,
                # the reloaded nets' dropout draws from its own seed, as in the Keras path
-               "measure_seed": measure_seed(config.seed),
+               "measure_seed": measure_seed(config.resolved_seed()),
                "runs": config.runs, "mc_samples": config.mc_samples,
                "inputs": pack(INPUTS), "targets": pack(TARGETS),
                "initial": {key: pack(array) for key, array in initial.items()},

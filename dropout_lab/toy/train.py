@@ -45,12 +45,14 @@ class TrainResult:
     targets: list[float]
     layer_class: str
 
+    # computed_field over a property: pydantic's documented form, which mypy does not type
     @computed_field(alias="train/first_loss")  # type: ignore[prop-decorator]
     @property
     def first_loss(self) -> float:
         """The loss before the first step."""
         return self.losses[0]
 
+    # computed_field over a property: pydantic's documented form, which mypy does not type
     @computed_field(alias="train/final_loss")  # type: ignore[prop-decorator]
     @property
     def final_loss(self) -> float:
