@@ -33,7 +33,9 @@ def test_train_json_and_run_folder(cli, out):
         assert handle.attrs["seed"] == 3 and "tensorflow" in handle.attrs["versions"]
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["command"].startswith("dropout-lab train --epochs 25 --seed 3")
-    assert set(manifest["files"]) == {"config.toml", "results.json", "weights.h5"}
+    (events,) = (name for name in manifest["files"] if name.startswith("tensorboard/"))
+    assert set(manifest["files"]) == {"config.toml", "results.json", "weights.h5", events}
+    assert events.startswith("tensorboard/events.out.tfevents.")  # train/loss per step
 
 
 def test_train_table_and_quiet(cli, out):

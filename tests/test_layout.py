@@ -15,9 +15,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dropout_lab"
 #: Third-party modules worth importing late: each costs a large part of a second or more.
 HEAVY = {"tensorflow", "keras", "scipy", "matplotlib", "numpy", "h5py", "torch", "jax", "flax",
          "equinox", "jinja2", "pydantic", "pydantic_core", "tomli_w", "onnx", "onnxruntime",
-         "onnxscript", "tf2onnx", "ai_edge_litert", "ray"}
+         "onnxscript", "tf2onnx", "ai_edge_litert", "ray",
+         # rich (45 ms): imported when there is output to show, never for --help
+         "rich", "mlflow", "tensorboard"}
 #: Standard-library modules worth importing late too (tens of milliseconds --help need not pay).
-HEAVY_STDLIB = ("importlib.metadata",)
+HEAVY_STDLIB = ("importlib.metadata", "urllib.request")  # urllib.request: http.client, email
 
 
 def is_heavy(name: str) -> bool:

@@ -33,7 +33,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dropout_lab import __version__
+from dropout_lab.core import config as cfg
+from dropout_lab.core import kinds, results
+from dropout_lab.core.atomic import to_jsonable
 from dropout_lab.core.errors import DropoutLabError, ExperimentError
+from dropout_lab.core.reading import open_run
+from dropout_lab.core.series import series_of
 
 if TYPE_CHECKING:
     from dropout_lab.core.series import Series
@@ -88,7 +93,6 @@ def log_run(result: Any, out: Path) -> dict[str, str]:
 
 def _check_reachable(uri: str) -> None:
     """TrackingError unless the server answers ``/health`` within ``CONNECT_SECONDS``."""
-    import urllib.error
     import urllib.request
 
     try:
@@ -136,7 +140,6 @@ def _log(client: Any, experiment: str, result: Any, kind: str, parent: str | Non
     all in ``experiment`` (MLflow nests a child only within its parent's experiment)."""
     from mlflow.entities import Param
 
-    from dropout_lab.core.series import series_of
 
     run_dir = Path(result.run_dir)
     tags = {"dropout-lab.kind": kind, "dropout-lab.run_dir": str(run_dir),
@@ -233,8 +236,6 @@ def artifacts(run_dir: Path) -> list[tuple[Path, str | None]]:
 
 def parts(result: Any) -> list[tuple[str, Any]]:
     """(kind, result) of the complete runs a result names as its parts, read back from disk."""
-    from dropout_lab.core import kinds, results  # pydantic
-    from dropout_lab.core.reading import open_run
 
     method = getattr(result, "part_runs", None)
     found = []
@@ -246,8 +247,6 @@ def parts(result: Any) -> list[tuple[str, Any]]:
 
 
 def _config(result: Any) -> dict[str, Any]:
-    from dropout_lab.core import config as cfg
-    from dropout_lab.core.atomic import to_jsonable
 
     try:
         return to_jsonable(cfg.to_dict(result.config))
@@ -256,7 +255,6 @@ def _config(result: Any) -> dict[str, Any]:
 
 
 def _manifest(run_dir: Path, kind: str) -> dict[str, Any]:
-    from dropout_lab.core.reading import open_run
 
     try:
         return open_run(run_dir, (kind,)).manifest
