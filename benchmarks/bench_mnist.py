@@ -44,8 +44,8 @@ PASS_STEPS = 469  # batches of 128 in one pass over the 60000 training images
 def eager_worker(steps: int, eval_every: int, arm: str) -> dict:
     """S003's loop, eager; returns timings and the final test accuracy."""
     started = time.perf_counter()
-    from dropout_lab.core.tfenv import import_tf
     from dropout_lab.core.data.mnist import load_mnist
+    from dropout_lab.core.tfenv import import_tf
 
     tf = import_tf()
     import keras
@@ -80,7 +80,7 @@ def eager_worker(steps: int, eval_every: int, arm: str) -> dict:
                 penalty = [tf.nn.l2_loss(p) for p in network.trainable_variables]
                 loss = loss + 0.0001 * tf.reduce_sum(tf.stack(penalty))
         grads = tape.gradient(loss, network.trainable_variables)
-        optimizer.apply_gradients(zip(grads, network.trainable_variables))
+        optimizer.apply_gradients(zip(grads, network.trainable_variables, strict=True))
         if step % eval_every == 0 or step == steps - 1:
             tick = time.perf_counter()
             accuracy = _eager_accuracy(tf, network, x_test, y_test)
@@ -93,8 +93,8 @@ def eager_worker(steps: int, eval_every: int, arm: str) -> dict:
 def fit_worker(steps: int, arm: str) -> dict:
     """The same arm as idiomatic Keras: compile + fit; returns timings and test accuracy."""
     started = time.perf_counter()
-    from dropout_lab.core.tfenv import import_tf
     from dropout_lab.core.data.mnist import load_mnist
+    from dropout_lab.core.tfenv import import_tf
 
     import_tf()
     import keras

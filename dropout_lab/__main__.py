@@ -14,6 +14,6 @@ _here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if sys.path and os.path.abspath(sys.path[0] or ".") == os.getcwd() != _here:
     del sys.path[0]
 
-from dropout_lab.cli import main  # noqa: E402
+from dropout_lab.cli import main  # noqa: E402  (after the import path is cleaned)
 
 main()

@@ -25,16 +25,43 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def equivalent(kind: str, recorded: dict[str, Any]) -> str | None:
-    """``dropout-lab KIND ...`` whose resolved config is ``recorded``; None when none is found."""
+    """``dropout-lab KIND ...`` whose resolved config is ``recorded``; None when none is found.
+
+    A sweep's defaults are its study's profile (``sweep STUDY --profile P``), not the
+    dataclass's: each profile is tried as the starting point.
+    """
     cls = kinds.config_class(kind)
     found = []
     for base in [None, *sorted((ROOT / "configs").glob("*.toml"))]:
         tokens = _tokens(cls, base, recorded)
         if tokens is not None:
             found.append(tokens)
+    if kind == "sweep":
+        found += _sweep_tokens(cls, recorded)
     if not found:
         return None
     return shlex.join(["dropout-lab", kind, *min(found, key=len)])
+
+
+def _sweep_tokens(cls: type, recorded: dict[str, Any]) -> list[list[str]]:
+    """``STUDY --profile P ...`` for each profile from which ``recorded`` is reached."""
+    from dropout_lab.sweep.config import PROFILES, resolve_profile
+
+    found = []
+    for profile in PROFILES:
+        start = cfg.to_dict(resolve_profile(recorded["study"], profile))
+        rest = {k: v for k, v in recorded.items() if start.get(k) != v}
+        by_name = {p.name: p for p in params(cls)}
+        tokens = [recorded["study"], "--profile", profile]
+        for field in declared_fields(cls):
+            if field.name in rest and field.name != "study":
+                given = _given(field, by_name[field.name], rest[field.name])
+                if given is None:
+                    break
+                tokens += given[0]
+        else:
+            found.append(tokens)
+    return found
 
 
 def _tokens(cls: type, base: Path | None, recorded: dict[str, Any]) -> list[str] | None:

@@ -24,6 +24,7 @@ import docgen_runs as runs
 from dropout_lab.cli import main
 from dropout_lab.core import config as cfg
 from dropout_lab.core import kinds
+from dropout_lab.core import timing as core_timing
 from dropout_lab.core.stats import normal_quantile
 from dropout_lab.core.verdict import CLAIMS
 from dropout_lab.dropouts.classify import RTOL
@@ -31,7 +32,6 @@ from dropout_lab.dropouts.drawstats import SHARED_CHANCE, TESTS_PER_ROW, per_tes
 from dropout_lab.frameworks.config import FrameworksConfig
 from dropout_lab.gradients.config import GradientsConfig
 from dropout_lab.mnist import config as mnist_config
-from dropout_lab.core import timing as core_timing
 from dropout_lab.numpy_demo import config as numpy_config
 from dropout_lab.numpy_demo import timing as numpy_timing
 from dropout_lab.probe.config import NoiseShapeConfig, ProbeConfig
@@ -201,18 +201,18 @@ def profiles_table() -> str:
         plans = {p: reproduce_config.plan(reproduce_config.ReproduceConfig(profile=p))
                  for p in reproduce_config.PROFILES}
     rows = ["| step | claims | " + " | ".join(plans) + " |", "|---|---|" + "---|" * len(plans)]
-    for step in plans["full"]:
+    names = list(dict.fromkeys(s.name for steps in plans.values() for s in steps))
+    for name in names:
         cells = []
         for steps in plans.values():
-            same = next((s for s in steps if s.name == step.name), None)
-            if same is None:
-                cells.append("— (needs `--profile full`)")
+            step = next((s for s in steps if s.name == name), None)
+            if step is None:  # a step this profile does not run
+                cells.append("—")
                 continue
-            config = same.config
-            if same.needs:
-                config = dataclasses.replace(config, run="RUN")
+            config = dataclasses.replace(step.config, run="RUN") if step.needs else step.config
             text = docgen_commands.equivalent(step.command, cfg.to_dict(config)) or "?"
             cells.append(f"`{text.removeprefix('dropout-lab ')}`")
+        step = next(s for steps in plans.values() for s in steps if s.name == name)
         claims = ", ".join(step.claims) or "—"
         rows.append(f"| {step.name} | {claims} | " + " | ".join(cells) + " |")
     return "\n".join(rows)

@@ -183,6 +183,8 @@ def outputs(tmp_path_factory):
     sweep = run("mnist", *MNIST, "--arms", "none,dropout", "--seeds", "1", "--out", out)
     run("mc-average", sweep["run_dir"], "--k", "1,2", "--repeats", "2", "--out", out)
     run("mnist-speed", "--nets", "S001", "--rounds", "3", "--seconds", "0.1", "--out", out)
+    run("sweep", "rate", "--keep-probs", "0.5,1", "--seeds", "1", "--steps", "10",
+        "--train-subset", "300", "--out", out)
     run("data", "mnist")
     from test_mnist_data import fake_arrays, write_idx_dir
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,9 +24,9 @@ def test_calls_cover_the_total_exactly_once_in_order(total, speed):
     starts = [done for done, _ in calls]
     assert starts == sorted(starts) and starts[0] == 0
     assert sum(size for _, size in calls) == total
-    assert all(d1 + s1 == d2 for (d1, s1), (d2, _) in zip(calls, calls[1:]))
+    assert all(d1 + s1 == d2 for (d1, s1), (d2, _) in itertools.pairwise(calls))
     assert calls[0][1] == min(total, FIRST_CHUNK)
-    for (_, before), (_, after) in zip(calls, calls[1:]):
+    for (_, before), (_, after) in itertools.pairwise(calls):
         assert after <= before * MAX_GROWTH
     # after the first call, no call (but the last, which is cut short) takes over the target
     # by more than the growth cap allows

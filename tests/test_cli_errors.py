@@ -23,14 +23,18 @@ def _error_line(result):
 
 @pytest.mark.parametrize("args, message", [
     (("train", "--rate", "1.5"), "Invalid value for `rate`: expected a drop probability below 1 "
-                                 "(rate 1 keeps nothing, so keep = 1 - rate = 0). Received: rate=1.5"),
+                                 "(rate 1 keeps nothing, so keep = 1 - rate = 0). "
+                                 "Received: rate=1.5"),
     (("train", "--rate", "nan"), "Received: rate=nan"),
-    (("train", "--epochs", "0"), "Invalid value for `epochs`: expected an integer in [1, 2147483647] (a 32-bit count). "
-                                 "Received: epochs=0"),
-    (("compare", "--runs", "0"), "Invalid value for `runs`: expected an integer in [1, 1000000] (repeated predictions are kept in memory). "
-                                 "Received: runs=0"),
-    (("compare", "--mc-samples", "0"), "Invalid value for `mc_samples`: expected an integer in [100, 2147483647] (the consistency bound relies on the central limit theorem)"),
-    (("reload", ".", "--runs", "-1"), "Invalid value for `runs`: expected an integer in [1, 1000000] (repeated predictions are kept in memory)."),
+    (("train", "--epochs", "0"), "Invalid value for `epochs`: expected an integer in "
+                                 "[1, 2147483647] (a 32-bit count). Received: epochs=0"),
+    (("compare", "--runs", "0"), "Invalid value for `runs`: expected an integer in [1, 1000000] "
+                                 "(repeated predictions are kept in memory). Received: runs=0"),
+    (("compare", "--mc-samples", "0"), "Invalid value for `mc_samples`: expected an integer in "
+                                       "[100, 2147483647] (the consistency bound relies on the "
+                                       "central limit theorem)"),
+    (("reload", ".", "--runs", "-1"), "Invalid value for `runs`: expected an integer in "
+                                      "[1, 1000000] (repeated predictions are kept in memory)."),
     (("train", "--layer", "torch"), "Invalid value for `layer`: expected one of keras, "
                                     "keras.layers.Dropout, keras.random.dropout, tf.nn.dropout"),
     (("train", "--layer", "torch"), "vanilla, uniform or MODULE:CLASS (a Keras layer of yours). "
@@ -43,7 +47,8 @@ def _error_line(result):
                               "z=0.0"),
     (("train", "--rate", "-0.1"), "Invalid value for `rate`: keras.layers.Dropout rejects it "
                                   "(Invalid value received for argument `rate`. Expected a float "
-                                  "value between 0 and 1. Received: rate=-0.1). Received: rate=-0.1"),
+                                  "value between 0 and 1. Received: rate=-0.1). "
+                                  "Received: rate=-0.1"),
     (("compare", "--rate", "0"), "Invalid value for `rate`: expected a rate in (0, 1): at rate 0 "
                                  "inverted and vanilla dropout are the same function."),
     (("train", "--layer", "no_such_module:Drop"), "expected MODULE:CLASS naming a Keras layer "
@@ -52,7 +57,8 @@ def _error_line(result):
      "(ModuleNotFoundError: No module named 'no_such_module')"),
     (("train", "--layer", "toy_layers:Missing"), "(AttributeError: module 'toy_layers' has no "
                                                  "attribute 'Missing')"),
-    (("train", "--layer", "toy_layers:NOT_A_LAYER"), "which is 3, not a keras.layers.Layer subclass"),
+    (("train", "--layer", "toy_layers:NOT_A_LAYER"), "which is 3, not a keras.layers.Layer "
+                                                     "subclass"),
     (("train", "--layer", "toy_layers:RejectsEverything"), "toy_layers.RejectsEverything rejects "
                                                            "it (this layer accepts no rate at all"),
 ])

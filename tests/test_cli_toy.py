@@ -33,7 +33,9 @@ def test_train_json_and_run_folder(cli, out):
         assert handle.attrs["seed"] == 3 and "tensorflow" in handle.attrs["versions"]
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["command"].startswith("dropout-lab train --epochs 25 --seed 3")
-    assert set(manifest["files"]) == {"config.toml", "results.json", "weights.h5"}
+    (events,) = (name for name in manifest["files"] if name.startswith("tensorboard/"))
+    assert set(manifest["files"]) == {"config.toml", "results.json", "weights.h5", events}
+    assert events.startswith("tensorboard/events.out.tfevents.")  # train/loss per step
 
 
 def test_train_table_and_quiet(cli, out):
@@ -125,6 +127,12 @@ def test_compare_table_and_verdict_line(cli, out):
     assert "Classification: inverted — max |f_r - f_0| = 0," in result.stdout
     assert "C1 confirmed — S000:" in result.stdout
     assert "f_0: rate-0 reload" in result.stdout and "Hypothesis checks" in result.stdout
+    # the closing block answers in plain words first, then gives the f_r / f_0 / g detail
+    flat = " ".join(result.stdout.split())
+    answer = ("Keras scales kept units by 1/keep (× 2 at rate 0.5) during training and does "
+              "nothing at test time: inverted dropout.")
+    assert flat.index("Comparison: ") < flat.index(answer) < flat.index("Classification:")
+    assert flat.index("Hypothesis checks") < flat.index(answer)
 
 
 def test_expect_sets_exit_code(cli, out):

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from dropout_lab.core.verdict import Verdict, judge
-from dropout_lab.toy.verdicts import (EXPLANATIONS, Check, Measured, checks_from, decide,
-                                      false_alarm, labelled, layer_verdict)
+from dropout_lab.toy.verdicts import (
+    EXPLANATIONS,
+    Check,
+    Measured,
+    checks_from,
+    decide,
+    false_alarm,
+    labelled,
+    layer_verdict,
+)
 
 
 @pytest.mark.parametrize("inverted, vanilla, consistent, verdict", [

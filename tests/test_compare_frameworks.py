@@ -107,8 +107,18 @@ def test_g_and_f_0_recomputed_from_the_saved_weights(compared, framework):
     # the run folder: the weights beside results.json (= --json) and the manifest
     assert json.loads((run_dir / "results.json").read_text()) == data
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"results.json", "weights.h5"}
+    (events,) = [name for name in manifest["files"] if name.startswith("tensorboard/")]
+    assert set(manifest["files"]) == {"results.json", "weights.h5", events}
     assert manifest["framework"] == framework
+    # the worker's loss before each training step, in results.json and TensorBoard's run
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    assert len(data["train/loss"]) == data["config"]["epochs"]
+    assert data["train/loss"][-1] < data["train/loss"][0]
+    reader = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"scalars": 0})
+    reader.Reload()
+    assert [e.value for e in reader.Scalars("train/loss")] == pytest.approx(data["train/loss"],
+                                                                           rel=1e-6)
     assert manifest["framework_versions"] == data["framework_versions"]
     _, attrs = weights.read_arrays(run_dir / "weights.h5", WEIGHT_SHAPES)
     assert attrs["framework"] == framework and attrs["rate"] == 0.2

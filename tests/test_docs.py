@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import docgen  # noqa: E402  (scripts/ is not a package)
-import docgen_commands  # noqa: E402
-import docgen_facts  # noqa: E402
-import docgen_help  # noqa: E402
-import docgen_runs  # noqa: E402
-import docgen_schema  # noqa: E402
+import docgen_commands  # noqa: E402  (as above)
+import docgen_facts  # noqa: E402  (as above)
+import docgen_help  # noqa: E402  (as above)
+import docgen_runs  # noqa: E402  (as above)
+import docgen_schema  # noqa: E402  (as above)
 
 CLI_MD = (ROOT / "docs" / "cli.md").read_text()
 TRANSCRIPTS = (ROOT / "docs" / "transcripts.md").read_text()

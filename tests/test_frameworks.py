@@ -108,7 +108,7 @@ def test_a_worker_past_its_time_is_killed():
         workers.call("tensorflow", {"task": worker_probe.TASK, "names": ["keras"],
                                     "rates": [0.2], "size": 4096, "seed": 0, "alpha": 1e-5},
                      timeout=0.2)
-    assert workers._LIVE == set()
+    assert set() == workers._LIVE
 
 
 @pytest.mark.parametrize("args, message", [
@@ -235,9 +235,9 @@ def test_warnings_heard_are_kept_whole_or_cut_at_a_word_and_marked():
     long = "Received a 3D input " + "word " * 200
     with warnings.catch_warnings(record=True) as heard:
         warnings.simplefilter("always")
-        warnings.warn("short one\nsecond line", UserWarning)
-        warnings.warn(long, UserWarning)
-        warnings.warn("old API", DeprecationWarning)
+        warnings.warn("short one\nsecond line", UserWarning, stacklevel=1)
+        warnings.warn(long, UserWarning, stacklevel=1)
+        warnings.warn("old API", DeprecationWarning, stacklevel=1)
     short, cut = measure._heard(heard)
     assert short == "UserWarning: short one"
     assert cut.endswith(" word \N{HORIZONTAL ELLIPSIS}") and len(cut) <= len("UserWarning: ") + 502

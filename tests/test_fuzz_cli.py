@@ -17,6 +17,8 @@ never fine there -- it once hid that MNIST was missing -- and values listed in
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -194,3 +196,152 @@ def test_fuzzed_options_give_clean_outcomes(command, tmp_path_factory):
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_fuzzed_options_many_examples(command, tmp_path_factory):
     _fuzz(80)(command, tmp_path_factory)
+
+
+# ---------------------------------------------------------------- hostile run folders
+#
+# The folders a command reads are fuzzed too: a real run (or an interrupted sweep) copied
+# under a name with control characters, bidi overrides or newlines, with its members,
+# its kind folder or an extra entry replaced by symbolic links (to a folder outside,
+# to a file outside, or dangling). Whatever the folder holds: exit 0, 1 or 2 with no
+# traceback, no raw control character or bidi override on stdout or stderr, strict
+# JSON under --json, and nothing outside --out created, changed or deleted.
+
+HOSTILE_NAME = st.text(
+    alphabet=st.sampled_from(list("ab01-_.é日 ") + ["\x1b", "\x07", "\n", "\r", "\t", "\u202e",
+                                                     "\u2066", "\u200f", "\x9b", "\x7f"]),
+    min_size=1, max_size=24).filter(lambda n: n not in (".", "..") and "/" not in n)
+LINK_TARGETS = st.sampled_from(["outside-folder", "outside-file", "dangling"])
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _no_raw_control(text: str) -> bool:
+    return not RAW_CONTROL.search(text.replace("\n", ""))
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        found[str(path.relative_to(folder))] = (path.read_bytes() if path.is_file()
+                                                and not path.is_symlink() else b"")
+    return found
+
+
+def _plant(base: Path, source: Path, kind: str, name: str, links: list[tuple[str, str]]) -> Path:
+    """``source`` copied to ``base/out/<kind>/<name>`` with ``links`` planted; the outside
+    folder made beside ``out``."""
+    outside = base / "outside"
+    (outside / ".precious").mkdir(parents=True)
+    (outside / "file.txt").write_text("keep me")
+    run = base / "out" / kind / name
+    run.parent.mkdir(parents=True)
+    shutil.copytree(source, run, symlinks=True)
+    targets = {"outside-folder": outside, "outside-file": outside / "file.txt",
+               "dangling": base / "created-through-a-link"}
+    for member, target in links:
+        path = run / member if member != "(kind folder)" else run.parent
+        if member == "(kind folder)":
+            moved = base / "real-kind"
+            run.parent.rename(moved)
+            run.parent.symlink_to(targets[target] if target != "outside-folder" else moved)
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to(targets[target])
+    return base / "out" / kind / name
+
+
+def _check_hostile(base: Path, args: list[str], as_json: bool) -> None:
+    outside_before = _snapshot(base / "outside")
+    result = CliRunner().invoke(main, [*args, *(["--json"] if as_json else [])])
+    described = f"{args!r} -> {result.exit_code}\n{result.stderr}"
+    assert result.exit_code in (0, 1, 2), described + repr(result.exception)
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit), described + repr(result.exception)
+    assert "Traceback" not in result.stderr and "Internal error" not in result.stderr, described
+    assert _no_raw_control(result.stderr), described
+    if as_json and result.exit_code == 0:
+        json.loads(result.stdout)
+        assert result.stdout.endswith("}\n") and result.stdout.isascii()
+    elif not as_json:
+        assert _no_raw_control(result.stdout), described + result.stdout
+    assert _snapshot(base / "outside") == outside_before, described
+    assert not (base / "created-through-a-link").exists(), described
+
+
+@pytest.fixture(scope="module")
+def train_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fuzz-train")
+    data = json.loads(CliRunner().invoke(main, ["train", "--epochs", "3", "--out", str(out),
+                                                "--json"]).stdout)
+    return Path(data["run_dir"])
+
+
+RUN_MEMBERS = st.sampled_from(["manifest.json", "results.json", "weights.h5", "extra",
+                               "(kind folder)"])
+READERS = st.sampled_from(["runs list", "runs show", "reload", "compare"])
+
+
+def _fuzz_readers(examples: int):
+    @settings(max_examples=examples, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(name=HOSTILE_NAME, links=st.lists(st.tuples(RUN_MEMBERS, LINK_TARGETS), max_size=2,
+                                             unique_by=lambda link: link[0]),
+           reader=READERS, as_json=st.booleans())
+    def run(train_run, tmp_path_factory, name, links, reader, as_json):
+        base = tmp_path_factory.mktemp("hostile")
+        run_dir = _plant(base, train_run, "train", name, links)
+        args = {"runs list": ["runs", "list", "--out", str(base / "out")],
+                "runs show": ["runs", "show", str(run_dir)],
+                "reload": ["reload", str(run_dir), "--runs", "2", "--out", str(base / "o2")],
+                "compare": ["compare", str(run_dir), "--runs", "2", "--mc-samples", "100",
+                            "--out", str(base / "o2")]}[reader]
+        _check_hostile(base, args, as_json)
+    return run
+
+
+def test_hostile_run_folders_give_clean_outcomes(train_run, tmp_path_factory):
+    _fuzz_readers(12)(train_run, tmp_path_factory)
+
+
+@pytest.mark.slow
+def test_hostile_run_folders_many_examples(train_run, tmp_path_factory):
+    _fuzz_readers(150)(train_run, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def sweep_partial(tmp_path_factory):
+    import partials
+
+    return partials.mnist_partial(tmp_path_factory.mktemp("fuzz-sweep"))
+
+
+PARTIAL_MEMBERS = st.sampled_from(["units", ".lock", "resume.json", "units/none_seed0",
+                                   "units/.dropout_seed0.tmp", "units/none_seed0/unit.json",
+                                   "config.toml", "extra", "(kind folder)"])
+
+
+def _fuzz_resume(examples: int):
+    @settings(max_examples=examples, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(name=HOSTILE_NAME, links=st.lists(st.tuples(PARTIAL_MEMBERS, LINK_TARGETS),
+                                             min_size=1, max_size=2,
+                                             unique_by=lambda link: link[0]),
+           as_json=st.booleans())
+    def run(sweep_partial, tmp_path_factory, name, links, as_json):
+        base = tmp_path_factory.mktemp("hostile-partial")
+        partial = _plant(base, sweep_partial, "mnist", f".{name}.partial", links)
+        _check_hostile(base, ["mnist", "--resume", str(partial), "--quiet"], as_json)
+    return run
+
+
+def test_hostile_partial_folders_resume_nothing_outside(sweep_partial, tmp_path_factory):
+    _fuzz_resume(6)(sweep_partial, tmp_path_factory)
+
+
+@pytest.mark.slow
+def test_hostile_partial_folders_many_examples(sweep_partial, tmp_path_factory):
+    _fuzz_resume(60)(sweep_partial, tmp_path_factory)

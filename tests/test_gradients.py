@@ -152,7 +152,8 @@ def test_cli_json(cli, out):
                   "claim C7). Received: rate=1.0"),
     ("rate", float("nan"), "expected a drop probability in [0, 1) (rate 1 is measured "
                            "separately, as claim C7). Received: rate=nan"),
-    ("batch_size", 0, "expected an integer in [1, 2147483647] (a 32-bit count). Received: batch_size=0"),
+    ("batch_size", 0, "expected an integer in [1, 2147483647] (a 32-bit count). "
+                      "Received: batch_size=0"),
     ("learning_rate", -1.0, "expected a finite number > 0. Received: learning_rate=-1.0"),
 ])
 def test_config_errors(field, value, expected):
@@ -165,7 +166,8 @@ def test_config_errors(field, value, expected):
     (("--rate", "1.5"), "Invalid value for `rate`: expected a drop probability in [0, 1)"),
     (("--rate", "-0.1"), "Received: rate=-0.1"),
     (("--rate", "nan"), "Received: rate=nan"),
-    (("--batch-size", "0"), "Invalid value for `batch_size`: expected an integer in [1, 2147483647] (a 32-bit count)"),
+    (("--batch-size", "0"), "Invalid value for `batch_size`: expected an integer in "
+                            "[1, 2147483647] (a 32-bit count)"),
 ])
 def test_cli_bad_input_exit_2_nothing_written(cli, out, args, message):
     result = cli("gradients", *args, "--out", out, expect=2)

@@ -1,4 +1,5 @@
-"""Hostile options, configs, special files and data: one line each, the right exit code, nothing written.
+"""Hostile options, configs, special files and data: one line each, the right exit code,
+nothing written.
 
 Each case is one kind of input the careless user, a full disk or a stranger's
 file gives; none may produce a traceback, a hang, or unbounded memory use.
@@ -15,9 +16,9 @@ import zlib
 import numpy as np
 import pytest
 
-from dropout_lab.core.errors import ConfigError
 from dropout_lab.core.data import sources
 from dropout_lab.core.data.idx import IdxFormatError, parse_idx
+from dropout_lab.core.errors import ConfigError
 
 
 def _error_line(result) -> str:
@@ -45,9 +46,12 @@ BAD_OPTIONS = [
     (("train", "--epochs", "1000000000000"),
      "Invalid value for `epochs`: expected an integer in [1, 2147483647] (a 32-bit count). "
      "Received: epochs=1000000000000"),
-    (("compare", "--mc-samples", "3000000000"), "Invalid value for `mc_samples`: expected an integer in [100, 2147483647] (the consistency bound relies on the central limit theorem)"),
-    (("compare", "--runs", "100000000"), "expected an integer in [1, 1000000] (repeated predictions "
-                                         "are kept in memory). Received: runs=100000000"),
+    (("compare", "--mc-samples", "3000000000"),
+     "Invalid value for `mc_samples`: expected an integer in [100, 2147483647] (the consistency "
+     "bound relies on the central limit theorem)"),
+    (("compare", "--runs", "100000000"), "expected an integer in [1, 1000000] (repeated "
+                                         "predictions are kept in memory). "
+                                         "Received: runs=100000000"),
     (("mc-average", "--k", "1,99999999999"), "Received: k='1,99999999999'"),
     (("mc-average", "--repeats", "3000000000"), "Received: repeats=3000000000"),
     (("noise-shape", "--input-shape", "2,²,4"), "Received: input_shape='2,²,4'"),

@@ -28,10 +28,20 @@ def _wait_for(predicate, seconds: float) -> bool:
 
 
 def _start(*args: str) -> subprocess.Popen:
-    """``dropout-lab ARGS`` in a process of its own, its output captured."""
+    """``dropout-lab ARGS`` in a process of its own, its output captured, Ctrl-C at its default.
+
+    A suite started in the background by a script inherits SIGINT ignored, and Python
+    keeps an ignored SIGINT ignored: the child would never see the Ctrl-C sent to it.
+    """
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.Popen([sys.executable, "-m", "dropout_lab", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=sigint_default)
+
+
+def sigint_default() -> None:
+    """In the child before it runs Python: SIGINT to its default, so Python handles it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _ctrl_c(process: subprocess.Popen) -> tuple[float, str]:
@@ -59,16 +69,15 @@ def test_ctrl_c_during_a_long_train_ends_it_within_two_seconds(tmp_path):
 
 
 def test_a_second_process_cannot_resume_a_folder_in_use(tmp_path):
-    with pytest.raises(RuntimeError):
-        with resumable_run(tmp_path, "sweep", {"a": 1}, 0, "first") as run:
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), resumable_run(tmp_path, "sweep", {"a": 1}, 0, "first"):
+        raise RuntimeError("interrupted")
     (partial,) = (tmp_path / "sweep").iterdir()
     first = reopen_run(partial, "sweep", "again")
     with resumable_run(tmp_path, "sweep", {}, 0, "x", resume=first):
         second = reopen_run(partial, "sweep", "again")
-        with pytest.raises(ConfigError, match="is being written by another dropout-lab process"):
-            with resumable_run(tmp_path, "sweep", {}, 0, "x", resume=second):
-                pass
+        with (pytest.raises(ConfigError, match="is being written by another dropout-lab process"),
+              resumable_run(tmp_path, "sweep", {}, 0, "x", resume=second)):
+            pass
     (final,) = (tmp_path / "sweep").iterdir()
     assert not final.name.startswith(".") and not (final / ".lock").exists()
 
@@ -84,9 +93,8 @@ def test_temp_files_and_locks_are_never_recorded(tmp_path):
 
 
 def test_resuming_when_the_final_folder_exists_strands_nothing(tmp_path):
-    with pytest.raises(RuntimeError):
-        with resumable_run(tmp_path, "sweep", {}, 0, "x") as run:
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), resumable_run(tmp_path, "sweep", {}, 0, "x") as run:
+        raise RuntimeError("interrupted")
     partial = run.path
     run.final_path.mkdir()
     with pytest.raises(ConfigError, match="cannot be finished because .* already exists"):
@@ -96,9 +104,8 @@ def test_resuming_when_the_final_folder_exists_strands_nothing(tmp_path):
 
 def test_a_partial_folder_named_without_its_dot_keeps_its_name(tmp_path):
     parent = tmp_path / "sweep"
-    with pytest.raises(RuntimeError):
-        with resumable_run(tmp_path, "sweep", {}, 0, "x") as run:
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), resumable_run(tmp_path, "sweep", {}, 0, "x") as run:
+        raise RuntimeError("interrupted")
     visible = parent / run.path.name[1:]  # e.g. copied without the leading dot
     run.path.rename(visible)
     folder = reopen_run(visible, "sweep", "again")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import time
@@ -14,7 +15,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dropout_lab"
 #: Third-party modules worth importing late: each costs a large part of a second or more.
 HEAVY = {"tensorflow", "keras", "scipy", "matplotlib", "numpy", "h5py", "torch", "jax", "flax",
          "equinox", "jinja2", "pydantic", "pydantic_core", "tomli_w", "onnx", "onnxruntime",
-         "onnxscript", "tf2onnx", "ai_edge_litert"}
+         "onnxscript", "tf2onnx", "ai_edge_litert", "ray",
+         # rich (45 ms): imported when there is output to show, never for --help
+         "rich", "mlflow", "tensorboard"}
+#: Standard-library modules worth importing late too (tens of milliseconds --help need not pay).
+HEAVY_STDLIB = ("importlib.metadata", "urllib.request")  # urllib.request: http.client, email
+
+
+def is_heavy(name: str) -> bool:
+    """True for a module in HEAVY (or inside one), or in HEAVY_STDLIB."""
+    return name.split(".")[0] in HEAVY or name.startswith(HEAVY_STDLIB)
 
 
 def _module_name(path: Path) -> str:
@@ -107,7 +117,7 @@ def _heavy(name: str, seen: frozenset = frozenset()) -> bool:
     A module that declares a result class (``@record``) imports pydantic when it is imported.
     """
     top, _ = GRAPH[name]
-    if any(n.split(".")[0] in HEAVY for n in top) or "\n@record\n" in MODULES[name].read_text():
+    if any(is_heavy(n) for n in top) or "\n@record\n" in MODULES[name].read_text():
         return True
     return any(_heavy(n, seen | {name}) for n in _own(top) if n not in seen and n != name)
 
@@ -115,7 +125,7 @@ def _heavy(name: str, seen: frozenset = frozenset()) -> bool:
 def test_late_imports_are_only_of_heavy_modules():
     light_late = sorted(f"{name} imports {target} inside a function"
                         for name, (_, late) in GRAPH.items() for target in late
-                        if not (target.split(".")[0] in HEAVY
+                        if not (is_heavy(target)
                                 or (target in MODULES and _heavy(target))))
     assert light_late == []
 
@@ -138,12 +148,25 @@ def test_cli_and_configs_import_no_heavy_module():
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("flag", ["--help", "--version"])
-def test_help_answers_within_0_2_seconds(flag):
+def _fastest_of_five(argv: list[str], env: dict[str, str]) -> float:
+    """The fastest of five runs after one to warm up: a busy machine slows some, never all."""
+    subprocess.run(argv, check=True, capture_output=True, env=env)  # writes the bytecode
     times = []
-    for _ in range(5):  # the fastest of five: a busy machine slows some, never all
+    for _ in range(5):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "dropout_lab", flag], check=True,
-                       capture_output=True)
+        subprocess.run(argv, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - start)
-    assert min(times) <= 0.2, times
+    return min(times)
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_answers_within_0_15_seconds_of_python_itself(flag, tmp_path):
+    # Against the interpreter's own start measured in the same run: the environment's
+    # site-packages (.pth files) cost 0.05-0.15 s before any of dropout-lab's code runs.
+    # With bytecode, as an installed copy has it (pip compiles it); without, compiling
+    # dropout-lab's modules costs 0.05-0.08 s a run (PYTHONDONTWRITEBYTECODE is set here).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")  # nothing written in the tree
+    floor = _fastest_of_five([sys.executable, "-c", "pass"], env)
+    took = _fastest_of_five([sys.executable, "-m", "dropout_lab", flag], env)
+    assert took - floor <= 0.15, (took, floor)

@@ -47,7 +47,7 @@ def test_mc_average_of_a_run(mnist_run):
     counts = errors * mock_mnist.TEST_IMAGES  # errors are counts over the test images
     assert np.allclose(counts, np.round(counts), rtol=0, atol=1e-9)
     assert len({tuple(row) for row in errors}) == 4  # repeats draw fresh masks
-    for k, row, column in zip(data["ks"], data["mc_error"], errors.T):
+    for k, row, column in zip(data["ks"], data["mc_error"], errors.T, strict=True):
         # at --confidence 0.9, clipped to [0, 1] (an error rate)
         expected = mean_interval(column, 0.9, PROPORTION)
         assert (row["k"], row["estimate"], row["low"], row["high"], row["confidence"]) == (

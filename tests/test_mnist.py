@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -171,9 +170,12 @@ def test_settings_named_by_version_0_1_are_read():
 BAD_INPUT = [
     (["--arms", "none,dropuot"], "Invalid value for `arms`: expected a non-empty list of "
      "distinct arms from none, dropout, l2, dropout+l2. Received: arms='none,dropuot'"),
-    (["--seeds", "0"], "Invalid value for `seeds`: expected an integer in [1, 10000] (units per arm). Received: seeds=0"),
-    (["--steps", "0"], "Invalid value for `steps`: expected an integer in [1, 2147483647] (a 32-bit count). Received: steps=0"),
-    (["--eval-every", "-5"], "Invalid value for `eval_every`: expected an integer in [1, 2147483647] (a 32-bit count)."),
+    (["--seeds", "0"], "Invalid value for `seeds`: expected an integer in [1, 10000] "
+     "(units per arm). Received: seeds=0"),
+    (["--steps", "0"], "Invalid value for `steps`: expected an integer in [1, 2147483647] "
+     "(a 32-bit count). Received: steps=0"),
+    (["--eval-every", "-5"], "Invalid value for `eval_every`: expected an integer in "
+     "[1, 2147483647] (a 32-bit count)."),
     (["--train-subset", "60001"], "Invalid value for `train_subset`: expected an integer in "
      "[1, 60000] (MNIST has 60000 training images). Received: train_subset=60001"),
     (["--resume", "nowhere"], "Invalid value for `--resume`: expected an interrupted mnist run"),
@@ -221,7 +223,7 @@ def test_interrupted_sweep_resumes_to_the_same_numbers(tmp_path):
                                train_subset=300)
 
     def stop_after_first_unit(task, done, total):
-        if task == "units" and done == 1:
+        if task.startswith("units") and done == 1:
             raise KeyboardInterrupt
 
     with pytest.raises(ExperimentError, match=r"Interrupted: 1 of 2 units are complete in .*"
@@ -248,10 +250,10 @@ def test_resume_rejects_flags_and_completed_runs(sweep, tmp_path):
 
 
 def test_resumable_run_lifecycle(tmp_path):
-    with pytest.raises(RuntimeError):
-        with resumable_run(tmp_path, "sweep", {"a": 1}, 0, "first") as run:
-            run.write_json("units/x.json", {"x": 1})
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), resumable_run(tmp_path, "sweep", {"a": 1}, 0,
+                                                    "first") as run:
+        run.write_json("units/x.json", {"x": 1})
+        raise RuntimeError("boom")
     (partial,) = (tmp_path / "sweep").iterdir()
     with pytest.raises(ConfigError, match="a 'sweep' run"):
         reopen_run(partial, "mnist", "again")
@@ -401,3 +403,39 @@ def test_decision_needs_intervals_strictly_off_zero():
     assert _decide([Interval(0.1, 1e-9, 0.2, 0.95)]) == "confirmed"
     assert _decide([Interval(0.1, 1e-9, 0.2, 0.95), Interval(-0.1, -0.2, -1e-9, 0.95)]) == \
         "refuted"
+
+
+def test_each_unit_is_a_tensorboard_run_with_its_curves_and_hparams(sweep):
+    """Every unit's curves as TensorBoard reads them back, equal to results.json's; the
+    HParams session names its arm, seed and rates; the event files are in the manifest."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import metadata
+
+    data, _ = sweep
+    run = open_run(data["run_dir"], ("mnist",))
+    listed = sorted(name.split("/")[1] for name in run.manifest["files"]
+                    if name.startswith("tensorboard/"))
+    assert listed == sorted(data["curves"])  # one event file per unit, each verified
+    for name in listed:
+        (event_file,) = [n for n in run.manifest["files"] if n.startswith(f"tensorboard/{name}/")]
+        run.verified(event_file)
+    for arm in ("dropout", "l2"):
+        events = EventAccumulator(str(run.path / "tensorboard" / f"{arm}_seed1"),
+                                  size_guidance={"scalars": 0, "tensors": 0})
+        events.Reload()
+        curve = data["curves"][f"{arm}_seed1"]
+        for key in ("train/loss", "train/accuracy", "test/accuracy", "test/loss"):
+            read = events.Scalars(key)
+            assert [e.step for e in read] == curve["steps"] == [20, 40, 60]
+            assert [e.value for e in read] == pytest.approx(curve[key], rel=1e-6)
+        unit = next(a for a in data["arms"] if (a["arm"], a["seed"]) == (arm, 1))
+        (final,) = events.Scalars("final/test_accuracy")
+        assert (final.step, final.value) == (60, pytest.approx(unit["final_test_accuracy"]))
+        (speed,) = events.Scalars("train/steps_per_second")
+        assert speed.value == pytest.approx(unit["steps_per_second"], rel=1e-6)
+        info = metadata.parse_session_start_info_plugin_data(
+            events.SummaryMetadata(metadata.SESSION_START_INFO_TAG).plugin_data.content)
+        hparams = {k: getattr(v, v.WhichOneof("kind")) for k, v in info.hparams.items()}
+        assert hparams == {"run": run.path.name, "arm": arm, "seed": 1,
+                           "drop_rate": 0.5 if arm == "dropout" else 0.0,
+                           "l2_weight": pytest.approx(1e-4) if arm == "l2" else 0.0}

@@ -22,7 +22,6 @@ import time
 import numpy as np
 import pytest
 
-from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.data import mnist, sources
 from dropout_lab.core.data.idx import (
     IDX_FILES,
@@ -32,6 +31,7 @@ from dropout_lab.core.data.idx import (
     load_idx_dataset,
     parse_idx,
 )
+from dropout_lab.core.errors import ConfigError, ExperimentError
 
 
 def fake_arrays(seed: int = 0) -> dict[str, np.ndarray]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from busy import busy_core
 
 from dropout_lab.core.errors import ConfigError
@@ -41,7 +40,7 @@ SLOW, FAST, UNSURE = (0.7, 0.8), (1.1, 1.2), (0.9, 1.1)
 def test_c11_is_one_combined_test_over_every_pair(bounds, outcome):
     names = [("S003", "none", "dropout"), ("S003", "l2", "dropout+l2"),
              ("S001", "none", "dropout")]
-    pairs = [_pair(*name, *bound) for name, bound in zip(names, bounds)]
+    pairs = [_pair(*name, *bound) for name, bound in zip(names, bounds, strict=True)]
     verdict = verdict_c11(pairs, LEVEL)
     assert verdict.claim == "C11" and verdict.outcome == outcome
     assert list(verdict.numbers) == [
@@ -92,5 +91,5 @@ def test_a_busy_core_does_not_change_c11(tmp_path):
         loaded = speed.run(config, RunContext(out=tmp_path / "loaded"))
         assert loop.poll() is None  # it kept running the whole time
     assert idle.verdicts[0].outcome == loaded.verdicts[0].outcome == "refuted"
-    for quiet, busy in zip(idle.pairs, loaded.pairs):
+    for quiet, busy in zip(idle.pairs, loaded.pairs, strict=True):
         assert busy.speed_ratio.high < 1 and quiet.speed_ratio.high < 1

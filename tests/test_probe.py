@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dropout_lab.core import results
-from dropout_lab.core import stats
+from dropout_lab.core import results, stats
 from dropout_lab.core.runs import RunContext
 from dropout_lab.dropouts import drawstats as probe_stats
 from dropout_lab.dropouts import probing, registry

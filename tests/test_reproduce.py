@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.runs import RunContext
@@ -18,6 +19,7 @@ from dropout_lab.frameworks.config import installed
 from dropout_lab.mnist.config import S001_OVERFIT
 from dropout_lab.reproduce import experiment
 from dropout_lab.reproduce.config import (
+    FULL_ONLY,
     NEEDS_FULL,
     ReproduceConfig,
     needs_full,
@@ -41,16 +43,19 @@ def test_the_plan_runs_only_what_the_claims_need():
     full = plan(ReproduceConfig(profile="full"))
     assert [s.name for s in full] == ["compare", "probe", "noise-shape", "gradients",
                                       "numpy-demo", "mnist-s003", "mnist-s001", "mnist-speed",
-                                      "mc-average", *extra]
+                                      "mc-average", "sweep-rate", "sweep-width", "sweep-size",
+                                      *extra]
     quick = plan(ReproduceConfig())
     assert [s.name for s in quick] == ["compare", "probe", "noise-shape", "gradients",
                                        "numpy-demo", "mnist-speed", "mc-average", *extra]
-    owned = sorted(c for s in full for c in s.claims)
-    assert owned == sorted(ReproduceConfig().wanted)  # each claim settled by exactly one step
+    owned = sorted(c for s in full for c in s.claims)  # each claim settled by exactly one step
+    assert owned == sorted(ReproduceConfig(profile="full").wanted)
     quick_owned = sorted(c for s in quick for c in s.claims)
     assert sorted(quick_owned + list(NEEDS_FULL)) == owned  # quick: the rest needs full
+    assert set(FULL_ONLY) <= set(NEEDS_FULL)  # the paper's studies among them
     assert needs_full(ReproduceConfig(profile="full")) == {}
     assert list(needs_full(ReproduceConfig(claims=("C9", "C1")))) == ["C9"]
+    assert parse_claims("p2014-f9a,C1") == ("P2014-F9a", "C1")
 
 
 def test_quick_measures_what_full_measures_where_it_decides():
@@ -83,7 +88,8 @@ def test_the_overfit_config_file_is_the_s001_plan():
 def test_claims_are_parsed_and_checked():
     assert parse_claims(" c10, C1,c10 ") == ("C10", "C1")
     with pytest.raises(Exception, match=r"Invalid value for `claims`: expected claim ids from "
-                                        r"C1, .*MC\. Received: claims='C13'"):
+                                        r"C1, .*MC, P2014-F9a, P2014-F9b, P2014-F10\. "
+                                        r"Received: claims='C13'"):
         parse_claims("C13")
     with pytest.raises(Exception, match="Received: claims=','"):
         parse_claims(",")
@@ -116,8 +122,9 @@ def test_the_report_is_one_self_contained_file(outputs):
     assert len(images) == len(data["figures"]) == 1  # probe.png (compare draws none)
     assert base64.b64decode(images[0]).startswith(PNG)
     markdown = (run_dir / "report.md").read_text()
-    for verdict in data["verdicts"]:
-        assert verdict["evidence"] in markdown and verdict["test"] in markdown
+    for verdict in data["verdicts"]:  # escaped as in the HTML (markdown renders raw HTML)
+        for text in (verdict["evidence"], verdict["test"]):
+            assert str(escape(text)) in markdown and str(escape(text)) in html
     for step in data["steps"]:  # every link leads to the step's run folder
         assert (run_dir / step["link"]).resolve() == Path(step["run_dir"]).resolve()
         assert f"]({step['link']})" in markdown and f'href="{step["link"]}"' in html

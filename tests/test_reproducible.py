@@ -13,7 +13,8 @@ def _train(out, seed):
     command = [sys.executable, "-m", "dropout_lab", "train", "--epochs", "60", "--seed",
                str(seed), "--out", str(out), "--json", "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    assert done.stderr == "", done.stderr  # TF's C++ log noise is silenced; --quiet leaves nothing else
+    # TF's C++ log noise is silenced; --quiet leaves nothing else
+    assert done.stderr == "", done.stderr
     data = json.loads(done.stdout)
     results = json.loads((out / "train" / data["run_dir"].split("/")[-1] / "results.json")
                          .read_text())

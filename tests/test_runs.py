@@ -63,18 +63,16 @@ def test_manifest_says_when_tensorflow_ran(out):
 
 
 def test_failed_run_leaves_no_folder(out):
-    with pytest.raises(KeyboardInterrupt):
-        with new_run(out, "toy", {}, 0, "x") as run:
-            run.write_json("results.json", {})
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), new_run(out, "toy", {}, 0, "x") as run:
+        run.write_json("results.json", {})
+        raise KeyboardInterrupt
     assert list((out / "toy").iterdir()) == []
 
 
 def test_resumable_run_keeps_its_partial_folder(out):
-    with pytest.raises(RuntimeError):
-        with resumable_run(out, "sweep", {}, 0, "x") as run:
-            run.write_json("unit/results.json", {})
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), resumable_run(out, "sweep", {}, 0, "x") as run:
+        run.write_json("unit/results.json", {})
+        raise RuntimeError("boom")
     (partial,) = (out / "sweep").iterdir()
     assert partial.name.endswith(".partial") and not (partial / MANIFEST).exists()
 

@@ -1,4 +1,5 @@
-"""Every command's ``--json`` follows the one result schema and equals the results.json it writes."""
+"""Every command's ``--json`` follows the one result schema and equals the results.json it
+writes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from test_meta import COMMANDS
 
 from dropout_lab.core import kinds, results
 from dropout_lab.core.verdict import CLAIMS, SOURCES
-
 
 #: ``runs show`` prints the stored result of another command (tests/test_show.py).
 RESULTS = [name for name, _ in COMMANDS if name != "runs show"]
@@ -70,6 +70,7 @@ def test_the_key_number_is_the_first_number_with_its_name():
     assert key({"drop_fraction": Interval(0.79712, 0.78291, 0.81064, 0.999),
                 "other": 1.0}) == "drop fraction 0.7971 [0.7829, 0.8106]"
     assert key({"max_abs_diff": 0.0}) == "max abs diff 0"
-    assert key({"noise shapes": "(2, 1, 4) and (5, 1, 4)"}) == "noise shapes (2, 1, 4) and (5, 1, 4)"
+    assert (key({"noise shapes": "(2, 1, 4) and (5, 1, 4)"})
+            == "noise shapes (2, 1, 4) and (5, 1, 4)")
     assert key({"shared_axes": [1]}) == "shared axes [1]"
     assert key({"x": None}) == key({}) == "\N{EM DASH}"

@@ -97,3 +97,50 @@ def test_runs_list_names_damaged_and_partial_folders(cli, out):
     line = [x for x in cli("runs", "show", trained, expect=1).stderr.splitlines()
             if x.startswith("Error:")]
     assert len(line) == 1 and "was changed after the run wrote it" in line[0]
+
+
+def test_runs_show_takes_what_runs_list_prints(cli, outputs):
+    """The run id alone, or kind/run-id, looked up under --out (as `runs list` shows them)."""
+    run_dir = Path(outputs["compare"]["run_dir"])
+    out = run_dir.parents[1]
+    listed = next(e for e in outputs["runs list"]["runs"] if e["path"] == str(run_dir))
+    for given in (listed["run_id"], f"{listed['kind']}/{listed['run_id']}"):
+        assert cli.json("runs", "show", given, "--out", out) == outputs["compare"]
+    assert "Classification:" in cli("runs", "show", listed["run_id"], "--out", out).stdout
+    # a training run under the legacy folder name of its kind is found too
+    legacy = out / "toy"
+    trained = Path(outputs["train"]["run_dir"])
+    legacy.mkdir(exist_ok=True)
+    (legacy / "20200101-000000-abcdef").symlink_to(trained)  # a link is never followed
+    line = cli("runs", "show", "20200101-000000-abcdef", "--out", out, expect=2).stderr
+    assert "(no run 20200101-000000-abcdef under" in line
+
+
+@pytest.mark.parametrize("given, why", [
+    ("20260101-000000-abcdef", "no run 20260101-000000-abcdef under {out}"),
+    ("compare/20260101-000000-abcdef", "no run 20260101-000000-abcdef under {out}"),
+    ("nokind/20260101-000000-abcdef", "no folder nokind/20260101-000000-abcdef"),
+    ("results/compare/20260101", "no folder results/compare/20260101"),
+    ("compare/..", "not a folder, a run id or kind/run-id"),
+    ("..x", "not a folder, a run id or kind/run-id"),
+    (".hidden", "not a folder, a run id or kind/run-id"),
+])
+def test_runs_show_names_what_it_could_not_find(cli, out, given, why):
+    (out / "compare").mkdir()
+    (out / "compare" / ".hidden").mkdir()
+    result = cli("runs", "show", given, "--out", out, expect=2)
+    (line,) = [x for x in result.stderr.splitlines() if "Invalid value" in x]
+    assert line.endswith("Invalid value for `RUN`: expected a run folder, or a run id or "
+                         "kind/run-id as `dropout-lab runs list` prints them. Received: "
+                         f"RUN={given!r} ({why.format(out=out)}).")
+
+
+def test_runs_show_asks_for_the_kind_when_an_id_is_in_two(cli, out):
+    trained = Path(cli.json("train", "--epochs", "2", "--out", out, "--quiet")["run_dir"])
+    copy = out / "reload" / trained.name
+    copy.parent.mkdir()
+    copy.mkdir()
+    line = cli("runs", "show", trained.name, "--out", out, expect=2).stderr
+    assert f"(a run id in train/ and reload/; give kind/{trained.name})." in \
+        " ".join(line.split())
+    assert cli.json("runs", "show", f"train/{trained.name}", "--out", out)["kind"] == "train"

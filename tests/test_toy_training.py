@@ -9,7 +9,7 @@ from dropout_lab.dropouts import appliers
 from dropout_lab.toy import net as toy
 
 tf = import_tf()
-import keras  # noqa: E402
+import keras  # noqa: E402  (after the quiet TF import)
 
 
 def _net(seed):
@@ -31,7 +31,7 @@ def test_compiled_loop_is_bit_identical_to_eager_keras_sgd():
         optimizer.apply(grads, eager.trainable_variables)
         eager_losses.append(float(loss))
     np.testing.assert_array_equal(losses, np.float32(eager_losses))
-    for a, b in zip(compiled.weights, eager.weights):
+    for a, b in zip(compiled.weights, eager.weights, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 

@@ -24,7 +24,7 @@ def test_round_trip_is_exact_and_ignores_rng_state(tmp_path):
     path = tmp_path / "w.h5"
     weights.save(source, path, {"rate": 0.5, "versions": {"keras": "3"}})
     attrs = weights.load(target, path)
-    for a, b in zip(source.weights, target.weights):
+    for a, b in zip(source.weights, target.weights, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert attrs["rate"] == 0.5 and attrs["format"] == weights.FORMAT
     with h5py.File(path) as handle:

@@ -19,9 +19,10 @@ import dropout_lab.numpy_demo.experiment as _6  # numpy-demo
 import dropout_lab.mnist.sweep as _7  # mnist
 import dropout_lab.mnist.mc_average as _8  # mc-average
 import dropout_lab.mnist.speed as _9  # mnist-speed
-import dropout_lab.reproduce.experiment as _10  # reproduce
-import dropout_lab.frameworks.experiment as _11  # frameworks
-import dropout_lab.export.experiment as _12  # export
+import dropout_lab.sweep.experiment as _10  # sweep
+import dropout_lab.reproduce.experiment as _11  # reproduce
+import dropout_lab.frameworks.experiment as _12  # frameworks
+import dropout_lab.export.experiment as _13  # export
 
 _0_checked: Experiment = _0
 _1_checked: Experiment = _1
@@ -36,4 +37,5 @@ _9_checked: Experiment = _9
 _10_checked: Experiment = _10
 _11_checked: Experiment = _11
 _12_checked: Experiment = _12
+_13_checked: Experiment = _13
 # [[[end]]]

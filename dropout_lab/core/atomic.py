@@ -3,8 +3,12 @@
 Every file is written to a hidden temporary name beside its target and
 renamed onto it, so a reader never sees half a file; a failed write (a full
 disk, a read-only folder) removes the temporary file and raises one
-``ExperimentError`` naming the file and the reason. JSON is strict: NaN and
-infinities, which ``jq`` and ``JSON.parse`` reject, are written as ``null``.
+``ExperimentError`` naming the file and the reason. The temporary file is
+created exclusively, never through a link (``O_EXCL | O_NOFOLLOW``), and the
+rename replaces a link at the target rather than writing through it. JSON is
+strict: NaN and infinities, which ``jq`` and ``JSON.parse`` reject, are written
+as ``null``; a lone surrogate (a file name that was not UTF-8) as the byte it
+stands for, ``\\xNN``.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ import json
 import math
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.printable import json_safe, printable
+from dropout_lab.core.safe_paths import create_exclusive
 
 TEMP_PREFIX = "."  # temporary files and folders are hidden: never part of a run's record
 
@@ -36,15 +43,20 @@ def sha256_file(path: Path) -> str:
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
+    The temporary file exists, empty, when the path is yielded: created
+    exclusively and without following a link, so the name is this process's own.
+
     Raises:
         ExperimentError: writing or renaming failed (e.g. the disk is full).
     """
     tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}.tmp")
     try:
+        os.close(create_exclusive(tmp))
         yield tmp
         os.replace(tmp, path)
     except OSError as exc:
-        raise ExperimentError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+        raise ExperimentError(f"Cannot write {printable(path)}: {exc.strerror or exc}."
+                              ) from None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -52,11 +64,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file, fsync and an atomic rename."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with atomic_path(path) as tmp, open(
+            os.open(tmp, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def to_jsonable(value: Any) -> Any:
@@ -65,12 +77,14 @@ def to_jsonable(value: Any) -> Any:
         value = value.tolist()
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return json_safe(value)
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {json_safe(str(k)): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
     if isinstance(value, Path):
-        return str(value)
+        return json_safe(str(value))
     return value
 
 

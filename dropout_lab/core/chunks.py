@@ -11,7 +11,7 @@ show (a 1000-step toy run: a handful of calls).
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 CHUNK_SECONDS = 0.25
 FIRST_CHUNK = 64

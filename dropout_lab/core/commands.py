@@ -3,7 +3,11 @@
 Human output is rendered with rich, to stdout normally and to stderr under
 ``--json`` (stdout then carries exactly one JSON object). ``--quiet`` keeps
 only errors (and the JSON object, when asked for). Library errors map to exit
-codes here: ConfigError -> 2 (a usage error), ExperimentError -> 1.
+codes here: ConfigError -> 2 (a usage error), ExperimentError -> 1. Whatever
+is shown passes through ``core.printable`` (no control character or bidi
+override from data reaches the terminal); SIGTERM and SIGHUP end a command as
+Ctrl-C does (``core.signals``); closed or full standard streams are handled by
+``core.streams``.
 """
 
 from __future__ import annotations
@@ -13,29 +17,28 @@ import contextvars
 import functools
 import shlex
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from dropout_lab.core import results
+from dropout_lab.core import results, signals, streams
 from dropout_lab.core.atomic import dumps
 from dropout_lab.core.config import load_toml, resolve
-from dropout_lab.core.console import fitted
 from dropout_lab.core.errors import ConfigError, ExperimentError
+from dropout_lab.core.printable import printable
 from dropout_lab.core.runs import RunContext, prepare_out
+from dropout_lab.core.signals import checkpoint, handled, interrupted_words, interruptible
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: A progress task that spans the others (``reproduce``'s plan): not ended by a new stage.
 OVERALL = "plan"
+
+#: Splits a progress task's name from its changing detail: ``units [ray] | 2 running``.
+DETAIL = " | "
 
 #: The arguments of the current invocation, recorded by the group (for manifests).
 INVOCATION: list[str] = []
@@ -67,26 +70,32 @@ class Output:
 
     def __init__(self, as_json: bool = False, quiet: bool = False):
         self.as_json, self.quiet = as_json, quiet
-        self._console = None
+        self._console: Console | None = None
+        self.finished: Path | None = None  # the run folder completed, named if output fails
 
     @property
     def console(self):
         """The rich console for people: stderr under --json, else stdout."""
         if self._console is None:
-            # markup off: strings from run folders (layer names, paths) are shown as they are
-            self._console = Console(stderr=self.as_json, highlight=False, markup=False)
+            # markup and emoji codes off: strings from run folders are shown as they are
+            from rich.console import Console  # rich when output is made: not for --help
+
+            self._console = Console(stderr=self.as_json, highlight=False, markup=False,
+                                    emoji=False)
         return self._console
 
     def show(self, *renderables: Any) -> None:
         """Print rich renderables for people (nothing under --quiet)."""
         if not self.quiet:
-            for item in renderables:
-                self.console.print(fitted(item))
+            with streams.writing(self.as_json, self.finished):
+                for item in renderables:
+                    self.console.print(_printable_fitted(item))
 
     def emit(self, obj: Any) -> None:
         """Print the JSON object on stdout (only under --json)."""
         if self.as_json:
-            click.echo(dumps(obj), file=_JSON_STDOUT.get(sys.stdout))
+            with streams.writing(False, self.finished):
+                click.echo(dumps(obj), file=_JSON_STDOUT.get(sys.stdout))
 
     @contextlib.contextmanager
     def progress(self, first: str | None = "starting TensorFlow"
@@ -100,18 +109,29 @@ class Output:
         if self.quiet:
             yield lambda task, done, total: None
             return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                    MofNCompleteColumn(), TimeElapsedColumn())
         tasks: dict[str, Any] = {}
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             def update(task: str, done: int, total: int) -> None:
-                if task not in tasks:
+                key = task.partition(DETAIL)[0]  # "units [ray] | 1 failed": one bar, its text
+                if key not in tasks:
                     for name, (started, size) in tasks.items():  # a new stage ends the others
                         if name != OVERALL:
                             bar.update(started, completed=size)
-                    tasks[task] = (bar.add_task(task, total=total), total)
-                tasks[task] = (tasks[task][0], total)
-                bar.update(tasks[task][0], completed=done, total=total)
+                    tasks[key] = (bar.add_task(task, total=total), total)
+                tasks[key] = (tasks[key][0], total)
+                bar.update(tasks[key][0], completed=done, total=total, description=task)
 
             if first:
                 update(first, 0, 1)
@@ -127,42 +147,63 @@ def reported_errors() -> Iterator[None]:
     """
     try:
         yield
-    except (click.ClickException, click.exceptions.Exit, click.Abort):
+    except click.ClickException as exc:
+        exc.message = printable(exc.message)  # click's own, quoting what was typed
+        raise
+    except (click.exceptions.Exit, click.Abort):
         raise
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(printable(exc)) from None
     except ExperimentError as exc:
-        raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:
-        raise click.ClickException("Interrupted; no complete run folder was written.") from None
+        raise click.ClickException(printable(exc)) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP (core.signals)
+        handled()
+        signals.interrupted_command = True  # the program leaves at once (cli.LabGroup)
+        finished = _FINISHED.get(None)
+        what = ("no complete run folder was written" if finished is None else
+                f"the run itself is complete: {printable(finished)}")
+        raise click.ClickException(f"{interrupted_words(exc)}; {what}.") from None
     except MemoryError:
         raise click.ClickException("Out of memory; nothing complete was written. Smaller "
                                    "sizes, or $DROPOUT_LAB_MEMORY_LIMIT, keep a run within "
                                    "memory.") from None
     except Exception as exc:  # noqa: BLE001  (see the docstring)
-        raise click.ClickException(f"Internal error ({type(exc).__name__}: {exc}); please "
-                                   f"report it with the command line: {command_line()}"
-                                   ) from None
+        raise click.ClickException(printable(
+            f"Internal error ({type(exc).__name__}: {exc}); please report it with the command "
+            f"line: {command_line()}")) from None
 
 
 #: Where ``--json`` prints its object: the real stdout, while the command runs with
 #: ``sys.stdout`` pointed at stderr (a user's layer that prints cannot spoil the JSON).
 _JSON_STDOUT: contextvars.ContextVar[Any] = contextvars.ContextVar("json_stdout")
+#: The run folder the command completed (``execute``): an interruption after it says so.
+_FINISHED: contextvars.ContextVar[Any] = contextvars.ContextVar("finished")
 
 
 def lab_command(func: Callable) -> Callable:
-    """Wrap a command body: one clean error line, and stdout kept for the JSON object."""
+    """Wrap a command body: one clean error line, stdout kept for the JSON object, SIGTERM
+    and SIGHUP handled as Ctrl-C, the standard streams made safe (``core.streams``)."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        token = _JSON_STDOUT.set(sys.stdout)
+        streams.prepare()
+        token, finished = _JSON_STDOUT.set(sys.stdout), _FINISHED.set(None)
         guard = (contextlib.redirect_stdout(sys.stderr) if kwargs.get("as_json")
                  else contextlib.nullcontext())
         try:
-            with reported_errors(), guard:
+            with interruptible(), reported_errors(), guard:
+                checkpoint()  # a Ctrl-C swallowed before the command began
                 return func(*args, **kwargs)
         finally:
             _JSON_STDOUT.reset(token)
+            _FINISHED.reset(finished)
     return wrapper
+
+
+def given(name: str) -> bool:
+    """Whether the option ``name`` was given on the command line (not left at its default)."""
+    ctx = click.get_current_context(silent=True)
+    source = ctx.get_parameter_source(name) if ctx is not None else None
+    return source not in (None, click.core.ParameterSource.DEFAULT)
 
 
 def resolve_config(cls: type, config_path: str | None, flags: dict[str, Any]):
@@ -222,7 +263,16 @@ def execute(output: Output, out: str, experiment: Any, config: Any, render: Call
     """
     with output.progress(first) as progress:
         result = experiment.run(config, run_context(out, progress, **context))
+    output.finished = getattr(result, "run_dir", None)
+    _FINISHED.set(output.finished)
     output.show(*render(result))
     output.emit(results.to_json(result))
     return result
 
+
+
+def _printable_fitted(item: Any) -> Any:
+    """``item`` fitted to the terminal and made printable (``core.console``, with rich)."""
+    from dropout_lab.core.console import Printable, fitted
+
+    return Printable(fitted(item))

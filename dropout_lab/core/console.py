@@ -2,20 +2,27 @@
 
 Rendering never computes results; it formats what the experiments measured.
 Each verdict is shown the same way in every command (``verdict_lines``).
+Whatever a command shows passes ``Printable``: untrusted text made printable
+(``core.printable``) before rich lays it out and after.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from dropout_lab.core.printable import printable, printable_lines
 from dropout_lab.core.verdict import OUTCOMES
 
 OUTCOME_STYLE = dict(zip(OUTCOMES, ("bold green", "bold red", "bold yellow", "bold magenta",
-                                    "dim")))
+                                    "dim"), strict=True))
 
 
 def num(value: float, digits: int = 7) -> str:
@@ -73,8 +80,8 @@ def verdict_lines(verdicts, note: str | None = None) -> list[Text]:
 
 
 def run_folder(path) -> Text:
-    """``Run folder: <path>``."""
-    return Text(f"Run folder: {path}")
+    """``Run folder: <path>``, the path made printable (``--out`` may hold anything)."""
+    return Text(f"Run folder: {printable(path)}")
 
 
 def _plain(cell) -> str:
@@ -89,6 +96,23 @@ def _longest_line(cell) -> int:
     return max((len(line) for line in _plain(cell).splitlines()), default=0)
 
 
+def broken_name(name: str, width: int | None) -> str:
+    """``name`` on lines of at most ``width`` characters where it can be, broken only after a
+    dot or before ``[`` or ``@`` (``keras.layers.`` / ``SpatialDropout1D@torch``); None: whole.
+
+    A piece longer than ``width`` stays whole on its own line.
+    """
+    if width is None or len(name) <= width:
+        return name
+    pieces = re.findall(r"[^.\[@]*\.|[\[@][^.\[@]*\.?|[^.\[@]+", name)
+    lines = [""]
+    for piece in pieces:
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join(lines)
+
+
 def fitted(item):
     """``item``, a table with a header wrapped in ``Fitting``; anything else as it is."""
     return Fitting(item) if isinstance(item, Table) and item.show_header else item
@@ -101,7 +125,7 @@ def share(least: list[int], most: list[int], spare: int) -> list[int]:
     """
     widths = list(least)
     while spare > 0:
-        growing = [i for i, (w, m) in enumerate(zip(widths, most)) if w < m]
+        growing = [i for i, (w, m) in enumerate(zip(widths, most, strict=True)) if w < m]
         if not growing:
             break
         step = max(1, spare // len(growing))
@@ -148,7 +172,8 @@ class Fitting:
         if self.needed(least) <= options.max_width:
             # rich shrinks columns by ratio, not by their words: give each its width here
             spare = options.max_width - self.needed(least)
-            for column, width in zip(self.table.columns, share(least, self.natural(), spare)):
+            widths = share(least, self.natural(), spare)
+            for column, width in zip(self.table.columns, widths, strict=True):
                 column.width, column.ratio = width, None
             yield self.table
             return
@@ -161,7 +186,7 @@ class Fitting:
                 continue
             head = _plain(cells[self.key]).replace("\n", " ")
             lines = Text(head, "bold") if head.strip() else Text("")
-            for column, cell in zip(columns, cells):
+            for column, cell in zip(columns, cells, strict=True):
                 value = _plain(cell).replace("\n", " ").strip()
                 if column is columns[self.key] or not value:
                     continue
@@ -182,3 +207,75 @@ class Either:
         needed = max((Fitting(t).needed() for t in self.wide if isinstance(t, Table)), default=0)
         for item in self.wide if needed <= options.max_width else self.narrow:
             yield fitted(item)
+
+
+def printable_segments(segments: Iterable[Any]) -> Iterable[Any]:
+    """rich Segments with the text of every non-control segment made printable (lines kept).
+
+    rich's own control segments (cursor moves, styles) pass as they are; a line
+    break is its own segment ("\\n"), kept.
+    """
+    for segment in segments:
+        text = segment.text
+        if segment.control or text.isprintable() or text == "\n":
+            yield segment
+        else:
+            yield Segment(printable_lines(text), segment.style, segment.control)
+
+
+def printable_text(text: Any) -> Any:
+    """A rich Text with its characters made printable (``printable_lines``), styles kept."""
+    plain = text.plain
+    if printable_lines(plain) == plain:
+        return text
+    cuts = sorted({0, len(plain), *(s.start for s in text.spans), *(s.end for s in text.spans)})
+    shown = Text(style=text.style, justify=text.justify, overflow=text.overflow,
+                 no_wrap=text.no_wrap, end=text.end, tab_size=text.tab_size)
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        begin = len(shown.plain)
+        shown.append(printable_lines(plain[start:end]))
+        for span in text.spans:  # each piece lies wholly inside or outside every span
+            if span.start <= start and end <= span.end:
+                shown.stylize(span.style, begin, len(shown.plain))
+    return shown
+
+
+def printable_renderable(item: Any) -> Any:
+    """``item`` with the text of its strings, Text objects and tables made printable.
+
+    Tables are changed in place (their cells, headers, title and caption);
+    wrappers with ``wide``/``narrow`` or ``table`` lists are followed.
+    """
+    if isinstance(item, str):
+        return printable_lines(item)
+    if isinstance(item, Text):
+        return printable_text(item)
+    if isinstance(item, Table):
+        for column in item.columns:
+            column.header = printable_renderable(column.header)
+            column._cells[:] = [printable_renderable(c) for c in column._cells]
+        item.title = printable_renderable(item.title) if item.title else item.title
+        item.caption = printable_renderable(item.caption) if item.caption else item.caption
+        return item
+    for name in ("table", "wide", "narrow"):  # core.console's Fitting and Either
+        inner = getattr(item, name, None)
+        if isinstance(inner, list):
+            setattr(item, name, [printable_renderable(i) for i in inner])
+        elif inner is not None:
+            setattr(item, name, printable_renderable(inner))
+    return item
+
+
+class Printable:
+    """A rich renderable: ``item`` made printable before and after rich lays it out.
+
+    Whatever a render function forgot to escape, no control character or bidi
+    override of ``item`` reaches the terminal, and the layout is measured on
+    the escaped text.
+    """
+
+    def __init__(self, item: Any):
+        self.item = printable_renderable(item)
+
+    def __rich_console__(self, console, options):
+        yield from printable_segments(console.render(self.item, options))

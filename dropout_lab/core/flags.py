@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
-from dropout_lab.core import kinds
+from dropout_lab.core import kinds, tracking
 from dropout_lab.core.commands import (
     Output,
     config_option,
@@ -93,6 +94,7 @@ def flags_from(config_class: type, values: dict[str, Any]) -> dict[str, Any]:
     flags = {}
     for field in declared_fields(config_class):
         declared = option_of(field)
+        assert declared is not None  # declared_fields keeps the declared ones only
         value = values.pop(field.name, None)
         if declared.multiple:
             value = tuple(value) or None
@@ -113,6 +115,7 @@ class Invocation:
         out: ``--out``.
         output: where people's and machines' output goes.
         context: RunContext options given (``data_dir``).
+        mlflow: ``--mlflow``/``--no-mlflow``; None: log when ``MLFLOW_TRACKING_URI`` is set.
     """
 
     kind: kinds.Kind
@@ -121,6 +124,7 @@ class Invocation:
     out: str
     output: Output
     context: dict[str, Any]
+    mlflow: bool | None = None
 
     def resolve(self, **overrides: Any) -> Any:
         """The config: dataclass defaults < ``--config`` < flags (< ``overrides``)."""
@@ -131,11 +135,19 @@ class Invocation:
         """Usage error when ``--config`` or any of the flags ``names`` comes with ``what``."""
         reject_combined({n: self.flags.get(n) for n in names}, self.config_path, what, why)
 
-    def execute(self, config: Any, **context: Any) -> Any:
-        """Run the kind's experiment on ``config``, show it and emit its JSON."""
-        return execute(self.output, self.out, kinds.experiment(self.kind.name), config,
-                       kinds.renderer(self.kind.name), self.kind.first,
-                       **{**self.context, **context})
+    def execute(self, config: Any, render: Callable | None = None, **context: Any) -> Any:
+        """Run the kind's experiment on ``config``, show it (with ``render``, default the
+        kind's) and emit its JSON; then log the complete run to MLflow when asked
+        (``core.tracking``; TrackingError: exit 1)."""
+        result = execute(self.output, self.out, kinds.experiment(self.kind.name), config,
+                         render or kinds.renderer(self.kind.name), self.kind.first,
+                         **{**self.context, **context})
+        if tracking.wanted(self.mlflow):
+            with self.output.progress("logging to MLflow"):
+                logged = tracking.log_run(result, Path(self.out))
+            self.output.show(f"Logged to MLflow at {logged['uri']}: experiment "
+                             f"'{logged['experiment']}', run {logged['run_id']}.")
+        return result
 
 
 def experiment_command(kind_name: str, *extra: Callable,
@@ -154,25 +166,34 @@ def experiment_command(kind_name: str, *extra: Callable,
 
     def decorate(func: Callable) -> click.Command:
         @functools.wraps(func)
-        def callback(config_path, out, as_json, quiet, **values):
+        def callback(config_path, out, as_json, quiet, mlflow, **values):
             flags = flags_from(config_class, values)
             context = {name: values.pop(name) for name in kind.context}
             invocation = Invocation(kind, flags, config_path, out, Output(as_json, quiet),
-                                    context)
+                                    context, mlflow)
             return func(invocation, **values)
 
         wrapped = lab_command(callback)
-        for decorator in reversed([*(_field_decorator(p) for p in params(config_class)),
-                                   *extra, *_context_options(kind),
-                                   config_option(), out_option, output_options]):
+        decorators: list[Callable[[Callable], Callable]] = [
+            *(_field_decorator(p) for p in params(config_class)), *extra,
+            *_context_options(kind), config_option(), out_option, mlflow_option,
+            output_options]
+        for decorator in reversed(decorators):
             wrapped = decorator(wrapped)
         return click.command(kind.name, cls=cls, help=func.__doc__ or kind.help)(wrapped)
 
     return decorate
 
 
+#: ``--mlflow/--no-mlflow``, on every kind's command (``core.tracking``).
+mlflow_option = click.option(
+    "--mlflow/--no-mlflow", default=None,
+    help=f"Log the finished run to MLflow: to ${tracking.ENV} when set, else to a SQLite "
+         f"database under --out. [default: on when ${tracking.ENV} is set]")
+
+
 def _field_decorator(param: click.Parameter) -> Callable:
-    def attach(func: Callable) -> Callable:
+    def attach(func: Any) -> Any:  # a callback: click reads its __click_params__
         func.__click_params__ = [*getattr(func, "__click_params__", []), param]
         return func
     return attach

@@ -31,7 +31,7 @@ class Interval:
                 "confidence": self.confidence}
 
     @classmethod
-    def from_json(cls, data: dict[str, float | None]) -> "Interval":
+    def from_json(cls, data: dict[str, float | None]) -> Interval:
         """The inverse of ``to_json``: strict JSON wrote NaN and infinite numbers as null, so a
         null ``low`` reads as -inf, a null ``high`` as +inf and a null ``estimate`` or
         ``confidence`` as NaN.

@@ -94,7 +94,7 @@ def register(entry: Kind | Command) -> Kind | Command:
     _COMMANDS[entry.name] = entry
     if isinstance(entry, Kind):
         _KINDS[entry.name] = entry
-        _LEGACY.update({old: entry.name for old in entry.legacy})
+        _LEGACY.update(dict.fromkeys(entry.legacy, entry.name))
     return entry
 
 

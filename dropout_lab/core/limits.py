@@ -6,7 +6,8 @@ they need before anything is allocated: a request that would not fit is
 refused with the estimate and the limit, in one line, instead of a
 MemoryError or a machine swapping to a halt. The limit is half of the memory
 available when the command starts (``MemAvailable``), or
-``$DROPOUT_LAB_MEMORY_LIMIT`` (bytes, or with a K/M/G suffix) when set.
+``$DROPOUT_LAB_MEMORY_LIMIT`` (bytes, or with a K/M/G/T suffix) when set; a
+value that is not one is a config error, never ignored.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 
-from dropout_lab.core.errors import invalid_value
+from dropout_lab.core.errors import ConfigError, invalid_value
 
 GIB = 1 << 30
 _SUFFIX = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -36,12 +37,22 @@ def available_memory() -> int:
 
 
 def memory_limit() -> int:
-    """Bytes one run may plan to use: ``$DROPOUT_LAB_MEMORY_LIMIT``, else half of what is free."""
-    given = os.environ.get("DROPOUT_LAB_MEMORY_LIMIT", "").strip().upper()
-    found = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]?)I?B?", given)
-    if found:
-        return int(float(found[1]) * _SUFFIX[found[2]])
-    return available_memory() // 2
+    """Bytes one run may plan to use: ``$DROPOUT_LAB_MEMORY_LIMIT``, else half of what is free.
+
+    Raises:
+        ConfigError: ``$DROPOUT_LAB_MEMORY_LIMIT`` is set but not a positive size.
+    """
+    given = os.environ.get("DROPOUT_LAB_MEMORY_LIMIT")
+    if given is None or not given.strip():
+        return available_memory() // 2
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]?)I?B?", given.strip().upper())
+    size = int(float(found[1]) * _SUFFIX[found[2]]) if found else 0
+    if size <= 0:
+        raise ConfigError("Invalid value for `DROPOUT_LAB_MEMORY_LIMIT`: expected a positive "
+                          "size in bytes, or with a K, M, G or T suffix (e.g. 8G or 512M). "
+                          f"Received: DROPOUT_LAB_MEMORY_LIMIT={given!r}",
+                          param="DROPOUT_LAB_MEMORY_LIMIT")
+    return size
 
 
 def gib(size: float) -> str:

@@ -19,9 +19,11 @@ tf.keras 2 used when S003 was written; same update rule as Keras 3's Adam).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from dropout_lab.core.batches import derived_seed  # also mm.derived_seed, as before
 from dropout_lab.core.chunks import in_chunks
 from dropout_lab.core.tfenv import import_tf
 
@@ -34,14 +36,11 @@ ADAM_BETAS = (0.9, 0.999)  # Keras / TF defaults, as in S003's Adam(0.01)
 ADAM_EPSILON = 1e-7  # Keras's default epsilon
 
 
-def derived_seed(seed: int, *purpose: int) -> int:
-    """A 31-bit seed for one purpose (layer initialiser, dropout mask, batch order) of a unit."""
-    return int(np.random.SeedSequence([seed, *purpose]).generate_state(1)[0] >> 1)
 
 
 def build_mlp(hidden_units: tuple[int, ...], drop_rates: tuple[float, ...], kernel_init: str,
-              seed: int) -> keras.Model:
-    """784 -> Dense(u, relu) [-> Dropout(r)] ... -> Dense(10) logits.
+              seed: int, input_drop_rate: float = 0.0) -> keras.Model:
+    """784 [-> Dropout(r0)] -> Dense(u, relu) [-> Dropout(r)] ... -> Dense(10) logits.
 
     Args:
         hidden_units: width of each hidden layer.
@@ -49,10 +48,15 @@ def build_mlp(hidden_units: tuple[int, ...], drop_rates: tuple[float, ...], kern
         kernel_init: a Keras initializer name (``glorot_uniform``, ``he_normal``).
         seed: the unit's seed; layer i's initialiser and mask seeds derive from it,
             so two arms with the same seed start from identical weights.
+        input_drop_rate: drop probability of the input pixels (0: no ``dropout_0`` layer,
+            the net of S003 and S001 exactly).
     """
     inputs = keras.Input(shape=(PIXELS,), name="pixels")  # (batch, 784)
     hidden = inputs
-    for index, (units, rate) in enumerate(zip(hidden_units, drop_rates), start=1):
+    if input_drop_rate > 0:  # the 2014 paper's input dropout (keep 0.8 in Figure 10)
+        hidden = keras.layers.Dropout(input_drop_rate, seed=derived_seed(seed, 2, 0),
+                                      name="dropout_0")(hidden)
+    for index, (units, rate) in enumerate(zip(hidden_units, drop_rates, strict=True), start=1):
         init = keras.initializers.get({"class_name": kernel_init,
                                        "config": {"seed": derived_seed(seed, 1, index)}})
         hidden = keras.layers.Dense(units, activation="relu", kernel_initializer=init,
@@ -77,18 +81,23 @@ class Tensors:
         x_test, y_test: the test set, (10000, 784) uint8 and (10000,) int32.
     """
 
-    x_train: object
-    y_train: object
-    x_train_eval: object
-    y_train_eval: object
-    x_test: object
-    y_test: object
+    # tf.Tensor each: ``tf`` comes from import_tf(), so mypy cannot name its types
+    x_train: Any
+    y_train: Any
+    x_train_eval: Any
+    y_train_eval: Any
+    x_test: Any
+    y_test: Any
 
     @classmethod
-    def from_arrays(cls, x_train, y_train, x_test, y_test, train_eval_size: int) -> "Tensors":
+    def from_arrays(cls, x_train, y_train, x_test, y_test, train_eval_size: int) -> Tensors:
         """Flatten images to (n, 784) and move everything to tensors."""
-        flat = lambda x: tf.constant(np.ascontiguousarray(x).reshape(len(x), PIXELS))  # noqa: E731
-        label = lambda y: tf.constant(np.asarray(y, dtype=np.int32))  # noqa: E731
+        def flat(x):  # (n, 28, 28) uint8 -> (n, 784)
+            return tf.constant(np.ascontiguousarray(x).reshape(len(x), PIXELS))
+
+        def label(y):
+            return tf.constant(np.asarray(y, dtype=np.int32))
+
         return cls(flat(x_train), label(y_train), flat(x_train[:train_eval_size]),
                    label(y_train[:train_eval_size]), flat(x_test), label(y_test))
 
@@ -99,11 +108,18 @@ def to_inputs(pixels):
 
 
 class FusedOptimizer:
-    """Adam or plain SGD applied with TF's fused kernels, one call per variable."""
+    """Adam, plain SGD or SGD with momentum, applied with TF's fused kernels, one call per variable.
 
-    def __init__(self, name: str, learning_rate: float, variables: list):
+    ``momentum`` (SGD only) is classical momentum, TF's ``ResourceApplyMomentum``:
+    ``accum = momentum * accum + grad; var -= learning_rate * accum``.
+    """
+
+    def __init__(self, name: str, learning_rate: float, variables: list, momentum: float = 0.0):
         self.name, self.variables = name, variables
         self.learning_rate = tf.constant(learning_rate, tf.float32)
+        self.momentum = momentum
+        if name == "sgd" and momentum > 0:
+            self.accumulators = [tf.Variable(tf.zeros_like(v)) for v in variables]
         if name == "adam":
             self.slots = [(tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v)))
                           for v in variables]
@@ -111,14 +127,21 @@ class FusedOptimizer:
 
     def apply(self, grads: list) -> None:
         """One update of every variable from its gradient."""
+        if self.name == "sgd" and self.momentum > 0:
+            for variable, accum, grad in zip(self.variables, self.accumulators, grads,
+                                             strict=True):
+                tf.raw_ops.ResourceApplyMomentum(var=variable.handle, accum=accum.handle,
+                                                 lr=self.learning_rate, grad=grad,
+                                                 momentum=tf.constant(self.momentum, tf.float32))
+            return
         if self.name == "sgd":
-            for variable, grad in zip(self.variables, grads):
+            for variable, grad in zip(self.variables, grads, strict=True):
                 tf.raw_ops.ResourceApplyGradientDescent(var=variable.handle,
                                                         alpha=self.learning_rate, delta=grad)
             return
         beta1_power = self.beta_powers[0].assign(self.beta_powers[0] * ADAM_BETAS[0])
         beta2_power = self.beta_powers[1].assign(self.beta_powers[1] * ADAM_BETAS[1])
-        for variable, (m, v), grad in zip(self.variables, self.slots, grads):
+        for variable, (m, v), grad in zip(self.variables, self.slots, grads, strict=True):
             tf.raw_ops.ResourceApplyAdam(
                 var=variable.handle, m=m.handle, v=v.handle, beta1_power=beta1_power,
                 beta2_power=beta2_power, lr=self.learning_rate, beta1=ADAM_BETAS[0],
@@ -135,13 +158,20 @@ class Trainer:
     """
 
     def __init__(self, model, data: Tensors, batch_size: int, optimizer: str,
-                 learning_rate: float, l2_weight: float):
+                 learning_rate: float, l2_weight: float, momentum: float = 0.0,
+                 max_norm: float | None = None):
         self.model, self.data = model, data
+        # max-norm (the 2014 paper): each hidden unit's incoming weight vector, a column of
+        # its (in, out) kernel, is scaled back onto the ball of radius max_norm after a step
+        self.max_norm = max_norm
+        self.constrained = [layer.kernel for layer in model.layers
+                            if layer.name.startswith("dense_")] if max_norm else []
         self.train_size = int(data.x_train.shape[0])
         self.batch_size = min(batch_size, self.train_size)
         self.steps_per_pass = -(-self.train_size // self.batch_size)
         self.l2_weight = l2_weight
-        self.optimizer = FusedOptimizer(optimizer, learning_rate, model.trainable_variables)
+        self.optimizer = FusedOptimizer(optimizer, learning_rate, model.trainable_variables,
+                                        momentum)
         spec = tf.TensorSpec([], tf.int32)
         self._steps = tf.function(self._train_steps, input_signature=[
             tf.TensorSpec([None], tf.int32), spec, spec, spec, tf.TensorSpec([], tf.float32)])
@@ -169,6 +199,8 @@ class Trainer:
                 loss = self.objective(pixels, labels)
             grads = tape.gradient(loss, self.model.trainable_variables)
             self.optimizer.apply(grads)
+            for kernel in self.constrained:  # (in, out): norms over axis 0, one per unit
+                kernel.assign(tf.clip_by_norm(kernel, self.max_norm, axes=[0]))
             total += loss
         return total  # the running sum of the objective, carried from call to call
 

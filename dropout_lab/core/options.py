@@ -24,8 +24,9 @@ import functools
 import math
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from dropout_lab.core.errors import invalid_value
 
@@ -56,7 +57,9 @@ class Option:
     label: str | None = None
 
 
-def option(default: Any = dataclasses.MISSING, help: str = "", **how: Any) -> Any:  # noqa: A002
+def option(default: Any = dataclasses.MISSING,
+           help: str = "",  # noqa: A002  (click's name for it; the builtin is not used here)
+           **how: Any) -> Any:
     """A dataclass field declared as a command option.
 
     Args:
@@ -67,8 +70,9 @@ def option(default: Any = dataclasses.MISSING, help: str = "", **how: Any) -> An
             ``multiple`` (a repeatable option collecting a tuple), ``parse``
             (text -> value, e.g. a comma-separated list), ``cli=False`` (a
             config-file key only), ``default_text`` (shown instead of the
-            default), ``metavar``, ``path`` (``"dir"``/``"file"``: must exist); bounds ``ge``/``gt``/``le``/``lt`` for
-            numbers (each item of a tuple), ``choices`` for strings;
+            default), ``metavar``, ``path`` (``"dir"``/``"file"``: must exist);
+            bounds ``ge``/``gt``/``le``/``lt`` for numbers (each item of a tuple),
+            ``choices`` for strings;
             ``expected`` (the accepted values in words, replacing the
             generated ones), ``why`` (appended to them), ``label`` (the
             name errors use, default the flag's).
@@ -126,7 +130,8 @@ def check_fields(config: Any) -> None:
         ConfigError: the first field outside its bounds, in Keras's pattern:
             ``Invalid value for `rate`: expected a number in [0, 1). Received: rate=1.5``.
     """
-    hints = field_types(type(config))
+    # a class is hashable, but mypy checks a type[X] against Hashable by X's unbound __hash__
+    hints = field_types(type(config))  # type: ignore[arg-type]
     for field in dataclasses.fields(config):
         declared = option_of(field)
         value = getattr(config, field.name)
@@ -134,8 +139,8 @@ def check_fields(config: Any) -> None:
             continue
         for item in value if isinstance(value, tuple) else (value,):
             if not _allowed(declared, item):
-                raise invalid_value(label_of(field), expected_text(field, scalar(hints[field.name])),
-                                    item)
+                expected = expected_text(field, scalar(hints[field.name]))
+                raise invalid_value(label_of(field), expected, item)
 
 
 def _allowed(declared: Option, item: Any) -> bool:

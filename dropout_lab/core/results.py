@@ -24,10 +24,9 @@ pydantic is imported on first use, not with this module (``--help`` stays fast).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import math
-from typing import Annotated, Any, TypeVar, dataclass_transform
+from typing import Annotated, Any, TypeVar, cast, dataclass_transform
 
 from dropout_lab.core.atomic import to_jsonable
 
@@ -62,9 +61,10 @@ def record(cls: type[T]) -> type[T]:
     """
     from pydantic.dataclasses import dataclass
 
-    return dataclass(frozen=True, config={"validate_by_name": True, "validate_by_alias": True,
+    made = dataclass(frozen=True, config={"validate_by_name": True, "validate_by_alias": True,
                                           "serialize_by_alias": True,
                                           "arbitrary_types_allowed": True})(cls)
+    return cast("type[T]", made)  # the class itself (pydantic types it PydanticDataclass)
 
 
 def head(kind: str, config: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -74,11 +74,16 @@ def head(kind: str, config: dict[str, Any], **fields: Any) -> dict[str, Any]:
                         "verdicts": [], **fields})
 
 
-@functools.cache
-def _adapter(cls: type) -> Any:
-    from pydantic import TypeAdapter
+_ADAPTERS: dict[type, Any] = {}  # class -> its pydantic TypeAdapter, built once
 
-    return TypeAdapter(cls)
+
+def _adapter(cls: type) -> Any:
+    # a dict rather than functools.cache, whose wrapper mypy will not call with a type[X]
+    if cls not in _ADAPTERS:
+        from pydantic import TypeAdapter
+
+        _ADAPTERS[cls] = TypeAdapter(cls)
+    return _ADAPTERS[cls]
 
 
 def kind_of(result: Any) -> str:
@@ -100,7 +105,7 @@ def to_json(result: Any) -> dict[str, Any]:
     return to_jsonable({**head, **data})
 
 
-def from_json(cls: type, data: Any) -> Any:
+def from_json(cls: type[Any], data: Any) -> Any:
     """The ``cls`` result a results.json object holds, every field's type checked.
 
     Strict: a number is never read from a string, nor an integer from a float;
@@ -137,7 +142,7 @@ def plain(value: Any) -> Any:
                                                          warnings=False))
 
 
-def parse(cls: type, data: Any) -> Any:
+def parse(cls: type[Any], data: Any) -> Any:
     """A ``cls`` read from JSON values (the inverse of ``plain``), every type checked strictly.
 
     Raises:
@@ -151,7 +156,7 @@ def parse(cls: type, data: Any) -> Any:
         raise ValueError(errors_line(exc)) from None
 
 
-def schema(cls: type) -> dict[str, Any]:
+def schema(cls: type[Any]) -> dict[str, Any]:
     """The JSON Schema of a ``cls`` results.json: its head, then its own fields."""
     found = _adapter(cls).json_schema(mode="serialization", by_alias=True)
     properties = found.get("properties", {})

@@ -7,6 +7,11 @@ folder (``reopen_run``), skip what is complete and finish it. While a process
 works in the folder it holds an exclusive lock on ``.lock`` in it (``fcntl``),
 so a second ``--resume`` of the same folder is refused at once instead of
 racing the first.
+
+An interrupted folder may come from someone else: the folder, its kind folder,
+``resume.json`` and ``.lock`` must be what they say, never symbolic links
+(``core.safe_paths``); a resumed run finishes beside its ``.partial`` folder,
+so ``--out`` naming another folder is refused (``resume_out``).
 """
 
 from __future__ import annotations
@@ -14,15 +19,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.atomic import atomic_write_json
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.files import UnsafeFile, read_bytes
-from dropout_lab.core.reading import MAX_JSON_BYTES, parse_json
+from dropout_lab.core.printable import printable
+from dropout_lab.core.reading import MAX_MANIFEST_BYTES, parse_json
 from dropout_lab.core.runs import MANIFEST, PARTIAL_SUFFIX, RunFolder, start_run, utc_now
+from dropout_lab.core.safe_paths import LinkRefused, check_real_dir, links_below, open_lock
 
 RESUME_FILE = "resume.json"  # opening manifest kept in a resumable run's .partial folder
 LOCK_FILE = ".lock"  # hidden: never recorded in the manifest
@@ -32,16 +40,14 @@ LOCK_FILE = ".lock"  # hidden: never recorded in the manifest
 def _locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (refused at once if another process holds it)."""
     lock = folder / LOCK_FILE
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise ExperimentError(f"Cannot lock {folder}: {exc.strerror}.") from None
+    fd = open_lock(folder)  # never through a link: a dangling one would create its target
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ConfigError(f"Invalid value for `--resume`: {folder} is being written by "
-                              "another dropout-lab process; wait for it or stop it first.",
+            raise ConfigError(f"Invalid value for `--resume`: {printable(folder)} is being "
+                              "written by another dropout-lab process; wait for it or stop it "
+                              "first.",
                               param="resume") from None
         yield
     finally:
@@ -90,10 +96,37 @@ def reopen_run(path: str | Path, kind: str, command: str) -> RunFolder:
     manifest.setdefault("resumed", []).append({"at": utc_now(), "command": command})
     stem = path.name[:-len(PARTIAL_SUFFIX)]
     final = path.with_name(stem[1:] if stem.startswith(".") else stem)
-    if _is_dir(final):
-        raise ConfigError(f"Invalid value for `--resume`: {path} cannot be finished because "
-                          f"{final} already exists; move one of them.", param="resume")
+    if _is_dir(final) or os.path.lexists(final):
+        raise ConfigError(f"Invalid value for `--resume`: {printable(path)} cannot be finished "
+                          f"because {printable(final)} already exists; move one of them.",
+                          param="resume")
     return RunFolder(kind=kind, final_path=final, path=path, manifest=manifest)
+
+
+def resume_out(folder: RunFolder, out: str | Path | None) -> Path:
+    """The results folder a resumed run finishes in: the one its ``.partial`` folder is in.
+
+    Args:
+        folder: the reopened run.
+        out: ``--out`` when the user gave it, else None.
+
+    Raises:
+        ConfigError: ``out`` names another folder: a resumed run cannot move there.
+    """
+    home = folder.path.parent.parent
+    if out is not None and _same(Path(out), home) is False:
+        raise ConfigError(f"Invalid value for `--out`: expected the folder the resumed run is "
+                          f"in, {printable(home)}, or no --out (a resumed run finishes beside its "
+                          f".partial folder). Received: out={str(out)!r}", param="out")
+    return home
+
+
+def _same(first: Path, second: Path) -> bool:
+    try:
+        return first.resolve() == second.resolve() or (
+            first.exists() and second.exists() and os.path.samefile(first, second))
+    except OSError:
+        return False
 
 
 def reopen_with_config(path: str | Path, kind: str, config_class: type, command: str):
@@ -106,6 +139,13 @@ def reopen_with_config(path: str | Path, kind: str, config_class: type, command:
     folder = reopen_run(path, kind, command)
     source = str(folder.path / RESUME_FILE)
     return folder, cfg.resolve(config_class, folder.manifest.get("config"), source=source)
+
+
+def _link(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
 
 
 def _is_dir(path: Path) -> bool:
@@ -121,18 +161,29 @@ def _resume_manifest(path: Path, kind: str) -> dict[str, Any]:
                 f"Received: resume={str(path)!r}")
     if not _is_dir(path):
         raise ConfigError(f"{expected}, which is not a folder.", param="resume")
+    try:  # the folder and its kind folder themselves, never links to elsewhere
+        check_real_dir(path, "resume")
+        check_real_dir(path.absolute().parent, "resume")
+    except LinkRefused as exc:
+        raise ConfigError(f"Invalid value for `--resume`: {exc}", param="resume") from None
     if (path / MANIFEST).is_file() and not path.name.endswith(PARTIAL_SUFFIX):
         raise ConfigError(f"{expected}, a completed run: nothing to resume.", param="resume")
     if not path.name.endswith(PARTIAL_SUFFIX) or not (path / RESUME_FILE).exists():
         raise ConfigError(f"{expected}, which has no {RESUME_FILE}.", param="resume")
     try:
-        manifest = parse_json(read_bytes(path / RESUME_FILE, MAX_JSON_BYTES),
-                              path / RESUME_FILE)
+        manifest = parse_json(read_bytes(path / RESUME_FILE, MAX_MANIFEST_BYTES,
+                                         follow_links=False), path / RESUME_FILE)
     except UnsafeFile as exc:
-        raise ExperimentError(f"Cannot read {path / RESUME_FILE}: {exc}.") from None
+        raise ExperimentError(f"Cannot read {printable(path / RESUME_FILE)}: {exc}.") from None
     found = manifest.get("kind") if isinstance(manifest, dict) else None
     if found != kind:
         raise ConfigError(f"{expected}, a {found!r} run.", param="resume")
+    links = links_below(path)  # refused now, not after hours of work (a run holds no link)
+    if links:
+        raise ConfigError(f"Invalid value for `--resume`: {printable(links[0])} is a symbolic "
+                          f"link (to {printable(_link(links[0]))}); dropout-lab never resumes a "
+                          "folder holding links.", param="resume")
     if not isinstance(manifest.get("config"), dict):
-        raise ExperimentError(f"{path / RESUME_FILE} is damaged: its `config` is not an object.")
+        raise ExperimentError(f"{printable(path / RESUME_FILE)} is damaged: its `config` is not "
+                              "an object.")
     return manifest

@@ -6,6 +6,10 @@ sha256 of every file). A run is written under ``OUT/<kind>/.<run-id>.partial``
 and renamed when complete, so a folder without the ``.partial`` suffix is
 always whole; an interrupted run leaves nothing that looks complete. Every file
 inside is itself written to a temporary name and renamed.
+
+Below ``--out`` nothing is written, deleted or locked through a symbolic link
+(``core.safe_paths``): a kind folder or a folder of a run that is a link is
+refused with one line naming it, and a finished run holds no link.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ import contextlib
 import datetime as dt
 import os
 import secrets
-import shutil
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from dropout_lab import __version__
 from dropout_lab.core.atomic import (
@@ -29,6 +33,15 @@ from dropout_lab.core.atomic import (
     sha256_file,
 )
 from dropout_lab.core.errors import ConfigError, ExperimentError
+from dropout_lab.core.printable import printable
+from dropout_lab.core.safe_paths import (
+    LinkRefused,
+    check_real_dir,
+    links_below,
+    make_dirs,
+    remove_tree,
+)
+from dropout_lab.core.signals import checkpoint
 from dropout_lab.core.tfenv import USER_ENVIRONMENT, imported, versions
 
 MANIFEST = "manifest.json"
@@ -37,7 +50,7 @@ PARTIAL_SUFFIX = ".partial"
 
 def utc_now() -> str:
     """The current UTC time as ISO 8601 with microseconds."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def prepare_out(out: str | Path) -> Path:
@@ -91,12 +104,17 @@ class RunFolder:
         return self.final_path.name
 
     def _target(self, name: str) -> Path:
-        target = self.path / name
+        """``path / name``, its folders made inside the run without following a link."""
+        parent = Path(name).parent
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if str(parent) != ".":
+                make_dirs(self.path, parent)
+            else:
+                check_real_dir(self.path)
         except OSError as exc:
-            raise ExperimentError(f"Cannot write {target}: {exc.strerror}.") from None
-        return target
+            raise ExperimentError(f"Cannot write {printable(self.path / name)}: "
+                                  f"{exc.strerror}.") from None
+        return self.path / name
 
     def write_json(self, name: str, obj: Any) -> Path:
         """Write ``obj`` as strict JSON to ``name`` inside the run, atomically."""
@@ -123,7 +141,14 @@ class RunFolder:
 
         Hidden names are temporary files and folders (a unit being written,
         a lock): they are never part of a run's record.
+
+        Raises:
+            LinkRefused: the folder holds a symbolic link (a run folder holds none).
         """
+        links = links_below(check_real_dir(self.path))
+        if links:
+            raise LinkRefused(f"Refused: {printable(links[0])} is a symbolic link; a run folder "
+                              "holds none, and dropout-lab never reads through one.")
         files = sorted(p for p in self.path.rglob("*") if p.is_file() and p.name != MANIFEST
                        and not any(part.startswith(TEMP_PREFIX)
                                    for part in p.relative_to(self.path).parts))
@@ -143,8 +168,9 @@ class RunFolder:
         self.manifest["wall_seconds"] = round(time.monotonic() - self.t0, 3)
         self.manifest["files"] = {name: digest for name, digest in self.hashes().items()
                                   if name not in drop}
-        if self.final_path.exists():
-            raise ExperimentError(f"Run folder {self.final_path} already exists; not overwritten.")
+        if os.path.lexists(self.final_path):
+            raise ExperimentError(f"Run folder {printable(self.final_path)} already exists; not "
+                                  "overwritten.")
         atomic_write_json(self.path / MANIFEST, self.manifest)
         for name in drop:
             with contextlib.suppress(FileNotFoundError):
@@ -152,13 +178,14 @@ class RunFolder:
         try:
             os.rename(self.path, self.final_path)
         except OSError as exc:
-            raise ExperimentError(f"Cannot finish {self.final_path}: {exc.strerror}.") from None
+            raise ExperimentError(f"Cannot finish {printable(self.final_path)}: "
+                                  f"{exc.strerror}.") from None
         self.path = self.final_path
         return self.final_path
 
 
 def _new_run_id() -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{secrets.token_hex(3)}"
 
 
@@ -173,19 +200,23 @@ def start_run(out: Path, kind: str, config: dict[str, Any], seed: int | None,
     """
     parent = Path(out) / kind
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        Path(out).mkdir(parents=True, exist_ok=True)
+        make_dirs(out, kind, follow_root=True)  # OUT/<kind>: a real folder, never a link
+    except LinkRefused:
+        raise
     except OSError as exc:
-        raise ExperimentError(f"Cannot create a run folder in {parent}: {exc.strerror}.") from exc
+        raise ExperimentError(f"Cannot create a run folder in {printable(parent)}: "
+                              f"{exc.strerror}.") from None
     while True:
         run_id = _new_run_id()
         final = parent / run_id
         partial = parent / f".{run_id}{PARTIAL_SUFFIX}"
-        if not final.exists() and not partial.exists():
+        if not os.path.lexists(final) and not os.path.lexists(partial):
             break
     try:
         partial.mkdir()
     except OSError as exc:
-        raise ExperimentError(f"Cannot create {partial}: {exc.strerror}.") from None
+        raise ExperimentError(f"Cannot create {printable(partial)}: {exc.strerror}.") from None
     manifest = {
         "tool": "dropout-lab", "tool_version": __version__, "kind": kind, "run_id": run_id,
         "command": command, "config": config, "seed": seed, "versions": versions(),
@@ -220,7 +251,8 @@ def new_run(out: Path, kind: str, config: dict[str, Any], seed: int | None, comm
         run.finish()
     except BaseException:
         if run.path.name.endswith(PARTIAL_SUFFIX):
-            shutil.rmtree(run.path, ignore_errors=True)
+            with contextlib.suppress(OSError, ExperimentError):
+                remove_tree(run.path.parent, run.path.name)  # the folder this run made
         raise
 
 
@@ -239,6 +271,7 @@ class RunContext:
         resume: an interrupted run folder to continue (``resume.reopen_run``).
         data_dir: a folder with dataset files, tried after the cache (MNIST).
         started: when the run began (``time.monotonic()``), for the manifest's wall time.
+        executor: where a sweep's units run (``executors.options.ExecutorChoice``; None: local).
     """
 
     out: Path = Path("results")
@@ -247,8 +280,10 @@ class RunContext:
     resume: RunFolder | None = None
     data_dir: Path | None = None
     started: float = field(default_factory=time.monotonic)
+    executor: Any = None
 
     def report(self, task: str, done: int, total: int) -> None:
-        """Forward progress to the callback, if any."""
+        """Forward progress to the callback, if any; a swallowed Ctrl-C is raised here."""
+        checkpoint()
         if self.progress is not None:
             self.progress(task, done, total)

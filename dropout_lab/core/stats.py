@@ -160,7 +160,7 @@ class _SignedRank:
 
     def tail(self, count: int) -> np.ndarray:
         if count < self.n:  # rebuild from scratch (rare: counts are asked for increasingly)
-            self.__init__()
+            self.n, self.pmf, self.cdf = 0, np.ones(1), {0: np.ones(1)}
         while self.n < count:
             self.n += 1
             grown = np.zeros(self.pmf.size + self.n)

@@ -4,6 +4,17 @@
 CPU-feature banners) that otherwise land on stderr at import time, unless the
 user asked for them with ``DROPOUT_LAB_TF_LOGS=1``. ``seed_everything`` is the
 one seeding function every run calls exactly once.
+
+The import takes seconds and runs in a thread of its own while the main
+thread waits for it: Ctrl-C (or SIGTERM) then stops the command at once, and
+is never raised inside TensorFlow's own import code, where it could be
+swallowed (the run went on), abort the process from C++, or leave a
+half-imported TensorFlow that crashes at exit. An import abandoned that way
+keeps its log lines from the terminal, and the CLI leaves without Python's
+shutdown (``import_abandoned``, ``core.signals.hard_exit``).
+
+Keras must run on TensorFlow in this process (other backends run in worker
+processes of their own): ``KERAS_BACKEND`` naming another is a config error.
 """
 
 from __future__ import annotations
@@ -14,9 +25,15 @@ import os
 import platform
 import sys
 import tempfile
+import threading
 from types import ModuleType
 
+from dropout_lab.core.errors import ConfigError
+from dropout_lab.core.signals import checkpoint
+
 _tf: ModuleType | None = None
+_abandoned: threading.Thread | None = None  # an import the main thread stopped waiting for
+WAIT = 0.05  # seconds between the main thread's looks at the import
 
 #: Environment variables that change TensorFlow's numbers or logs, as the user set them:
 #: read when this module is first imported, before dropout-lab sets any itself.
@@ -30,43 +47,132 @@ def import_tf() -> ModuleType:
 
     The absl messages printed before TF's logging starts ignore
     ``TF_CPP_MIN_LOG_LEVEL``, so file descriptor 2 is redirected to a temporary
-    file during the import; what was captured is replayed if the import fails.
+    file during the import; what was captured is replayed if the import fails
+    (not if it is interrupted). The import runs in a thread of its own (see the
+    module docstring).
+
+    Raises:
+        ConfigError: ``KERAS_BACKEND`` (or Keras's config file) names another backend.
+        KeyboardInterrupt: Ctrl-C, SIGTERM or SIGHUP during the import, at once.
     """
     global _tf
+    require_tensorflow_backend()
     if _tf is not None:
         return _tf
     verbose = os.environ.get("DROPOUT_LAB_TF_LOGS") == "1"
     if not verbose:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with contextlib.nullcontext() if verbose else _captured_stderr_fd():
-        import keras  # noqa: F401  (import both under the redirect)
-        import tensorflow as tf
-
-        # Find the devices now, under the redirect: with CUDA libraries installed (PyTorch's
-        # and JAX's wheels bring them) and no GPU, the first op logs a cuInit failure.
-        tf.config.list_physical_devices()
+    with contextlib.nullcontext() if verbose else _CapturedStderr() as captured:
+        tf = _in_thread(_load, captured)
     if not verbose:
         tf.get_logger().setLevel("ERROR")
+    import keras
+
+    if keras.backend.backend() != "tensorflow":  # e.g. "backend" in ~/.keras/keras.json
+        raise _backend_error(keras.backend.backend(), "Keras's config file (keras.json)")
     _tf = tf
     return tf
 
 
-@contextlib.contextmanager
-def _captured_stderr_fd():
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
+def _load() -> ModuleType:
+    import keras  # noqa: F401  (both imported under the redirect)
+    import tensorflow as tf
+
+    # Find the devices now, under the redirect: with CUDA libraries installed (PyTorch's
+    # and JAX's wheels bring them) and no GPU, the first op logs a cuInit failure.
+    tf.config.list_physical_devices()
+    return tf
+
+
+def _in_thread(load, captured: _CapturedStderr | None) -> ModuleType:
+    """``load()`` in a thread; the main thread waits, interruptible (see the module docstring)."""
+    global _abandoned
+    box: dict = {}
+
+    def target() -> None:
         try:
-            yield
-        except BaseException:
+            box["value"] = load()
+        except BaseException as exc:  # noqa: BLE001  (raised again in the main thread)
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="dropout-lab: importing TensorFlow",
+                              daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(WAIT)
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP while TensorFlow is imported
+        if thread.is_alive():
+            _abandoned = thread
+            if captured is not None:
+                captured.abandon()
+        raise
+    checkpoint()  # a Ctrl-C swallowed by the main thread's wait
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def import_abandoned() -> bool:
+    """True when TensorFlow's import was interrupted half-way and is still running."""
+    return _abandoned is not None and _abandoned.is_alive()
+
+
+def require_tensorflow_backend() -> None:
+    """ConfigError when ``KERAS_BACKEND`` names another backend than TensorFlow."""
+    backend = os.environ.get("KERAS_BACKEND")
+    if backend is not None and backend.strip().lower() != "tensorflow":
+        raise _backend_error(backend, "$KERAS_BACKEND")
+
+
+def _backend_error(backend: str, where: str) -> ConfigError:
+    return ConfigError(
+        f"Invalid value for `KERAS_BACKEND`: expected tensorflow (dropout-lab runs Keras on "
+        f"TensorFlow in its own process; other backends run in worker processes: `frameworks`, "
+        f"`compare --framework`). Received: KERAS_BACKEND={backend!r} (from {where}); unset it "
+        "or set KERAS_BACKEND=tensorflow.", param="KERAS_BACKEND")
+
+
+class _CapturedStderr:
+    """File descriptor 2 sent to a temporary file while TensorFlow is imported.
+
+    What was captured is replayed on stderr if the import fails (not when it
+    is interrupted: Ctrl-C gets one line, not TensorFlow's banners). An
+    abandoned import keeps writing: descriptor 2 then stays away from the
+    terminal (``/dev/null``) and ``sys.stderr`` moves to the terminal's own copy.
+    """
+
+    def __enter__(self) -> _CapturedStderr:
+        sys.stderr.flush()
+        self.saved: int | None = os.dup(2)
+        self.sink = tempfile.TemporaryFile()
+        os.dup2(self.sink.fileno(), 2)
+        self.abandoned = False
+        return self
+
+    def abandon(self) -> None:
+        self.abandoned = True
+
+    def __exit__(self, kind, exc, traceback) -> None:
+        saved = self.saved
+        assert saved is not None  # set by __enter__
+        try:
+            if self.abandoned:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 2)
+                os.close(null)
+                errors = getattr(sys.stderr, "errors", None) or "backslashreplace"
+                sys.stderr = open(saved, "w", encoding="utf-8", errors=errors)  # noqa: SIM115  (sys.stderr now)
+                self.saved = None  # owned by sys.stderr now
+                return
             os.dup2(saved, 2)
-            sink.seek(0)
-            sys.stderr.write(sink.read().decode(errors="replace"))
-            raise
+            if exc is not None and not isinstance(exc, KeyboardInterrupt):
+                self.sink.seek(0)
+                sys.stderr.write(self.sink.read().decode(errors="replace"))
         finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+            if self.saved is not None:
+                os.close(self.saved)
+            self.sink.close()
 
 
 def seed_everything(seed: int) -> None:

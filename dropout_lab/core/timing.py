@@ -23,7 +23,8 @@ all). Its one assumption holds by construction: the two
 blocks of a round are exchangeable apart from the effect (same work, order
 rotated), so log(B / A) - effect is distributed as its own negative,
 symmetric about 0, whatever the machine does to single blocks; ranks make
-the occasional block a preemption hits count no more than any other. Rounds are added until every ratio's interval is
+the occasional block a preemption hits count no more than any other.
+Rounds are added until every ratio's interval is
 narrow enough (half-width of log(ratio) <= ``precision``) or the time cap is
 reached; the rule looks at the interval's width, never at which side of 1
 it lies, so stopping does not favour a decision (tests/test_timing.py
@@ -35,8 +36,8 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from collections.abc import Callable
 
 import numpy as np
 
@@ -99,7 +100,7 @@ def half_width(interval: Interval) -> float:
     return (math.log(interval.high) - math.log(interval.low)) / 2
 
 
-def interleave(variants: dict[str, Callable[[], object]], *, block: int, clock: str,
+def interleave(variants: Mapping[str, Callable[[], object]], *, block: int, clock: str,
                confidence: float, precision: float, min_rounds: int, max_rounds: int,
                cap_seconds: float, progress: Callable[[int], None] = lambda done: None
                ) -> Rounds:

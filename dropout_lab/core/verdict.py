@@ -22,7 +22,7 @@ The method of every test is written once, in docs/methods.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from dropout_lab.core.interval import Interval
 
@@ -53,7 +53,8 @@ class Claim:
     source: str
     statement: str
     command: str  # the dropout-lab command that settles it
-    reference: str  # the README's verdict (the full profile's)
+    reference: str | None = None  # the README's verdict (the full profile's); None: the
+    # README's table has no row for it yet (no reference run of the claim's step)
 
 
 CLAIMS = {claim.id: claim for claim in (
@@ -85,12 +86,20 @@ CLAIMS = {claim.id: claim for claim in (
                          "at call time", "noise-shape", "confirmed"),
     Claim("MC", "P2014", "averaging the predictions of about k = 50 dropout-sampled networks "
                          "matches the weight-scaled network (§7.5)", "mc-average", "qualified"),
+    Claim("P2014-F9a", "P2014", "at a fixed width, training error is high at small keep_prob "
+                                "(underfitting) and test error is flat for 0.4 <= keep_prob "
+                                "<= 0.8, rising towards 1 (§7.3, Figure 9a)", "sweep"),
+    Claim("P2014-F9b", "P2014", "with keep_prob x n held fixed, test error is lowest near "
+                                "keep_prob 0.6 (§7.3, Figure 9b)", "sweep"),
+    Claim("P2014-F10", "P2014", "dropout gives no gain on the smallest training sets, then a "
+                                "gain that grows and later shrinks as the set grows (§7.4, "
+                                "Figure 10)", "sweep"),
 )}
 
 
 #: What a verdict's key numbers may be: an interval, a flag, a count, a measurement (NaN is
 #: written as null), a text or a list (e.g. the shapes noise was drawn in).
-Number = Union[Interval, bool, int, float, str, list, None]
+Number = Interval | bool | int | float | str | list | None
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,7 @@ class Verdict:
             return "—"
         name, value = next(iter(self.numbers.items()))
         name = name.replace("_", " ")
-        if hasattr(value, "estimate"):
+        if isinstance(value, Interval):
             return f"{name} {value.estimate:.4g} [{value.low:.4g}, {value.high:.4g}]"
         if isinstance(value, float):
             return f"{name} {value:.4g}"

@@ -112,6 +112,24 @@ def save(model, path: Path, attrs: dict[str, Any]) -> None:
     atomic_write_bytes(path, to_bytes(model, attrs))
 
 
+def snapshot(model) -> dict[str, Any]:
+    """The model's weights as plain arrays, to write elsewhere (another process, a Ray driver).
+
+    Returns:
+        ``{"arrays": {layer/variable: array}, "classes": {layer: class name}}``;
+        ``save_snapshot`` writes from it the very file ``save`` writes from the model.
+    """
+    arrays = {key: np.asarray(variable.numpy()) for key, variable in
+              model_variables(model).items()}
+    return {"arrays": arrays, "classes": {layer.name: type(layer).__name__
+                                          for layer in model.layers}}
+
+
+def save_snapshot(weights: dict[str, Any], path: Path, attrs: dict[str, Any]) -> None:
+    """Write a ``snapshot`` to ``path`` atomically, as ``save`` would have written its model."""
+    atomic_write_bytes(path, arrays_to_bytes(weights["arrays"], attrs, weights["classes"]))
+
+
 def _open(path: Path) -> h5py.File:
     try:
         check_regular(path)

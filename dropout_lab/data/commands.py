@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import click
-from rich.text import Text
 
 from dropout_lab.core.commands import Output, lab_command, output_options
 
@@ -41,10 +40,11 @@ def data_mnist_cmd(data_dir, as_json, quiet):
       dropout-lab data mnist
       dropout-lab data mnist --data-dir ~/Downloads/mnist --json
     """
-    from dropout_lab.data import render
     from dropout_lab.core.data.mnist import load_mnist
+    from dropout_lab.data import render
 
-    output, log = Output(as_json, quiet), []
+    output = Output(as_json, quiet)
+    log: list[str] = []  # what loading said, for --json
     started = time.perf_counter()
     data = load_mnist(data_dir, report=_reporter(output, log))
     seconds = time.perf_counter() - started
@@ -69,8 +69,8 @@ def data_idx_cmd(directory, as_json, quiet):
     Example:
       dropout-lab data idx ~/datasets/fashion-mnist
     """
-    from dropout_lab.data import render
     from dropout_lab.core.data.idx import load_idx_dataset
+    from dropout_lab.data import render
 
     output = Output(as_json, quiet)
     data = load_idx_dataset(directory)
@@ -83,5 +83,7 @@ def _reporter(output: Output, lines: list[str]):
     """A ``report`` callback: keep each line and show it (dim) as it happens."""
     def report(line: str) -> None:
         lines.append(line)
+        from rich.text import Text  # rich when there is output: not for --help
+
         output.show(Text(line, style="dim"))
     return report

@@ -62,12 +62,12 @@ def idx_dataset_json(data, sha256: str) -> dict:
     return results.head(
         "data idx", {"directory": str(data.path)}, dataset="idx",
         path=str(data.path), shapes=data.shapes(),
-        dtypes={role: str(a.dtype) for role, a in zip(IDX_FILES, data.arrays())},
+        dtypes={role: str(a.dtype) for role, a in zip(IDX_FILES, data.arrays(), strict=True)},
         classes=labels.tolist(), sha256=sha256, verified=False)
 
 
 def _add_shapes(table: Table, data) -> None:
-    for role, array in zip(IDX_FILES, data.arrays()):
+    for role, array in zip(IDX_FILES, data.arrays(), strict=True):
         table.add_row(role, f"{tuple(array.shape)} {array.dtype}")
 
 

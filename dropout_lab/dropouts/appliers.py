@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -122,7 +123,7 @@ def make_layer(spec: str, rate: float, seed: int | None, name: str = "dropout"):
                           f"({exc}). Received: rate={rate!r}", param="rate") from exc
     except (KeyboardInterrupt, GeneratorExit):
         raise
-    except BaseException as exc:  # noqa: BLE001  (a user's constructor may raise anything)
+    except BaseException as exc:  # a user's constructor may raise anything
         raise ConfigError(f"Invalid value for `layer`: expected a class constructible as "
                           f"CLASS(rate=..., name=...). Received: layer={spec!r} "
                           f"({type(exc).__name__}: {exc})", param="layer") from exc

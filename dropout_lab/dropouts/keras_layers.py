@@ -93,7 +93,7 @@ class UniformDropout(keras.layers.Layer):
         shape = keras.ops.shape(inputs)
         if self.noise_shape is not None:  # None entries resolved now, from the input
             shape = tuple(size if want is None else want
-                          for want, size in zip(self.noise_shape, shape))
+                          for want, size in zip(self.noise_shape, shape, strict=True))
         multiplier = keras.random.uniform(shape, minval=1.0 - self.rate, maxval=1.0 + self.rate,
                                           dtype=inputs.dtype, seed=self.seed_generator)
         return inputs * multiplier

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from typing import Any
 
 import keras
 
@@ -36,7 +37,7 @@ def import_layer_class(spec: str) -> type:
         cls = getattr(module, class_name)
     except (KeyboardInterrupt, GeneratorExit):
         raise
-    except BaseException as exc:  # noqa: BLE001  (a user's module may raise anything, even exit)
+    except BaseException as exc:  # a user's module may raise anything, even exit
         raise ConfigError(f"Invalid value for `layer`: expected {_EXPECTED}. Received: "
                           f"layer={spec!r} ({type(exc).__name__}: {exc})", param="layer") from exc
     if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):
@@ -46,7 +47,7 @@ def import_layer_class(spec: str) -> type:
     return cls
 
 
-def init_parameters(cls: type) -> set[str]:
+def init_parameters(cls: type[Any]) -> set[str]:
     """Names of the arguments ``cls(...)`` takes."""
     return set(inspect.signature(cls.__init__).parameters)
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 import importlib.util
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from dropout_lab.core.errors import ConfigError
+from dropout_lab.core.tfenv import import_tf
 
 #: What the toy net's commands (train, reload, compare) can put in a Keras model.
 #: Rates at the edges (0, 1) and outside the valid range, probed for their behaviour.
@@ -64,7 +66,7 @@ class Implementation:
     noise: str = "bernoulli"
     toy: bool = True
     worker: str | None = None
-    options: tuple[tuple[str, object], ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()
     layout: str = "channels_last"  # or channels_first (PyTorch's (N, C, L...))
 
 
@@ -254,6 +256,18 @@ def builtin(spec: str) -> Implementation | None:
     return BUILTIN.get(name) or FOREIGN.get(name)
 
 
+def known(name: str) -> Implementation:
+    """The built-in entry of a name the code chose itself (a catalog's, a worker's answer).
+
+    Raises:
+        KeyError: ``name`` is no built-in implementation (a bug, not a user's error).
+    """
+    found = builtin(name)
+    if found is None:
+        raise KeyError(f"no built-in implementation {name!r}")
+    return found
+
+
 def resolve(spec: str, purpose: str | None = None) -> Implementation:
     """The Implementation for a ``--layer`` value; MODULE:CLASS is imported (needs TF).
 
@@ -264,6 +278,7 @@ def resolve(spec: str, purpose: str | None = None) -> Implementation:
     found = builtin(spec)
     if found is not None:
         return found
+    import_tf()  # quietly and interruptibly, before plugins imports Keras
     from dropout_lab.dropouts import plugins  # imports Keras and the user's module
 
     cls = plugins.import_layer_class(spec)

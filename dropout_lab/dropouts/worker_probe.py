@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import time
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,8 @@ def probe_task(request: dict[str, Any], progress: Callable[[int, int], None]) ->
     """Rows, edges, warnings, seeding and defaults of every named implementation."""
     started = time.monotonic()
     imported = import_framework(request["worker"])
-    import_seconds = time.monotonic() - started
+    # the worker imported its framework before the task (workers.child): its seconds count
+    import_seconds = request.get("startup_seconds", 0.0) + time.monotonic() - started
     answer = probe_all(request, progress)
     return {**answer, "versions": imported, "import_seconds": round(import_seconds, 3)}
 
@@ -60,16 +62,23 @@ def probe_all(request: dict[str, Any], progress: Callable[[int, int], None]) -> 
         return {"implementations": [{"name": name, "seeding": seeding(registry.builtin(name),
                                                                       seed)} for name in names]}
     per_impl = len(rates) + len(EDGE_RATES) + 1
+    total = len(names) * per_impl
     found = []
     for index, name in enumerate(names):
         impl = registry.builtin(name)
-        found.append(_one(impl, request, lambda done: progress(index * per_impl + done,
-                                                                len(names) * per_impl)))
+        found.append(_one(impl, request, _shifted(progress, index * per_impl, total)))
     return {"implementations": found}
 
 
+def _shifted(progress: Callable[[int, int], None], start: int,
+             total: int) -> Callable[[int], None]:
+    """One implementation's progress (``done`` of its steps) as the whole run's."""
+    return lambda done: progress(start + done, total)
+
+
 def _one(impl, request: dict[str, Any], progress: Callable[[int], None]) -> dict[str, Any]:
-    rows, caught = [], []
+    rows: list[Any] = []
+    caught: list[str] = []  # warnings heard, for the implementation's report
     for index, rate in enumerate(request["rates"]):
         rows.append(_noting(caught, probe.measure_row, impl, rate, request["size"],
                             request["seed"], request["alpha"]))

@@ -91,7 +91,8 @@ def run(config: ExportConfig, ctx: RunContext | None = None) -> ExportResult:
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  started=ctx.started) as folder:
         exported, ran, records = _run_workers(chosen, config, folder.path / ARTIFACTS, ctx)
-        rows, raw = [], []
+        rows: list[RouteRow] = []
+        raw: list[dict[str, Any]] = []  # the runtimes' answers, as they came
         skipped = {r.name: routes.install_hint(r) for r in routes.ROUTES
                    if r not in chosen and not config.routes and routes.missing(r)}
         for route in routes.ROUTES:
@@ -140,10 +141,13 @@ def _run_workers(chosen: list[routes.Route], config: ExportConfig, folder: Path,
     groups = {fw: list(dict.fromkeys(r.runtime for r in chosen if r.framework == fw))
               for fw in frameworks}
     total = len(frameworks) + sum(len(g) for g in groups.values())
-    exported, ran, records = {}, {}, {}
+    exported: dict[str, dict] = {}
+    ran: dict[tuple[str, str], dict] = {}
+    # a job: ("export", framework) or ("run", (runtime, framework))
+    records: dict[tuple[str, Any], ProcessRecord] = {}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=config.jobs)
-    pending = {pool.submit(_export, fw, chosen, config, folder): ("export", fw)
-               for fw in frameworks}
+    pending: dict[concurrent.futures.Future, tuple[str, Any]] = {
+        pool.submit(_export, fw, chosen, config, folder): ("export", fw) for fw in frameworks}
     ctx.report(STAGE, 0, total)
     try:
         while pending:
@@ -198,7 +202,7 @@ def _run(runtime: str, framework: str, chosen: list[routes.Route], exported: dic
     request = {"task": running.TASK, "artifacts": artifacts, "batch": config.batch,
                "seed": config.seed, "calls": config.calls, "mean_calls": config.mean_calls}
     started = time.monotonic()
-    answer = workers.call(runtime, request, config.timeout) if artifacts else \
+    answer: dict[str, Any] = workers.call(runtime, request, config.timeout) if artifacts else \
         {"import_seconds": 0.0, "results": [], "cpu_seconds": 0.0}
     found = next((r["runtime"] for r in answer["results"] if r.get("runtime")), None)
     versions = dict([found.split(" ", 1)]) if found else {}

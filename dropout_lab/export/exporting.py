@@ -22,9 +22,10 @@ for that (route, net), and what it warned or logged is kept with it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from dropout_lab.export import inputs as shared
 
@@ -69,7 +70,8 @@ def export_task(request: dict[str, Any], progress: Callable[[int, int], None]) -
     versions = module.version()
     import_seconds = round(time.monotonic() - started, 3)
     folder = Path(request["folder"])
-    nets, artifacts = {}, {route: {} for route in request["routes"]}
+    nets: dict[str, dict[str, Any]] = {}
+    artifacts: dict[str, dict[str, Any]] = {route: {} for route in request["routes"]}
     total = len(request["nets"]) * (1 + len(request["routes"]))
     done = 0
     for net in request["nets"]:

@@ -107,6 +107,7 @@ def references(model: nnx.Module, net: str, x: np.ndarray) -> dict[str, list[flo
     model.eval()
     found = {"inference": np.asarray(model(jnp.asarray(x)))[:, 0].tolist()}
     if net == "vanilla":
+        assert isinstance(model, Toy)  # prepare's vanilla net is the toy net
         hidden = model.dense_in(jnp.asarray(x))
         found["unscaled"] = np.asarray(model.dense_out(model.dense_hidden(hidden)))[:, 0].tolist()
     model.train()

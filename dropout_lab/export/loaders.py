@@ -11,10 +11,10 @@ a runtime process imports only its own runtime.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

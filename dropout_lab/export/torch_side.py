@@ -30,7 +30,7 @@ from dropout_lab.export import inputs as shared
 
 def version() -> dict[str, str]:
     """PyTorch's version (and the ONNX exporter's helpers' when installed)."""
-    found = {"torch": torch.__version__}
+    found: dict[str, str] = {"torch": torch.__version__}
     for name in ("onnxscript", "onnx"):
         with contextlib.suppress(ImportError):
             found[name] = __import__(name).__version__
@@ -110,6 +110,7 @@ def references(model: torch.nn.Module, net: str, x: np.ndarray) -> dict[str, lis
     with torch.no_grad():
         found = {"inference": model(_tensor(net, x))[:, 0].tolist()}
         if net == "vanilla":
+            assert isinstance(model, Toy)  # prepare's vanilla net is the toy net
             hidden = model.dense_in(_tensor(net, x))
             found["unscaled"] = model.dense_out(model.dense_hidden(hidden))[:, 0].tolist()
     return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from dropout_lab.core.flags import Invocation, experiment_command
@@ -21,8 +23,14 @@ class InstalledHelp(click.Command):
             formatter.write_dl(rows)
 
 
-@experiment_command("frameworks", cls=InstalledHelp)
-def frameworks_cmd(invocation: Invocation) -> None:
+_cards = click.option("--cards", is_flag=True,
+                      help="One card per implementation, every fact in words, instead of the "
+                           "matrix of codes (the cards are shown anyway where the terminal is "
+                           "narrower than the matrix, about 120 columns).")
+
+
+@experiment_command("frameworks", _cards, cls=InstalledHelp)
+def frameworks_cmd(invocation: Invocation, cards: bool) -> None:
     """Dropout across frameworks: one measured matrix.
 
     Probes PyTorch's dropouts, Flax NNX's (with and without broadcast_dims),
@@ -32,8 +40,9 @@ def frameworks_cmd(invocation: Invocation) -> None:
     rate 1 and the invalid rates -0.1, 1.5 and NaN do (output and gradient),
     whether a seed gives the same mask in a new process, and what a call
     with the defaults does. Each framework runs in its own worker process;
-    each row is checked against its documentation. Method:
-    docs/methods.md#frameworks.
+    each row is checked against its documentation. Prints one matrix
+    (implementations x facts, short codes, their legend, the findings below);
+    --cards prints a card per implementation. Method: docs/methods.md#frameworks.
 
     \b
     Examples:
@@ -42,4 +51,7 @@ def frameworks_cmd(invocation: Invocation) -> None:
     """
     config = invocation.resolve()
     config.require_installed()
-    invocation.execute(config)
+    from dropout_lab.frameworks import render
+
+    invocation.execute(config, render=functools.partial(render.frameworks, cards=True)
+                       if cards else None)

@@ -14,7 +14,6 @@ behind each cell, at ``implementations/<i>``).
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,8 @@ from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.dropouts import drawstats, registry, worker_probe
-from dropout_lab.frameworks import catalog, matrix
 from dropout_lab.dropouts.frameworks import NEEDS, missing
+from dropout_lab.frameworks import catalog, matrix
 from dropout_lab.frameworks.config import FrameworksConfig
 from dropout_lab.frameworks.matrix import MatrixRow
 from dropout_lab.workers import parent as workers
@@ -67,9 +66,9 @@ class FrameworksResult:
 
 def plan(config: FrameworksConfig) -> dict[str, list[str]]:
     """worker -> the matrix's implementations it measures."""
-    chosen = {worker: [] for worker in config.workers}
+    chosen: dict[str, list[str]] = {worker: [] for worker in config.workers}
     for name in catalog.MATRIX:
-        worker = registry.builtin(name).worker or "tensorflow"
+        worker = registry.known(name).worker or "tensorflow"
         if worker in chosen:
             chosen[worker].append(name)
     return chosen
@@ -87,7 +86,9 @@ def run(config: FrameworksConfig, ctx: RunContext | None = None) -> FrameworksRe
     request = {"task": worker_probe.TASK, "rates": list(config.rates), "size": config.size,
                "seed": config.seed, "alpha": alpha}
     answers, seconds = _run_workers(chosen, request, config, ctx)
-    rows, raw, records = [], [], []
+    rows: list[MatrixRow] = []
+    raw: list[dict[str, Any]] = []  # each worker's answer per implementation, as it came
+    records: list[WorkerRecord] = []
     for worker, names in chosen.items():
         main, again = answers[(worker, "main")], answers[(worker, "again")]
         shas = {a["name"]: a["seeding"].get("sha256") for a in again["implementations"]}

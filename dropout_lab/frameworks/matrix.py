@@ -48,13 +48,13 @@ class MatrixRow:
 
 def summarise(answer: dict, second_sha: str | None, index: int) -> MatrixRow:
     """A row from a worker's answer for one implementation (``measure._one``)."""
-    impl = registry.builtin(answer["name"])
+    impl = registry.known(answer["name"])
     rows = [probe.row_from_json(r) for r in answer["rows"]]
     measured = [r for r in rows if r.stats is not None and 0 < r.rate < 1]
     docs = catalog.documented(impl.name)
     meaning = probe.overall_meaning(rows) if measured else "fails"
     scaling = _one_of({_scaling(r) for r in measured})
-    test_time = _one_of({r.stats.test_time for r in measured})
+    test_time = _one_of({r.stats.test_time for r in measured if r.stats is not None})
     seeding = answer["seeding"]
     invalid = {label: answer["edges"][label] for label in INVALID}
     failed = [f"rate {r.rate:g}: {r.behaviour}" for r in rows if r.stats is None]
@@ -88,9 +88,7 @@ def _one_of(values: set[str]) -> str:
 
 
 def _axes(measured: list, impl) -> str:
-    found = {tuple(r.stats.shared_axes) if r.stats.shared_axes is not None else None
-             for r in measured}
-    found.discard(None)
+    found = {tuple(r.stats.shared_axes) for r in measured if r.stats.shared_axes is not None}
     if not found:
         return "none" if measured else "—"
     if len(found) > 1:

@@ -1,7 +1,10 @@
 """Tables for ``frameworks``: the matrix, its findings, the workers; JSON is ``to_json``.
 
-At 80 columns the matrix stacks into one card per implementation (``Fitting``);
-each row names where its numbers are in results.json.
+The matrix is ``compact``'s (codes, a legend) where it fits (about 120 columns,
+about 100 with long names on two lines); on a narrower terminal, or with
+``--cards``, one card per implementation
+(``matrix_table`` stacked by ``Fitting``), each naming where its numbers are
+in results.json.
 """
 
 from __future__ import annotations
@@ -9,20 +12,28 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from dropout_lab.core.console import run_folder, verdict_lines
+from dropout_lab.core.console import Either, run_folder, verdict_lines
+from dropout_lab.frameworks import compact
 
 INVALID_SHOWN = ("-0.1", "1.5", "NaN")  # matrix.INVALID, as the matrix tests them
 
 
-def frameworks(result) -> list:
-    """Head, matrix, findings, workers, refuted documentation checks, run folder."""
+def frameworks(result, cards: bool = False, detail: bool = False) -> list:
+    """Head, matrix (``compact``: codes and their legend; one card per implementation where
+    the terminal is narrower, or with ``cards``), findings, workers, refuted documentation
+    checks, run folder. ``detail`` (``runs show --detail``) is ``cards``."""
+    cards = cards or detail
     config = result.config
     head = Text(f"{len(result.rows)} dropout implementations in {len(result.workers)} worker "
                 f"processes, rates {', '.join(f'{r:g}' for r in config.rates)}, {config.size} "
                 f"entries per draw, seed {config.seed}; training-mode output and gradient, "
                 f"test-time output, shared mask axes, edge and invalid rates. Each row's "
                 f"numbers: results.json at the pointer shown.")
-    shown = [head, matrix_table(result), *findings(result), workers_table(result)]
+    legend = compact.legend(result)
+    narrow = Either([compact.table(result, compact.NAME_WIDTH), legend], [matrix_table(result)])
+    matrix = ([matrix_table(result)] if cards else
+              [Either([compact.table(result), legend], [narrow])])
+    shown = [head, *matrix, *findings(result), compact.switches(result), workers_table(result)]
     if result.skipped:
         shown.append(Text("Not run: " + "; ".join(f"{w} ({why})" for w, why
                                                   in result.skipped.items()), "yellow"))

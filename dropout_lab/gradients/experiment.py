@@ -30,7 +30,6 @@ Dropout is then the identity); everything else is the same computation.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path

@@ -90,7 +90,7 @@ def forward_backward(model: keras.Sequential, images, labels, training: bool,
     grads = tape.gradient(loss, [w.value for w in weights], unconnected_gradients=mode)
     return Pass(outputs={k: v.numpy() for k, v in outputs.items()},
                 gradients={w.path: None if g is None else g.numpy()
-                           for w, g in zip(weights, grads)})
+                           for w, g in zip(weights, grads, strict=True)})
 
 
 def layer_weights(model: keras.Sequential) -> dict[str, list[str]]:

@@ -25,7 +25,8 @@ def verdicts(rows, interval, counts, rate1, orders, config) -> list[Verdict]:
         orders: the ``OrderResult`` list (relu and sigmoid).
         config: the ``GradientsConfig``.
     """
-    return [_c5(rows, *counts, interval, config), _c6(rows), _c7(rate1, rows),
+    zeroed, nonzero = counts
+    return [_c5(rows, zeroed, nonzero, interval, config), _c6(rows), _c7(rate1, rows),
             _order_claim(orders)]
 
 

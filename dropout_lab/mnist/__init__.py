@@ -1,4 +1,4 @@
-"""S003 and S001 on the real MNIST: ``mnist`` (C4, C9), ``mnist-speed`` (C11), ``mc-average`` (MC)."""
+"""S003 and S001 on MNIST: ``mnist`` (C4, C9), ``mnist-speed`` (C11), ``mc-average`` (MC)."""
 
 from dropout_lab.core.kinds import Kind, register
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
-from dropout_lab.core.commands import command_line
+from dropout_lab.core.commands import command_line, given
 from dropout_lab.core.flags import Invocation, experiment_command
+from dropout_lab.core.resume import resume_out
+from dropout_lab.executors.options import EXECUTOR_OPTIONS, choice
 
 _resume = click.option("--resume", "resume_path", type=click.Path(file_okay=False),
                        help="Continue an interrupted sweep (its .partial folder); completed "
                             "units are skipped, the recorded config is used.")
 
 
-@experiment_command("mnist", _resume)
-def mnist_cmd(invocation: Invocation, resume_path: str | None) -> None:
+@experiment_command("mnist", _resume, *EXECUTOR_OPTIONS)
+def mnist_cmd(invocation: Invocation, resume_path: str | None, executor: str,
+              address: str | None, retries: int) -> None:
     """S003's four arms (or S001's overfitting demo) over many seeds.
 
     Each (arm, seed) trains S003's MLP (784-256-128-64-32-10, Dropout 0.5
@@ -36,16 +40,20 @@ def mnist_cmd(invocation: Invocation, resume_path: str | None) -> None:
       dropout-lab mnist --config configs/mnist_overfit.toml
       dropout-lab mnist --seeds 2 --steps 300 --train-subset 2000 --json
       dropout-lab mnist --resume results/mnist/.20261125-120000-a1b2c3.partial
+      dropout-lab mnist --executor ray --address 10.0.0.5:6379
     """
+    runner = choice(executor, address, retries)
     if resume_path is None:
-        invocation.execute(invocation.resolve())
+        invocation.execute(invocation.resolve(), executor=runner)
         return
     from dropout_lab.mnist import sweep
 
     invocation.reject_with("--resume", "a sweep continues with its recorded config.",
                            *invocation.flags)
     folder, config = sweep.open_resume(Path(resume_path), command_line())
-    invocation.execute(config, resume=folder)
+    out = resume_out(folder, invocation.out if given("out") else None)  # where it finishes
+    invocation = dataclasses.replace(invocation, out=str(out))
+    invocation.execute(config, resume=folder, executor=runner)
 
 
 @experiment_command("mc-average")

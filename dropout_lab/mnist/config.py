@@ -7,8 +7,10 @@ source a config reproduces, and so the claims its verdicts are about.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.config import COUNT, POSITIVE, PROBABILITY, SEED
@@ -113,7 +115,7 @@ class MnistConfig(Config):
     def memory_bytes(self) -> int:
         """An estimate of a unit's peak memory: the data, weights with Adam's slots, activations."""
         widths = [784, *self.hidden_units, 10]
-        params = sum(a * b + b for a, b in zip(widths, widths[1:]))
+        params = sum(a * b + b for a, b in itertools.pairwise(widths))
         activations = (self.batch_size + 10000) * sum(widths)  # a batch; the test set at once
         return MNIST_BYTES + params * 4 * 5 + activations * 4 * 6
 
@@ -171,10 +173,10 @@ class MnistConfig(Config):
 
 
 #: S001's overfitting demo ("Deep Learning from Scratch", ch. 6), as configs/mnist_overfit.toml.
-S001_OVERFIT = dict(setting="S001", arms=("none", "dropout"), steps=903, eval_every=3,
-                    train_subset=300, batch_size=100, hidden_units=(100,) * 6,
-                    drop_rates=(0.2,) * 6, l2_weight=0.0, optimizer="sgd", learning_rate=0.01,
-                    kernel_init="he_normal", train_eval_size=300)
+S001_OVERFIT: dict[str, Any] = dict(
+    setting="S001", arms=("none", "dropout"), steps=903, eval_every=3, train_subset=300,
+    batch_size=100, hidden_units=(100,) * 6, drop_rates=(0.2,) * 6, l2_weight=0.0,
+    optimizer="sgd", learning_rate=0.01, kernel_init="he_normal", train_eval_size=300)
 
 
 def _check_layers(units: tuple[int, ...], rates: tuple[float, ...], arms) -> None:
@@ -236,7 +238,7 @@ class McAverageConfig(Config):
 
     def training_config(self) -> MnistConfig:
         """The sweep config that trains the model when no run is given (one dropout unit)."""
-        given = {"steps": self.steps, "train_subset": self.train_subset}
+        given: dict[str, Any] = {"steps": self.steps, "train_subset": self.train_subset}
         return MnistConfig(arms=(MODEL_ARM,), seeds=1, first_seed=self.seed or 0,
                            **{k: v for k, v in given.items() if v is not None})
 

@@ -32,6 +32,7 @@ from pydantic import Field, computed_field, field_serializer, field_validator
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, weights
+from dropout_lab.core.data.mnist import load_mnist
 from dropout_lab.core.errors import ConfigError, invalid_value
 from dropout_lab.core.reading import Run, open_run
 from dropout_lab.core.results import Real, record
@@ -41,7 +42,6 @@ from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.core.verdict import Verdict, judge
 from dropout_lab.mnist import units as mnist_units
 from dropout_lab.mnist.config import MODEL_ARM, PAPER_K, McAverageConfig, MnistConfig
-from dropout_lab.core.data.mnist import load_mnist
 from dropout_lab.mnist.sweep import KIND as MNIST_KIND
 
 KIND = "mc-average"
@@ -69,13 +69,13 @@ class McAverageResult:
     plot: str
     verdicts: list[Verdict]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def repeats(self) -> int:
         """Independent repeats per k."""
         return self.config.repeats
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def paper_k(self) -> int:
         """The k at which the 2014 paper found averaging matches weight scaling (§7.5)."""
@@ -83,7 +83,7 @@ class McAverageResult:
 
     @field_serializer("intervals")
     def _with_k(self, intervals: list[Interval]) -> list[dict[str, Any]]:
-        return [{"k": k, **i.to_json()} for k, i in zip(self.ks, intervals)]
+        return [{"k": k, **i.to_json()} for k, i in zip(self.ks, intervals, strict=True)]
 
     @field_validator("intervals", mode="before")
     @classmethod
@@ -116,7 +116,7 @@ def run(config: McAverageConfig, ctx: RunContext | None = None) -> McAverageResu
     ctx = ctx or RunContext()
     source = open_source(config.run, config.seed) if config.run is not None else None
     training = None if source else config.training_config()
-    seed = source[2] if source else training.first_seed
+    seed = source[2] if source else _required(training).first_seed
     config = dataclasses.replace(config, seed=seed)  # recorded resolved: one seed value
     mnist = load_mnist(ctx.data_dir)
     seed_everything(seed)
@@ -128,12 +128,20 @@ def run(config: McAverageConfig, ctx: RunContext | None = None) -> McAverageResu
             model_config, weights_path = source[1], source[0].verified(_weights_name(seed))
             origin = f"{_unit_dir(seed)} of {source[0].path}"
         else:
-            model_config, weights_path = training, _train(training, mnist, folder, ctx)
-            origin = f"trained here ({training.steps} steps, {training.train_images} images)"
+            model_config = _required(training)
+            weights_path = _train(model_config, mnist, folder, ctx)
+            origin = (f"trained here ({model_config.steps} steps, "
+                      f"{model_config.train_images} images)")
         measured = _measure(config, model_config, weights_path, seed, mnist, ctx)
         result = _record(config, folder, measured, seed, origin,
                          source[0].path if source else None)
     return result
+
+
+def _required(training: MnistConfig | None) -> MnistConfig:
+    """The training config, which run() made because no source run was given."""
+    assert training is not None, "without a source run, a model is trained"
+    return training
 
 
 def _unit_dir(seed: int) -> str:
@@ -146,9 +154,12 @@ def _weights_name(seed: int) -> str:
 
 def _train(training: MnistConfig, mnist, folder, ctx) -> Path:
     data = mnist_units.unit_data(training, mnist)
-    report = lambda step: ctx.report("training the dropout model", step, training.steps)  # noqa
+
+    def report(step: int) -> None:
+        ctx.report("training the dropout model", step, training.steps)
+
     unit, model = mnist_units.train_unit(training, MODEL_ARM, training.first_seed, data, report)
-    mnist_units.save_unit(folder, unit, model, training)
+    mnist_units.save_unit(folder, unit, weights.snapshot(model), training)
     return folder.path / _weights_name(training.first_seed)
 
 
@@ -198,7 +209,7 @@ def _record(config: McAverageConfig, folder, measured: dict, seed: int, origin: 
     errors, ks, det = measured["errors"], measured["ks"], measured["deterministic"]
     intervals = [mean_interval(errors[:, i], config.confidence, PROPORTION)
                  for i in range(len(ks))]
-    reached = next((k for k, i in zip(ks, intervals) if i.low <= det), None)
+    reached = next((k for k, i in zip(ks, intervals, strict=True) if i.low <= det), None)
     plot = plots.mc_average(folder.path, ks, [i.estimate for i in intervals],
                             [i.low for i in intervals], [i.high for i in intervals], det,
                             PAPER_K, reached)

@@ -84,7 +84,8 @@ def _train_vs_test(path: Path, config, grouped) -> str:
     rows = -(-len(grouped) // columns)
     figure = _figure(4.5 * columns, 3.5 * rows)
     panels = figure.subplots(rows, columns, sharey=True, squeeze=False).ravel()
-    for axes, (arm, units) in zip(panels, grouped.items()):
+    # a spare panel (3 arms on a 2 x 2 grid) stays empty
+    for axes, (arm, units) in zip(panels, grouped.items(), strict=False):
         steps = units[0].steps
         for key, style in (("train/accuracy", "-"), ("test/accuracy", "--")):
             mean, low, high = _band(units, key, config.confidence)

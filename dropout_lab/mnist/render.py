@@ -106,7 +106,7 @@ def mc_average(result) -> list:
     for name in ("k passes", "test error", f"{level} interval", "- deterministic",
                  "reaches it"):
         table.add_column(name, justify="right", no_wrap=True)
-    for k, row in zip(result.ks, result.intervals):
+    for k, row in zip(result.ks, result.intervals, strict=True):
         reached = row.low <= result.deterministic_error
         table.add_row(str(k), f"{row.estimate:.4f}", interval(row),
                       f"{row.estimate - result.deterministic_error:+.4f}",

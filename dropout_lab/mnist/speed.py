@@ -26,6 +26,7 @@ another by the wall clock, so a change of load between two units biases them.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,10 @@ class SpeedResult:
 Result = SpeedResult
 
 
+def _rounds_done(ctx: RunContext, what: str, done: int) -> None:
+    ctx.report(what, done, done + 1)  # rounds until the interval is narrow: no known total
+
+
 def run(config: SpeedConfig, ctx: RunContext | None = None) -> SpeedResult:
     """Time every pair of ``config.pairs`` (module docstring), judge C11, write the run."""
     ctx = ctx or RunContext()
@@ -112,9 +117,9 @@ def run(config: SpeedConfig, ctx: RunContext | None = None) -> SpeedResult:
         net_config = config.net_config(net)
         if net not in data:
             data = {net: mnist_units.unit_data(net_config, mnist)}  # one net's data at a time
-        timed.append(time_pair(config, net, base, arm, data[net], level, lambda done: ctx.report(
-            f"pair {index + 1} of {len(config.pairs)}: {net} {arm} vs {base}, rounds", done,
-            done + 1)))
+        what = f"pair {index + 1} of {len(config.pairs)}: {net} {arm} vs {base}, rounds"
+        timed.append(time_pair(config, net, base, arm, data[net], level,
+                               functools.partial(_rounds_done, ctx, what)))
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  started=ctx.started) as folder:
         result = SpeedResult(run_dir=folder.final_path, config=config,

@@ -4,7 +4,8 @@ S003 trained one MLP per setting (784-256-128-64-32-10, Dropout(0.5)
 after the first two layers, Adam(0.01), batch 128, 10 passes = 4690 steps)
 and read "dropout + L2 is worse than either alone" (C9) off single runs
 (0.9496 vs 0.9635 / 0.9652); it also said dropout makes training "a little
-faster" (C11: judged by ``mnist-speed``, ``mnist.speed``). S001's overfitting demo (300 training images, six hidden
+faster" (C11: judged by ``mnist-speed``, ``mnist.speed``). S001's overfitting
+demo (300 training images, six hidden
 layers of 100 ReLU, SGD(0.01), batch 100, ~300 epochs) said that without
 dropout the train set overfits while test accuracy stalls and with dropout
 (drop 0.2) test accuracy keeps rising (C4).
@@ -21,22 +22,27 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, computed_field
 
 from dropout_lab.core import config as cfg
-from dropout_lab.core import results
-from dropout_lab.core.results import record
-from dropout_lab.core.verdict import Verdict
+from dropout_lab.core import results, tensorboard
+from dropout_lab.core.data.mnist import load_mnist
 from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.results import record
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext
+from dropout_lab.core.series import Series
 from dropout_lab.core.tfenv import seed_everything
+from dropout_lab.core.verdict import Verdict
+from dropout_lab.executors.base import Job
+from dropout_lab.executors.options import ExecutorChoice
 from dropout_lab.mnist import units as mnist_units
 from dropout_lab.mnist.config import MnistConfig
-from dropout_lab.core.data.mnist import load_mnist
 from dropout_lab.mnist.verdicts import Analysis, ArmSummary, PairedDifference, analyse
 
 KIND = "mnist"
@@ -74,20 +80,20 @@ class MnistResult:
         """Summaries, paired differences and verdicts, as ``verdicts.analyse`` made them."""
         return Analysis(self.summary, self.differences, self.verdicts)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def diverged(self) -> list[str]:
         """Units whose training loss became NaN or infinite (null once written as JSON)."""
         return [mnist_units.unit_name(u.arm, u.seed) for u in self.units
                 if not all(v is not None and math.isfinite(v) for v in u.curves["train/loss"])]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def reduced(self) -> list[str]:
         """How the training differs from the published experiment (``MnistConfig.reduced``)."""
         return self.config.reduced()
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def derived(self) -> dict[str, float]:
         """Training images, steps per pass and passes, derived from the config."""
@@ -95,19 +101,23 @@ class MnistResult:
         return {"train_images": config.train_images, "steps_per_pass": config.steps_per_pass,
                 "passes": config.passes}
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def arms(self) -> list[dict[str, Any]]:
         """Each unit's arm, seed, final numbers and timings (not its curves)."""
         return [{k: v for k, v in dataclasses.asdict(u).items() if k not in ("steps", "curves")}
                 for u in self.units]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
-    def curves(self) -> dict[str, dict[str, list[float | None]]]:
+    def curves(self) -> dict[str, dict[str, Sequence[float | None]]]:
         """Each unit's evaluation steps and metric curves (``units.METRICS``), by unit name."""
         return {mnist_units.unit_name(u.arm, u.seed): {"steps": u.steps, **u.curves}
                 for u in self.units}
+
+    def series(self) -> list[Series]:
+        """Each unit's curves, settings and final numbers (``units.unit_series``)."""
+        return [mnist_units.unit_series(u, self.config, self.run_dir.name) for u in self.units]
 
     @property
     def resumed_units(self) -> int:
@@ -149,43 +159,49 @@ def run(config: MnistConfig, ctx: RunContext | None = None) -> MnistResult:
         ExperimentError: MNIST unavailable, or the sweep was interrupted (the
             message says how to resume; completed units are kept).
     """
+    ctx = ctx or RunContext()
     mnist = load_mnist(ctx.data_dir)
     seed_everything(config.first_seed)
     ctx.report("starting TensorFlow", 1, 1)
-    data = mnist_units.unit_data(config, mnist)
+    executor = (ctx.executor or ExecutorChoice()).make(None)  # local: the process's threads
+    shared = mnist_units.shared_data(config, mnist, secrets.token_hex(8))
     with resumable_run(ctx.out, KIND, cfg.to_dict(config), config.first_seed, ctx.command,
                        {"data_source": mnist.origin}, ctx.resume, started=ctx.started) as folder:
         if ctx.resume is None:
             folder.write_text("config.toml", cfg.to_toml(config, "dropout-lab mnist: config"))
-        units = _sweep(config, folder, data, ctx)
+        units = _sweep(config, folder, shared, ctx, executor)
+        folder.manifest["executor"] = executor.describe()
         result = _finish(config, folder, units, mnist.origin)
     return result
 
 
-def _sweep(config: MnistConfig, folder, data, ctx: RunContext) -> list:
-    """Run the units seed by seed (all arms of a seed adjacent in time)."""
+def _sweep(config: MnistConfig, folder, shared, ctx: RunContext, executor) -> list:
+    """Run the units not yet done, seed by seed (all arms of a seed adjacent in time)."""
     done = mnist_units.completed_units(folder.path, config)
     plan = [(arm, seed) for seed in config.unit_seeds for arm in config.arms]
-    total_steps = len(plan) * config.steps
-    finished = sum(key in done for key in plan)
-    ctx.report("units", finished, len(plan))
-    units = []
+    jobs = [Job(mnist_units.unit_name(arm, seed),
+                {"config": cfg.to_dict(config), "arm": arm, "seed": seed})
+            for arm, seed in plan if (arm, seed) not in done]
+
+    def write(job: Job, payload: dict) -> None:
+        unit = mnist_units.Unit(**payload["unit"])
+        mnist_units.save_unit(folder, unit, payload["weights"], config, payload["versions"])
+        done[(unit.arm, unit.seed)] = unit
+
+    resume = f"Continue with: dropout-lab mnist --resume {folder.path}"
     try:
-        for arm, seed in plan:
-            if (arm, seed) not in done:
-                offset = finished * config.steps
-                report = lambda step: ctx.report("steps", offset + step, total_steps)  # noqa: E731
-                unit, model = mnist_units.train_unit(config, arm, seed, data, report)
-                mnist_units.save_unit(folder, unit, model, config)
-                done[(arm, seed)] = unit
-                finished += 1
-                ctx.report("units", finished, len(plan))
-            units.append(done[(arm, seed)])
+        outcome = executor.run(mnist_units.TASK, jobs, shared, write, ctx.report,
+                               already=len(plan) - len(jobs), steps=config.steps)
     except KeyboardInterrupt:
         raise ExperimentError(
-            f"Interrupted: {finished} of {len(plan)} units are complete in {folder.path}. "
-            f"Continue with: dropout-lab mnist --resume {folder.path}") from None
-    return units
+            f"Interrupted: {len(done)} of {len(plan)} units are complete in {folder.path}. "
+            f"{resume}") from None
+    if outcome.failed:
+        failures = "; ".join(f"{f.key}: {f.error}" for f in outcome.failed[:3])
+        raise ExperimentError(
+            f"{len(outcome.failed)} of {len(plan)} units failed ({failures}); the other "
+            f"{len(done)} are complete in {folder.path}. {resume}")
+    return [done[key] for key in plan]
 
 
 def _finish(config: MnistConfig, folder, units, source: str) -> MnistResult:
@@ -197,4 +213,5 @@ def _finish(config: MnistConfig, folder, units, source: str) -> MnistResult:
                          summary=analysis.arms, differences=analysis.differences,
                          verdicts=analysis.verdicts, plots=names, data_source=source)
     folder.write_json("results.json", results.to_json(result))
+    tensorboard.write(folder, result)
     return result

@@ -31,9 +31,10 @@ two-sided sign test's p are reported beside; they decide nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import computed_field
@@ -95,7 +96,7 @@ class NumpyDemoResult:
     timing: Timing
     verdicts: list[Verdict]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def drop_rate(self) -> float:
         """1 - keep_prob (Keras's ``rate``)."""
@@ -123,11 +124,12 @@ def run(config: NumpyDemoConfig, ctx: RunContext | None = None) -> NumpyDemoResu
     checks = gradient_checks(config.keep_prob, np.random.default_rng(check_seed))
     timing = time_predicts(net, x, config.keep_prob, config.repeats, config.timing_seconds,
                            lambda done: ctx.report("timing rounds", done, done + 1))
-    fields = dict(config=config, comparisons=comparisons, gradient_checks=checks, timing=timing,
-                  verdicts=verdicts(comparisons, checks, timing, config))
+    found = verdicts(comparisons, checks, timing, config)
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  started=ctx.started) as folder:
-        result = NumpyDemoResult(run_dir=folder.final_path, **fields)
+        result = NumpyDemoResult(run_dir=folder.final_path, config=config,
+                                 comparisons=comparisons, gradient_checks=checks, timing=timing,
+                                 verdicts=found)
         folder.write_json("results.json", results.to_json(result))
     return result
 
@@ -141,11 +143,11 @@ def compare_means(net: SeedNet, x: np.ndarray, keep_prob: float, mask_seed: int,
     mask expectation.
     """
     h1 = net.hidden1(x)  # (4, samples)
-    vanilla_test = layers(keep_prob, mask_seed, inverted=False)
+    test_d1, test_d2 = layers(keep_prob, mask_seed, inverted=False)
     references = {
         "layer 1": {"test time, identity": h1, "test time, x keep_prob": keep_prob * h1},
         "output": {"test time, identity": net.plain(x),
-                   "test time, x keep_prob": net.forward(x, *vanilla_test, training=False)},
+                   "test time, x keep_prob": net.forward(x, test_d1, test_d2, training=False)},
     }
     found = []
     for inverted, name in ((False, "vanilla"), (True, "inverted")):
@@ -171,15 +173,20 @@ def paired(point: str, implementation: str, reference: str, train: np.ndarray,
                       interval, "matches" if interval.covers(0.0) else "shifted")
 
 
+def _fresh_layers(cls: type[numpy_ref.VanillaDropout | numpy_ref.InvertedDropout],
+                  keep_prob: float, mask_seed: int) -> Callable[[], Any]:
+    """Each call a new ``cls`` layer with a new generator from ``mask_seed``: the same masks."""
+    return lambda: cls.from_keep_prob(keep_prob, np.random.default_rng(mask_seed))
+
+
 def gradient_checks(keep_prob: float, rng: np.random.Generator) -> list[GradientCheck]:
     """Check ``backward`` of both reference layers, in training and in test mode."""
     checks = []
     for cls in (numpy_ref.VanillaDropout, numpy_ref.InvertedDropout):
         mask_seed = int(rng.integers(0, 2**62))
         for training in (True, False):
-            error = numpy_ref.gradient_error(
-                lambda: cls.from_keep_prob(keep_prob, np.random.default_rng(mask_seed)),
-                training, rng, step=GRADIENT_STEP)
+            error = numpy_ref.gradient_error(_fresh_layers(cls, keep_prob, mask_seed),
+                                             training, rng, step=GRADIENT_STEP)
             checks.append(GradientCheck(cls.__name__, "training" if training else "test",
                                         error, error <= GRADIENT_BOUND))
     return checks

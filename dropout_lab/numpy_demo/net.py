@@ -40,7 +40,7 @@ class SeedNet:
     b3: np.ndarray  # (4, 1)
 
     @classmethod
-    def draw(cls, rng: np.random.Generator) -> "SeedNet":
+    def draw(cls, rng: np.random.Generator) -> SeedNet:
         """Standard normal weights, drawn in S001's order W1, b1, W2, b2, W3, b3."""
         shapes = ((HIDDEN, INPUTS), (HIDDEN, 1), (HIDDEN, HIDDEN), (HIDDEN, 1),
                   (HIDDEN, HIDDEN), (HIDDEN, 1))
@@ -58,7 +58,7 @@ class SeedNet:
         """The whole net with dropout layers ``d1``, ``d2``."""
         return self.head(d1.forward(self.hidden1(x), training), d2, training)
 
-    def folded(self, keep_prob: float) -> "SeedNet":
+    def folded(self, keep_prob: float) -> SeedNet:
         """Vanilla's test-time net with keep_prob folded into W2 and W3.
 
         W2 @ (keep * h) = (keep * W2) @ h, so the folded plain net computes the

@@ -49,7 +49,7 @@ class Spread:
     max: Real
 
     @classmethod
-    def of(cls, values) -> "Spread":
+    def of(cls, values) -> Spread:
         q25, median, q75 = np.percentile(values, [25, 50, 75])
         return cls(float(median), float(q25), float(q75), float(np.min(values)),
                    float(np.max(values)))

@@ -3,7 +3,7 @@
 from dropout_lab.core.kinds import Kind, register
 
 register(Kind(
-    name="probe", order=20,
+    name="probe", order=20, command="dropout_lab.probe.commands:probe_cmd",
     experiment="dropout_lab.probe.probe", config="dropout_lab.probe.config:ProbeConfig",
     render="dropout_lab.probe.render:probe",
     help="""Measure what each dropout implementation does with `rate`.
@@ -13,12 +13,14 @@ register(Kind(
     entries, E[out]/E[in], the test-time output, the gradient and the axes
     the mask is shared along; plus what rates 0, 1, -0.1, 1.5 and NaN do.
     The verdict on C10 closes the output (C1, C7 and C8 are settled by
-    compare, gradients and noise-shape). Method: docs/methods.md#probe.
+    compare, gradients and noise-shape). It prints one line per implementation
+    and rate; --detail prints every table (intervals, multipliers, variance,
+    gradients, edge rates). Method: docs/methods.md#probe.
 
     \b
     Example:
       dropout-lab probe
-      dropout-lab probe --layer tf.nn.dropout --rate 0.2 --rate 0.8 --json
+      dropout-lab probe --layer tf.nn.dropout --rate 0.2 --rate 0.8 --detail
       dropout-lab probe --layer mylayers:MyDropout --rate 0.3
     """))
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal, overload
 
-from dropout_lab.core import config as cfg
 from dropout_lab.core.config import COUNT, PROBABILITY, SEED
 from dropout_lab.core.errors import ConfigError, invalid_value
 from dropout_lab.core.limits import require_memory
@@ -58,6 +58,10 @@ class ProbeConfig(Config):
         return list(dict.fromkeys(given or registry.known_names()))
 
 
+@overload
+def parse_shape(text: str, name: str, allow_none: Literal[False]) -> tuple[int, ...]: ...
+@overload
+def parse_shape(text: str, name: str, allow_none: bool) -> tuple[int | None, ...]: ...
 def parse_shape(text: str, name: str, allow_none: bool) -> tuple[int | None, ...]:
     """``"2,3,4"`` or ``"(None, 1, 4)"`` -> a tuple; ConfigError when malformed."""
     expected = ("comma-separated positive integers or None, like None,1,4" if allow_none
@@ -97,7 +101,7 @@ class NoiseShapeConfig(Config):
 
     @property
     def input_dims(self) -> tuple[int, ...]:
-        return parse_shape(self.input_shape, "input_shape", allow_none=False)  # type: ignore
+        return parse_shape(self.input_shape, "input_shape", allow_none=False)
 
     @property
     def noise_dims(self) -> tuple[int | None, ...]:
@@ -113,7 +117,7 @@ def check_shapes(input_dims: tuple[int, ...], noise_dims: tuple[int | None, ...]
         raise ConfigError(f"Invalid value for `noise_shape`: expected one entry per input axis "
                           f"({len(input_dims)} for input shape {input_dims}). Received: "
                           f"noise_shape={shown}", param="noise_shape")
-    for axis, (noise, size) in enumerate(zip(noise_dims, input_dims)):
+    for axis, (noise, size) in enumerate(zip(noise_dims, input_dims, strict=True)):
         if noise not in (None, 1, size):
             raise ConfigError(
                 f"Invalid value for `noise_shape`: expected a shape that broadcasts to the "

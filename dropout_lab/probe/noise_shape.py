@@ -17,7 +17,6 @@ are 3 longer, and its mask checked again.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,7 +123,7 @@ def _build(impl, config: NoiseShapeConfig, x: np.ndarray, noise_shape):
         out, grad = applier.train(x)
     except (KeyboardInterrupt, GeneratorExit):
         raise
-    except BaseException as exc:  # noqa: BLE001  (a user's layer may raise anything)
+    except BaseException as exc:  # a user's layer may raise anything
         message = registry.exception_message(exc)
         if "rate" in message.lower():
             raise ConfigError(f"Invalid value for `rate`: {impl.name} rejects it ({message}). "
@@ -155,7 +154,8 @@ class Tally:
     """
 
     def __init__(self, ndim: int):
-        self.draws, self.varies, self.first, self.kept = 0, False, None, 0.0
+        self.draws, self.varies, self.kept = 0, False, 0.0
+        self.first: np.ndarray | None = None  # the first draw's multipliers, dropped as 0
         self.noisy = {"dropped": False, "multiplier": False}
         self.constant = {"dropped": [0] * ndim, "multiplier": [0] * ndim}
         self.revealing: list[tuple[int, np.ndarray]] = []  # at most SHOWN draws
@@ -175,6 +175,12 @@ class Tally:
             self.noisy[key] |= not classify.constant_along(signature, every_axis)
             for axis in every_axis:
                 self.constant[key][axis] += classify.constant_along(signature, (axis,))
+
+    @property
+    def first_mask(self) -> np.ndarray:
+        """The first draw's multipliers, dropped entries as 0 (once a draw is counted)."""
+        assert self.first is not None, "no draw counted yet"
+        return self.first
 
     @property
     def kept_fraction(self) -> float:
@@ -215,7 +221,7 @@ def _axis_reports(dims, noise, tally: Tally) -> list[AxisReport]:
     names = classify.axis_names(len(dims))
     noisy, constant = tally.decisive()
     reports = []
-    for axis, (size, want) in enumerate(zip(dims, noise)):
+    for axis, (size, want) in enumerate(zip(dims, noise, strict=True)):
         expected = "size 1" if size == 1 else "shared" if want == 1 else "independent"
         if size == 1 or not noisy:
             measured = "size 1" if size == 1 else "undetermined"
@@ -231,7 +237,7 @@ def _none_check(applier, config: NoiseShapeConfig) -> dict | None:
     noise = config.noise_dims
     if None not in noise:
         return None
-    dims = tuple(d + 3 if n is None else d for d, n in zip(config.input_dims, noise))
+    dims = tuple(d + 3 if n is None else d for d, n in zip(config.input_dims, noise, strict=True))
     wider = structured_input(dims)
     try:
         dropped, _ = _signature(wider, *applier.train(wider))
@@ -241,7 +247,7 @@ def _none_check(applier, config: NoiseShapeConfig) -> dict | None:
         return {"input_shape": list(dims), "ran": False,
                 "error": registry.describe_exception(exc), "shared_axes": [],
                 "axes_as_expected": False}
-    want = [a for a, (n, d) in enumerate(zip(noise, dims)) if n == 1 and d > 1]
+    want = [a for a, (n, d) in enumerate(zip(noise, dims, strict=True)) if n == 1 and d > 1]
     ok = all(classify.constant_along(dropped, (a,)) for a in want)
     return {"input_shape": list(dims), "ran": True, "error": None, "shared_axes": want,
             "axes_as_expected": ok}
@@ -253,7 +259,7 @@ def _result(impl, config: NoiseShapeConfig, tally: Tally, control: Tally, none_c
     axes = _axis_reports(dims, noise, tally)
     control_axes = _axis_reports(dims, dims, control)  # noise_shape = the input's shape
     shared = [a.axis for a in axes if a.measured == "shared"]
-    resolved = [d if n is None else n for d, n in zip(dims, noise)]
+    resolved = [d if n is None else n for d, n in zip(dims, noise, strict=True)]
     found = [verdicts.c8(config.layer, config.rate, config.draws, axes, control_axes, shared,
                          list(dims), list(noise)),
              verdicts.c12(config.layer, none_check, list(dims), list(noise), resolved)]
@@ -262,6 +268,6 @@ def _result(impl, config: NoiseShapeConfig, tally: Tally, control: Tally, none_c
         input_shape=list(dims), noise_shape=list(noise), resolved_noise_shape=resolved,
         axes=axes, control_axes=control_axes, shared_axes=shared,
         verified=all(a.verified for a in axes),
-        kept_fraction=tally.kept_fraction, mask=np.round(tally.first, 6).tolist(),
+        kept_fraction=tally.kept_fraction, mask=np.round(tally.first_mask, 6).tolist(),
         none_check=none_check, verdicts=found,
         run_dir=run_dir, shown_draws=_shown(tally), control_draws=_shown(control))

@@ -20,6 +20,7 @@ by default); the derivation is in ``dropout_lab.dropouts.drawstats`` and docs/me
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Annotated, ClassVar
@@ -65,13 +66,13 @@ class ProbeResult:
     run_dir: Path
     wall_seconds: float
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def tests_per_row(self) -> int:
         """Statistical tests per row (T1-T3 of ``dropouts.drawstats``)."""
         return drawstats.TESTS_PER_ROW
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def related(self) -> str:
         """Where the claims probe touches but does not judge are settled."""
@@ -121,12 +122,12 @@ def _in_workers(chosen: list[Implementation], config: ProbeConfig, alpha: float,
                 ctx: RunContext) -> dict[str, tuple[list[ProbeRow], dict[str, str]]]:
     """Rows and edges of other frameworks' implementations, from one worker per framework."""
     found = {}
-    for worker in dict.fromkeys(impl.worker for impl in chosen):
+    for worker in dict.fromkeys(impl.worker for impl in chosen if impl.worker is not None):
         names = [impl.name for impl in chosen if impl.worker == worker]
         answer = workers.call(worker, {
             "task": worker_probe.TASK, "names": names, "rates": list(config.rates),
             "size": config.size, "seed": config.seed, "alpha": alpha, "skip_extras": True},
-            progress=lambda done, total: ctx.report(f"probe ({worker})", done, total))
+            progress=functools.partial(ctx.report, f"probe ({worker})"))
         for one in answer["implementations"]:
             found[one["name"]] = ([row_from_json(r) for r in one["rows"]], one["edges"])
     return found

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import numpy as np
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from dropout_lab.core.console import Either, num, verdict_lines
+from dropout_lab.probe import summary
+from dropout_lab.probe.summary import MEANING_STYLE
 from dropout_lab.probe.verdicts import related_note
 
-MEANING_STYLE = {"drop": "green", "keep": "red", "neither": "magenta", "undecidable": "yellow"}
 
-
-def probe(result) -> list:
-    """Main tables (or, on a narrow terminal, one card per implementation), deviations,
-    edge behaviours, the verdict and the run folder."""
+def probe(result, detail: bool = False) -> list:
+    """The summary (``summary.table``: one line per implementation and rate), or with
+    ``detail`` the main tables (on a narrow terminal, one card per implementation) and the
+    edge behaviours; then the deviations, the verdict and the run folder."""
+    parts: list[RenderableType | None]
+    if not detail:
+        parts = [summary.table(result), _deviations_table(result), summary.more(result)]
+        parts += verdict_lines(result.verdicts, related_note())
+        parts.append(Text(f"Run folder: {result.run_dir}"))
+        return [p for p in parts if p is not None]
     parts = [Either(_rows_tables(result), _cards(result)), _deviations_table(result)]
     if result.edges:
         parts += _edges(result.edges)
@@ -210,7 +218,7 @@ def _axes_table(result) -> Table:
                      "the axis was identical; ✓ = as noise_shape says; indep. = independent")
     for name in ("axis", "size / noise", "expected", "equal in", "measured", "control"):
         table.add_column(name)
-    for a, c in zip(result.axes, result.control_axes):
+    for a, c in zip(result.axes, result.control_axes, strict=True):
         table.add_row(f"{a.axis} {a.name}", f"{a.input_size} / {a.noise_size}",
                       _short(a.expected), f"{a.constant_draws}/{result.config.draws}",
                       _checked(a), _checked(c))
@@ -239,7 +247,8 @@ def _mask_table(result) -> Table:
     last = result.axes[-1].name
     for j in range(min(rows.shape[1], MAX_MASK_COLUMNS)):
         table.add_column(f"{last} {j}", justify="right")
-    for i, (index, values) in enumerate(zip(lead, rows[:MAX_MASK_ROWS])):
+    for i, (index, values) in enumerate(zip(lead[:MAX_MASK_ROWS], rows[:MAX_MASK_ROWS],
+                                            strict=True)):
         if i and index[:1] != lead[i - 1][:1]:
             table.add_section()  # a new sample
         cells = [Text(num(v, 4), "dim" if v == 0 else "bold") for v in values[:MAX_MASK_COLUMNS]]

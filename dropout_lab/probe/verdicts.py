@@ -71,7 +71,7 @@ def c12(layer: str, none_check: dict | None, input_shape: list[int], noise_shape
     first, second = tuple(input_shape), tuple(none_check["input_shape"])
     if not none_check["ran"]:
         return judge("C12", "refuted", f"on input {second}: {none_check['error']}", test)
-    later = tuple(d if n is None else n for d, n in zip(second, noise_shape))
+    later = tuple(d if n is None else n for d, n in zip(second, noise_shape, strict=True))
     shared = f"constant along axes {none_check['shared_axes']}"
     evidence = (f"the same {layer} object (noise_shape {tuple(noise_shape)}) ran on inputs "
                 f"{first} and {second}, i.e. with noise shapes {tuple(resolved)} and {later}; "

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
-from dropout_lab.core.commands import command_line
+from dropout_lab.core.commands import command_line, given
 from dropout_lab.core.flags import Invocation, experiment_command
+from dropout_lab.core.resume import resume_out
+from dropout_lab.executors.options import EXECUTOR_OPTIONS, choice
 from dropout_lab.reproduce.config import plan
 
 _resume = click.option("--resume", "resume_path", type=click.Path(file_okay=False),
@@ -15,8 +18,9 @@ _resume = click.option("--resume", "resume_path", type=click.Path(file_okay=Fals
                             "finished experiments are kept, the recorded config is used.")
 
 
-@experiment_command("reproduce", _resume)
-def reproduce_cmd(invocation: Invocation, resume_path: str | None) -> None:
+@experiment_command("reproduce", _resume, *EXECUTOR_OPTIONS)
+def reproduce_cmd(invocation: Invocation, resume_path: str | None, executor: str,
+                  address: str | None, retries: int) -> None:
     """Settle every claim of the sources in one run and write one report.
 
     Runs each experiment (compare, probe, noise-shape, gradients, numpy-demo,
@@ -33,18 +37,21 @@ def reproduce_cmd(invocation: Invocation, resume_path: str | None) -> None:
     \b
     Examples:
       dropout-lab reproduce
-      dropout-lab reproduce --profile full
+      dropout-lab reproduce --profile full --executor ray
       dropout-lab reproduce --claims C1,C10 --json
       dropout-lab reproduce --resume results/reproduce/.20261126-120000-a1b2c3.partial
     """
     from dropout_lab.reproduce import experiment  # pydantic
 
+    runner = choice(executor, address, retries)  # for the mnist and sweep steps' units
     folder = None
     if resume_path is not None:
         invocation.reject_with("--resume", "a reproduction continues with its recorded config.",
                                *invocation.flags)
         folder, config = experiment.open_resume(Path(resume_path), command_line())
+        out = resume_out(folder, invocation.out if given("out") else None)  # where it finishes
+        invocation = dataclasses.replace(invocation, out=str(out))
     else:
         config = invocation.resolve()
     plan(config)  # every step's config checked before any work
-    invocation.execute(config, resume=folder)
+    invocation.execute(config, resume=folder, executor=runner)

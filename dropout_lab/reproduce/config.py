@@ -3,7 +3,8 @@
 Light: no TF, no NumPy. A plan is a list of steps; each step runs one
 experiment (the same ``run(config, ctx)`` its own command calls) and settles
 the claims its owner command owns. ``full`` sizes are the published ones
-(README's claims table), about 25 minutes on 2 cores. ``quick`` sizes are
+(README's claims table) and the 2014 paper's studies at sweep's quick
+sizes, about 30 minutes on 2 cores. ``quick`` sizes are
 planned by power (docs/methods.md, "power"; ``reproduce.power`` computes the
 table): for each claim, at the effect the full profile measures, the quick
 test reaches the full profile's decision with probability >= 0.99, or, where
@@ -14,6 +15,7 @@ runs nothing for it and says "needs --profile full" (``NEEDS_FULL``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core.errors import invalid_value
@@ -27,6 +29,8 @@ from dropout_lab.gradients.config import GradientsConfig
 from dropout_lab.mnist.config import S001_OVERFIT, McAverageConfig, MnistConfig, SpeedConfig
 from dropout_lab.numpy_demo.config import NumpyDemoConfig
 from dropout_lab.probe.config import NoiseShapeConfig, ProbeConfig
+from dropout_lab.sweep.config import CLAIM as SWEEP_CLAIMS
+from dropout_lab.sweep.config import resolve_profile as sweep_profile
 from dropout_lab.toy.config import CompareConfig
 
 PROFILES = ("quick", "full")
@@ -61,7 +65,15 @@ NEEDS_FULL = {
                                      "seeds that fit 3 minutes decide it with probability 0.18, "
                                      "full's 5 with 0.93",
                     "2 seeds fit in 3 minutes, 5 are needed"),
+    **{claim: NeedsFull(f"sweep-{study}", 5, "the 2014 paper's study trains 30 units even at "
+                                             "sweep's quick size, more than the quick "
+                                             "profile's 3 minutes hold",
+                        "a study of 30 trained units")
+       for study, claim in SWEEP_CLAIMS.items()},
 }
+#: The 2014 paper's rate and size studies: only the full profile runs them (sweep's quick
+#: profile, 30 units each), each its own step.
+FULL_ONLY = tuple(SWEEP_CLAIMS.values())
 
 
 def settle_command(claim: str, seed: int) -> str:
@@ -70,12 +82,15 @@ def settle_command(claim: str, seed: int) -> str:
 
 
 def parse_claims(text: str) -> tuple[str, ...]:
-    """``"c1, C10"`` -> ("C1", "C10"): ids upper-cased, duplicates dropped, order kept.
+    """``"c1, C10"`` -> ("C1", "C10"): ids as the catalogue spells them (P2014-F9a from
+    p2014-f9a), duplicates dropped, order kept.
 
     Raises:
         ConfigError: an id not in the catalogue, or no id at all.
     """
-    claims = tuple(dict.fromkeys(c.strip().upper() for c in text.split(",") if c.strip()))
+    canonical = {claim.upper(): claim for claim in CLAIMS}
+    claims = tuple(dict.fromkeys(canonical.get(c.strip().upper(), c.strip().upper())
+                                 for c in text.split(",") if c.strip()))
     if not claims:
         raise invalid_value("claims", CLAIMS_EXPECTED, text)
     _check_claims(claims)
@@ -98,10 +113,11 @@ class ReproduceConfig(Config):
                                    "minutes on 2 cores (C4 and C9 need full: it says so; the "
                                    "frameworks and export steps, run when their extras are "
                                    "installed, add about a minute each); full: the published "
-                                   "sizes, about 25 minutes.",
+                                   "sizes and the 2014 paper's studies, about 30 minutes.",
                           choices=PROFILES)
     claims: tuple[str, ...] = option((), "Comma-separated claims to settle, e.g. C1,C10.",
-                                     parse=parse_claims, default_text="all: C1-C12, MC")
+                                     parse=parse_claims,
+                                     default_text="all: C1-C12, MC, P2014-F9a/F9b/F10")
     seed: int = option(0, "The seed of every experiment.", ge=0,
                        le=cfg.SEED_MAX - FULL_SEEDS + 1,
                        why=f" (S001's sweep uses seeds seed ... seed + {FULL_SEEDS - 1}, and "
@@ -136,7 +152,7 @@ class Step:
     name: str
     command: str
     claims: tuple[str, ...]
-    config: object
+    config: Any  # the config dataclass of the step's command
     needs: str | None = None
 
 
@@ -144,7 +160,7 @@ def plan(config: ReproduceConfig) -> list[Step]:
     """The steps that settle ``config.wanted``, in the order they run (quick: none for the
     claims of ``NEEDS_FULL``)."""
     quick, seed = config.profile == "quick", config.seed
-    timing = {"timing_seconds": QUICK_TIMING_SECONDS} if quick else {}
+    timing: dict[str, Any] = {"timing_seconds": QUICK_TIMING_SECONDS} if quick else {}
     steps = [
         Step("compare", "compare", ("C1",), CompareConfig(seed=seed)),
         Step("probe", "probe", ("C10",), ProbeConfig(size=16384 if quick else 131072,
@@ -170,6 +186,10 @@ def plan(config: ReproduceConfig) -> list[Step]:
              else McAverageConfig(repeats=MC_REPEATS, seed=seed, run="(mnist-s003)"),
              needs=None if quick else "mnist-s003"),
     ]
+    if not quick:  # the paper's studies, at sweep's quick sizes (its paper sizes take days)
+        steps += [Step(f"sweep-{study}", "sweep", (claim,),
+                       sweep_profile(study, "quick", flags={"first_seed": seed}))
+                  for study, claim in SWEEP_CLAIMS.items()]
     if not config.claims and len(frameworks_installed()) > 1:  # more than TensorFlow
         steps.append(Step("frameworks", "frameworks", (),
                           FrameworksConfig(seed=seed, size=8192 if quick else 16384)))

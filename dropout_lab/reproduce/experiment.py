@@ -5,10 +5,12 @@ Each step runs one experiment exactly as its own command would (the same
 reproduce folder records every step (``steps/<name>.json``: its run folder,
 its wall time, the command that reruns it, with its config in
 ``configs/<name>.toml``), so an interrupted reproduction continues with
-``--resume`` from the first unfinished step. The verdict on each claim is the
+``--resume`` from the first unfinished step whose finished work is proven to
+be the work asked for (``reproduce.reuse``). The verdict on each claim is the
 owner step's; a quick-profile verdict that is inconclusive says so, with the
 command that settles it, and a claim the quick profile leaves to the full one
-(``config.NEEDS_FULL``) is "not measured", saying why (``summary``).
+(``config.NEEDS_FULL``: C4, C9 and the 2014 paper's studies) is "not measured",
+saying why (``summary``).
 """
 
 from __future__ import annotations
@@ -17,44 +19,29 @@ import contextlib
 import dataclasses
 import os
 import platform
-import re
-import shlex
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import kinds, results
 from dropout_lab.core.errors import DropoutLabError, ExperimentError
-from dropout_lab.core.files import UnsafeFile, read_bytes
-from dropout_lab.core.reading import MAX_JSON_BYTES, open_run, parse_json
+from dropout_lab.core.files import UnsafeFile
+from dropout_lab.core.reading import open_run
 from dropout_lab.core.results import record
 from dropout_lab.core.resume import reopen_with_config, resumable_run
 from dropout_lab.core.runs import RunContext, RunFolder
 from dropout_lab.core.tfenv import USER_ENVIRONMENT, versions
 from dropout_lab.core.verdict import Verdict
+from dropout_lab.reproduce import reuse
 from dropout_lab.reproduce.config import ReproduceConfig, Step, needs_full, plan
+from dropout_lab.reproduce.reuse import STEPS_DIR, StepRecord
 from dropout_lab.reproduce.summary import Against, against_readme, deferred, sized
 
 KIND = "reproduce"
-STEPS_DIR, CONFIGS_DIR = "steps", "configs"
 PLAN = "plan"  # the progress task over the whole plan (core.commands keeps it open)
-RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")  # a run folder's name
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """A finished step: where its run is and how to run it again."""
-
-    name: str
-    command: str
-    claims: list[str]
-    run_dir: str  # the step's run folder, as it was written (under --out)
-    link: str  # the same, relative to the reproduce folder
-    rerun: str  # the command that reruns this step alone
-    wall_seconds: float
 
 
 @record
@@ -71,6 +58,10 @@ class ReproduceResult:
     report: dict[str, str]  # "markdown" / "html" -> file name in the run folder
     wall_seconds: float
     against_readme: list[Against] | None = None  # None in runs of 0.2, which had no summary
+
+    def part_runs(self) -> list[Path]:
+        """Every step's run folder (MLflow logs each as a child run)."""
+        return [Path(step.run_dir) for step in self.steps]
 
 
 Result = ReproduceResult
@@ -96,10 +87,11 @@ def run(config: ReproduceConfig, ctx: RunContext | None = None) -> ReproduceResu
     with resumable_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                        resume=ctx.resume, started=ctx.started) as folder:
         out = folder.final_path.parent.parent  # steps land beside the reproduction
-        done, made = _finished(folder, out, steps), {}
+        done = reuse.finished(folder, out, steps)
+        made: dict[str, Any] = {}
         for index, step in enumerate(steps):
             ctx.report(PLAN, index, len(steps))
-            made[step.name] = _reused(done.get(step.name), step)
+            made[step.name] = _reused(done.get(step.name), step, made, folder)
             if made[step.name] is None:
                 with _stopped(step, index, len(steps), folder):
                     done[step.name] = _run_step(step, folder, made, out, ctx)
@@ -135,62 +127,46 @@ def _stopped(step: Step, index: int, total: int, folder: RunFolder) -> Iterator[
 
 def _run_step(step: Step, folder: RunFolder, made: dict, out: Path,
               ctx: RunContext) -> StepRecord:
-    config = step.config
-    if step.needs:  # mc-average takes the model of mnist-s003's run
-        config = dataclasses.replace(config, run=str(made[step.needs].run_dir))
-    toml = f"{CONFIGS_DIR}/{step.name}.toml"
-    folder.write_text(toml, cfg.to_toml(config, f"dropout-lab reproduce: step {step.name}"))
-    rerun = shlex.join(["dropout-lab", step.command, "--config", str(folder.final_path / toml),
-                        "--out", str(out)])
+    config = reuse.step_config(step, made)  # mc-average takes the model of mnist-s003's run
+    _write_config(folder, step, config)
+    rerun = reuse.rerun_command(step, folder, out)
 
     def progress(task: str, done: int, total: int) -> None:
         ctx.report(f"{step.name}: {task}", done, total)
 
     started = time.monotonic()
     sub = RunContext(out=out, command=rerun, progress=progress, data_dir=ctx.data_dir,
-                     started=started)
+                     started=started, executor=ctx.executor)
     result = _module(step.command).run(config, sub)
-    record = StepRecord(step.name, step.command, list(step.claims), str(result.run_dir),
-                        os.path.relpath(result.run_dir, folder.final_path), rerun,
-                        round(time.monotonic() - started, 3))
+    record = reuse.record(step, folder, out, result.run_dir, round(time.monotonic() - started, 3))
     folder.write_json(f"{STEPS_DIR}/{step.name}.json", dataclasses.asdict(record))
     return record
 
 
-def _finished(folder: RunFolder, out: Path, steps: list[Step]) -> dict[str, StepRecord]:
-    """Steps an interrupted reproduction finished, whose run folders are still there.
+def _write_config(folder: RunFolder, step: Step, config) -> None:
+    folder.write_text(reuse.config_file(step),
+                      cfg.to_toml(config, f"dropout-lab reproduce: step {step.name}"))
 
-    A record is untrusted: its run folder is looked up by name only, as
-    ``out/<its command's kind>/<run id>``, never followed elsewhere.
+
+def _reused(record: StepRecord | None, step: Step, made: dict, folder: RunFolder):
+    """The result of a step an earlier attempt finished; None when it must run (again).
+
+    Reused only when its run is the work the plan asks for (``reuse.differences``);
+    its config file is then written again from the plan, never kept from the folder.
     """
-    found: dict[str, StepRecord] = {}
-    commands = {s.name: s.command for s in steps}
-    records = folder.path / STEPS_DIR
-    if not records.is_dir():
-        return found
-    for path in sorted(records.glob("*.json")):
-        try:
-            data = parse_json(read_bytes(path, MAX_JSON_BYTES), path)
-            record = results.parse(StepRecord, data)
-        except (UnsafeFile, ExperimentError, TypeError, KeyError, ValueError, AttributeError):
-            continue  # an unreadable record: the step runs again
-        run_id = Path(str(record.run_dir)).name
-        if commands.get(record.name) != record.command or not RUN_ID.fullmatch(run_id):
-            continue
-        run_dir = out / record.command / run_id
-        if run_dir.is_dir() and not run_dir.is_symlink():
-            found[record.name] = dataclasses.replace(record, run_dir=str(run_dir))
-    return found
-
-
-def _reused(record: StepRecord | None, step: Step):
-    """The result of a step an earlier attempt finished; None when it must run (again)."""
     if record is None:
         return None
+    config = reuse.step_config(step, made)
     try:
-        return _load(record, step)
-    except (DropoutLabError, UnsafeFile, TypeError, KeyError, ValueError):
+        run = open_run(record.run_dir, (step.command,))
+        if reuse.differences(run.manifest, config):
+            return None  # other work (another seed, size, version): run it again
+        result = results.from_json(_module(step.command).Result,
+                                   run.read_json("results.json"))
+    except (DropoutLabError, UnsafeFile, TypeError, KeyError, ValueError, ArithmeticError):
         return None  # damaged since: run it again
+    _write_config(folder, step, config)
+    return result
 
 
 def _load(record: StepRecord, step: Step):

@@ -20,11 +20,15 @@ from matplotlib.figure import Figure
 
 from dropout_lab.core.reading import open_run
 from dropout_lab.mnist.plots import MC_AVERAGE_PNG, TEST_ACCURACY_PNG, TRAIN_VS_TEST_PNG
+from dropout_lab.sweep.plots import RATE_PNG, SIZE_PNG
 
 FIGURES_DIR = "figures"
 COPIED = (("mnist-s003", "mnist", TEST_ACCURACY_PNG, "mnist_s003_test_accuracy.png"),
           ("mnist-s001", "mnist", TRAIN_VS_TEST_PNG, "mnist_s001_train_vs_test.png"),
-          ("mc-average", "mc-average", MC_AVERAGE_PNG, "mc_average.png"))
+          ("mc-average", "mc-average", MC_AVERAGE_PNG, "mc_average.png"),
+          ("sweep-rate", "sweep", RATE_PNG, "sweep_rate.png"),
+          ("sweep-width", "sweep", RATE_PNG, "sweep_width.png"),
+          ("sweep-size", "sweep", SIZE_PNG, "sweep_size.png"))
 
 
 def draw(folder, made: dict) -> list[str]:
@@ -107,7 +111,7 @@ def mask_figure(result) -> Figure:
     figure = Figure(figsize=(2.6 * samples + 0.8, 2.0 * len(rows) + 0.6), dpi=100,
                     layout="constrained")
     axes = np.asarray(figure.subplots(len(rows), samples, squeeze=False))
-    for (label, _), mask, line in zip(rows, masks, axes):
+    for (label, _), mask, line in zip(rows, masks, axes, strict=True):
         for index, panel in enumerate(line):
             image = panel.imshow(mask[index] != 0, cmap="Greys_r", vmin=0, vmax=1,
                                  aspect="auto")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from dropout_lab.core import stats
 
@@ -22,7 +23,7 @@ PLANNED = 0.99  # the quick profile's decisions: this likely, at full's effect
 TIMING = 0.999  # C3's interval; C11's family (numpy_demo.config, mnist-speed's confidence)
 
 #: What the full profile's reference run measured (reproduce --profile full --seed 0).
-REFERENCE = {
+REFERENCE: dict[str, Any] = {
     "run": "results/reproduce/20261204-183344 (full, seed 0)",
     "C3": {"log_ratio": 0.168, "sd": 0.061},  # per round, fastest-of-5 thread CPU time
     "C9": {"d1": -0.0113, "sd1": 0.0017, "d2": -0.0124, "sd2": 0.0059},  # per seed
@@ -108,7 +109,6 @@ def _mc() -> Row:
 
 def rows() -> list[Row]:
     """The power table, in catalogue order."""
-    exact = "1 (exact)"
     same = "the same config"
     return [
         Row("C1", "exact, rtol 1e-6", "max |f_r - f_0| = 0; vanilla off by 3.48", "none",

@@ -1,15 +1,22 @@
 """The report of a reproduction: ``report.md`` and a self-contained ``report.html``.
 
-Both come from Jinja2 templates (``templates/``); the HTML template escapes
-everything it is given (layer names, paths and commands come from users), and
-embeds its figures as PNG data URIs: one file, no network request, no script.
+Both come from Jinja2 templates (``templates/``) and escape everything they
+are given (layer names, paths, commands and verdict text come from users and
+from run folders) with the same HTML escaping: markdown renders raw HTML too.
+report.md also keeps text from forming a markdown link (``](`` is escaped) or
+a new line. A link (``href``) is only ever a relative path, percent-encoded;
+anything else becomes ``#``. The HTML embeds its figures as PNG data URIs:
+one file, no network request, no script.
 """
 
 from __future__ import annotations
 
 import base64
+import re
+import urllib.parse
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from dropout_lab import __version__
 from dropout_lab.core.verdict import SOURCES
@@ -27,6 +34,12 @@ CAPTIONS = {
     "mnist_s001_train_vs_test.png": "MNIST, S001's overfitting demo: train vs test accuracy "
                                     "with and without dropout (C4).",
     "mc_average.png": "Monte-Carlo averaging of k dropout passes vs the weight-scaled net (MC).",
+    "sweep_rate.png": "The 2014 paper's Figure 9a: test and training error against keep_prob "
+                      "at a fixed width, the paper's flat region shaded (P2014-F9a).",
+    "sweep_width.png": "Figure 9b: error against keep_prob with keep_prob x n fixed, the "
+                       "paper's optimum marked (P2014-F9b).",
+    "sweep_size.png": "Figure 10: test error against the training-set size with and without "
+                      "dropout, the sign of the gain marked (P2014-F10).",
 }
 
 
@@ -37,14 +50,38 @@ EXPORT_WORDS = {"off": "off (= inference)", "random": "**random** each call",
                 "wrong": "**wrong**", "export_fails": "exporter refuses",
                 "load_fails": "runtime refuses it", "call_fails": "runtime fails",
                 "not_installed": "not installed"}
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def href(link: object) -> str:
+    """``link`` as an href: a relative path, percent-encoded; ``#`` for anything else
+    (a scheme such as ``javascript:``, an absolute or protocol-relative path, control
+    characters)."""
+    text = str(link)
+    if (_SCHEME.match(text.strip()) or text.strip().startswith(("/", "\\"))
+            or not text.isprintable()):
+        return "#"
+    return urllib.parse.quote(text, safe="/._-~")
+
+
+def markdown_text(text: object) -> Markup:
+    """Text for report.md: HTML-escaped exactly as in report.html, on one line, and unable
+    to form a markdown link (``](`` escaped)."""
+    escaped = str(escape(text)).replace("\r", " ").replace("\n", " ")
+    return Markup(escaped.replace("](", "]\\("))
+
+
+def markdown_cell(text: object) -> Markup:
+    """``markdown_text`` for a table cell: a ``|`` cannot end the cell."""
+    return Markup(str(markdown_text(text)).replace("|", "\\|"))
 
 
 def _environment() -> Environment:
     environment = Environment(loader=PackageLoader("dropout_lab.reproduce", "templates"),
-                              # the templates are *.html.j2: escape by that name
-                              autoescape=select_autoescape(["html.j2"]), trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True)
-    environment.filters["cell"] = lambda text: str(text).replace("|", "\\\\|").replace("\n", " ")
+                              # both templates escape HTML: *.html.j2 and *.md.j2
+                              autoescape=select_autoescape(["html.j2", "md.j2"]),
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    environment.filters.update(cell=markdown_cell, md=markdown_text, href=href)
     return environment
 
 

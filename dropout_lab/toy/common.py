@@ -9,7 +9,8 @@ same data, save the same variables and combine training-mode passes the same way
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,17 @@ def divergence(losses: np.ndarray, weights_finite: bool, learning_rate: float) -
     where = (f"the loss became {losses[bad[0]]} at step {bad[0] + 1} of {len(losses)}"
              if bad.size else "a weight became non-finite")
     return (f"Training diverged: {where} (learning rate {learning_rate:g}); no run folder was "
-            "written. A smaller learning rate trains (S000: 0.001).")
+            f"written. {smaller_learning_rate(learning_rate)}")
+
+
+S000_LEARNING_RATE = 0.001
+
+
+def smaller_learning_rate(learning_rate: float) -> str:
+    """Advice after a divergence: a learning rate below the one used, never the same one."""
+    if learning_rate > S000_LEARNING_RATE:
+        return f"A smaller learning rate trains (S000: {S000_LEARNING_RATE:g})."
+    return f"A smaller learning rate may train (e.g. {learning_rate / 10:g})."
 
 
 def running_moments(sample: Callable[[int], np.ndarray], n: int, samples: int,

@@ -19,22 +19,23 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import computed_field, field_serializer, field_validator
+from pydantic import Field, computed_field, field_serializer, field_validator
 
 from dropout_lab.core import config as cfg
-from dropout_lab.core import results
+from dropout_lab.core import results, tensorboard
 from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, new_run
+from dropout_lab.core.series import Series, points
 from dropout_lab.core.tfenv import seed_everything, versions
 from dropout_lab.core.verdict import Verdict
 from dropout_lab.dropouts import registry
 from dropout_lab.toy import in_worker
 from dropout_lab.toy import reload as reload_exp
 from dropout_lab.toy import train as train_exp
-from dropout_lab.toy.common import INPUTS
+from dropout_lab.toy.common import HIDDEN_UNITS, INPUTS
 from dropout_lab.toy.config import (
     CompareConfig,
     measure_seed,
@@ -48,6 +49,8 @@ from dropout_lab.toy.verdicts import (
     decide,
     labelled,
     layer_verdict,
+    mark_undecidable,
+    undecidable,
 )
 
 KIND = "compare"
@@ -86,20 +89,34 @@ class CompareResult:
     trained_now: bool  # True when this comparison trained the run itself
     # the versions of the framework that trained and measured the net, e.g. {"torch": "2.14.1"}
     framework_versions: dict[str, str] = dataclasses.field(default_factory=dict)
+    # the loss before each training step, when this run trained the net in a worker (a
+    # Keras comparison's training run records its own)
+    losses: Annotated[list[Real], Field(alias="train/loss")] = dataclasses.field(
+        default_factory=list)
 
-    @computed_field  # type: ignore[prop-decorator]
+    def series(self) -> list[Series]:
+        """The worker's training loss per step, for TensorBoard and MLflow (``core.series``)."""
+        if not self.losses:
+            return []
+        return [Series("", {"train/loss": points(list(range(len(self.losses))), self.losses)})]
+
+    def part_runs(self) -> list[Path]:
+        """The training run this comparison made (MLflow logs it as a child run)."""
+        return [self.source_run] if self.trained_now and self.source_run else []
+
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def layer(self) -> str:
         """The dropout under test (``config.implementation``)."""
         return self.config.implementation
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def rate(self) -> float:
         """Its drop rate."""
         return self.config.rate
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def framework(self) -> str:
         """The framework that trained and measured the net."""
@@ -133,16 +150,16 @@ def run(config: CompareConfig, ctx: RunContext | None = None) -> CompareResult:
     if config.framework != "keras":
         return _run_in_worker(config, ctx)
     trained_now = config.run is None
-    if trained_now:
+    if config.run is None:
         config = config.with_training(config.train_config())
-        seed_everything(config.seed)
+        seed_everything(config.resolved_seed())
         source = train_exp.train_into_run(config.train_config(), ctx).run_dir
     else:
+        source = Path(config.run)
         config = config.with_training(reload_exp.open_train_run(config.run,
                                                                 config.trust_layer)[1])
         require_comparable_rate(config.rate)
-        seed_everything(config.seed)
-        source = Path(config.run)
+        seed_everything(config.resolved_seed())
     toy_run, train_config = reload_exp.open_train_run(source, trust_layer=True)
     measured = _measure(toy_run, train_config, config, ctx)
     return _record(config, toy_run.path, measured, trained_now, ctx)
@@ -153,7 +170,7 @@ def _measure(toy_run, train_config, config: CompareConfig, ctx: RunContext) -> M
     from dropout_lab.toy import net  # TensorFlow
 
     recorded = reload_exp.recorded_predictions(toy_run)
-    seed = measure_seed(config.seed)  # the layers' own generators
+    seed = measure_seed(config.resolved_seed())  # the layers' own generators
     trained = reload_exp.rebuild(toy_run, train_config, config.rate, seed)
     reloaded = reload_exp.rebuild(toy_run, train_config, 0.0, seed, layer="keras")
     with appliers.layer_errors(config.layer, "at test time"):
@@ -174,7 +191,8 @@ def _samples(m: Measured) -> list[Sample]:
     return [Sample(input=x, trained_test=float(a), reload_rate0=float(b), diff=float(a - b),
                    ratio=float(a / b) if b else float("nan"), vanilla_expected=float(gv),
                    train_mode_mean=float(mu), train_mode_se=float(se))
-            for x, a, b, gv, mu, se in zip(INPUTS.tolist(), f_r, f_0, m.g, m.mean, m.se)]
+            for x, a, b, gv, mu, se in zip(INPUTS.tolist(), f_r, f_0, m.g, m.mean, m.se,
+                                           strict=True)]
 
 
 def _run_in_worker(config: CompareConfig, ctx: RunContext) -> CompareResult:
@@ -184,11 +202,13 @@ def _run_in_worker(config: CompareConfig, ctx: RunContext) -> CompareResult:
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  {"source_run": None, "framework": config.framework},
                  started=ctx.started) as folder:
-        measured, found = in_worker.measure(config, folder.path / in_worker.WEIGHTS, ctx)
+        measured, found, losses = in_worker.measure(config, folder.path / in_worker.WEIGHTS,
+                                                    ctx)
         folder.manifest["framework_versions"] = found
         result = CompareResult(run_dir=folder.final_path, framework_versions=found,
-                               **_fields(config, None, measured, trained_now=True))
+                               losses=losses, **_fields(config, None, measured, trained_now=True))
         folder.write_json("results.json", results.to_json(result))
+        tensorboard.write(folder, result)
     return result
 
 
@@ -196,8 +216,15 @@ def _fields(config: CompareConfig, source: Path | None, m: Measured, trained_now
     """The CompareResult fields the checks and the measurements give (all but the folders')."""
     checks = checks_from(m, config.rtol, config.z)
     noise = getattr(registry.builtin(config.implementation), "noise", "bernoulli")
-    classification = labelled(decide(*(c.passed for c in checks)), noise)
-    verdict = layer_verdict(classification, checks, m.layer_class, noise, config.rtol, config.z)
+    # the dropout layer drops from the first Dense layer's HIDDEN_UNITS outputs
+    why = undecidable(config.rate, config.mc_samples, noise, HIDDEN_UNITS)
+    if why:
+        checks = mark_undecidable(checks, why)
+    inverted, vanilla, consistent = (c.passed for c in checks)
+    classification = labelled(decide(inverted, vanilla, consistent, decidable=why is None),
+                              noise)
+    verdict = layer_verdict(classification, checks, m.layer_class, noise, config.rtol, config.z,
+                            why)
     return dict(config=config, classification=classification, layer_class=m.layer_class,
                 max_abs_diff=float(np.abs(m.f_r[0] - m.f_0[0]).max()),
                 repeat_spread=float(max(np.ptp(m.f_r, axis=0).max(),
@@ -211,7 +238,8 @@ def _record(config: CompareConfig, source: Path, m: Measured, trained_now: bool,
             ctx: RunContext) -> CompareResult:
     fields = _fields(config, source, m, trained_now)
     found = versions()  # TensorFlow has been imported: Keras's and TensorFlow's are there
-    keras_versions = {name: found[name] for name in ("keras", "tensorflow") if name in found}
+    keras_versions: dict[str, str] = {name: found[name] for name in ("keras", "tensorflow")
+                                      if name in found}
     with new_run(ctx.out, KIND, cfg.to_dict(config), config.seed, ctx.command,
                  {"source_run": str(source)}, started=ctx.started) as folder:
         result = CompareResult(run_dir=folder.final_path, framework_versions=keras_versions,

@@ -116,7 +116,12 @@ class CompareConfig(Config):
         """The training settings, as a TrainConfig (seed None means 0)."""
         return TrainConfig(self.rate, self.epochs, self.learning_rate, self.seed or 0, self.layer)
 
-    def with_training(self, train: TrainConfig) -> "CompareConfig":
+    def resolved_seed(self) -> int:
+        """The seed, once ``with_training`` has resolved it (from the training run if None)."""
+        assert self.seed is not None, "with_training resolves the seed"
+        return self.seed
+
+    def with_training(self, train: TrainConfig) -> CompareConfig:
         """This config with the training fields of ``train`` (and its seed if none was given)."""
         seed = train.seed if self.seed is None else self.seed
         fields = {name: getattr(train, name) for name in TRAIN_FIELDS}

@@ -15,17 +15,17 @@ from pathlib import Path
 
 from dropout_lab.core.errors import ExperimentError
 from dropout_lab.core.runs import RunContext
-from dropout_lab.workers import parent as workers
 from dropout_lab.toy import train as train_exp
 from dropout_lab.toy.common import INPUTS, TARGETS, pack, unpack
 from dropout_lab.toy.config import CompareConfig, measure_seed
 from dropout_lab.toy.verdicts import Measured
+from dropout_lab.workers import parent as workers
 
 WEIGHTS = "weights.h5"  # the trained weights, in the comparison's own run folder
 
 
 def measure(config: CompareConfig, weights_path: Path,
-            ctx: RunContext) -> tuple[Measured, dict[str, str]]:
+            ctx: RunContext) -> tuple[Measured, dict[str, str], list[float]]:
     """Train, save to ``weights_path``, reload and measure in ``config.framework``'s worker.
 
     Args:
@@ -35,16 +35,18 @@ def measure(config: CompareConfig, weights_path: Path,
         ctx: progress goes to ``ctx.report``: training steps, then training-mode passes.
 
     Returns:
-        The measurements and the framework's versions (e.g. ``{"torch": "2.14.1"}``).
+        The measurements, the framework's versions (e.g. ``{"torch": "2.14.1"}``) and
+        the training loss before each step.
 
     Raises:
         ExperimentError: training diverged, or the worker failed (its last lines quoted).
     """
     initial = train_exp.initial_weights(config.train_config())  # TensorFlow, seeded
-    request = {"task": "dropout_lab.toy.worker_side:run", "rate": config.rate, "epochs": config.epochs,
-               "learning_rate": config.learning_rate, "seed": config.seed,
+    request = {"task": "dropout_lab.toy.worker_side:run", "rate": config.rate,
+               "epochs": config.epochs, "learning_rate": config.learning_rate,
+               "seed": config.seed,
                # the reloaded nets' dropout draws from its own seed, as in the Keras path
-               "measure_seed": measure_seed(config.seed),
+               "measure_seed": measure_seed(config.resolved_seed()),
                "runs": config.runs, "mc_samples": config.mc_samples,
                "inputs": pack(INPUTS), "targets": pack(TARGETS),
                "initial": {key: pack(array) for key, array in initial.items()},
@@ -69,7 +71,8 @@ def measure(config: CompareConfig, weights_path: Path,
                             se=unpack(answer["se"]), recorded=unpack(answer["recorded"]),
                             layer_class=str(answer["layer_class"]))
         versions = {str(k): str(v) for k, v in answer["versions"].items()}
+        losses = [float(v) for v in unpack(answer["losses"])]
     except (KeyError, TypeError, AttributeError) as exc:
         raise ExperimentError(f"The {config.framework} worker's answer is incomplete "
                               f"({type(exc).__name__}: {exc}).") from None
-    return measured, versions
+    return measured, versions, losses

@@ -56,7 +56,7 @@ def make_train_loop(model: keras.Model, learning_rate: float):
         grads = tape.gradient(loss, model.trainable_variables)
         # Plain SGD, w <- w - g * lr: the update keras.optimizers.SGD (no momentum)
         # makes, bit for bit, without its bookkeeping ops (~20 % of this loop).
-        for variable, grad in zip(model.trainable_variables, grads):
+        for variable, grad in zip(model.trainable_variables, grads, strict=True):
             variable.assign_sub(grad * step_size)
         return i + 1, losses.write(i, loss)
 

@@ -17,10 +17,10 @@ from pydantic import Field, computed_field
 
 from dropout_lab.core import config as cfg
 from dropout_lab.core import results, weights
-from dropout_lab.core.results import Real, record
 from dropout_lab.core.atomic import sha256_file
 from dropout_lab.core.errors import ConfigError, ExperimentError
 from dropout_lab.core.reading import Run, open_run
+from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import MANIFEST, RunContext, new_run
 from dropout_lab.core.tfenv import seed_everything
 from dropout_lab.dropouts import registry
@@ -51,14 +51,14 @@ class ReloadResult:
     predictions: Annotated[list[list[Real]], Field(alias="test/predictions")]
     trained_predictions: Annotated[list[Real], Field(alias="trained/test_predictions")]
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def spread(self) -> list[float]:
         """Per sample, max - min over the repeated predictions (0 when deterministic)."""
         values = np.asarray(self.predictions)
         return (values.max(axis=0) - values.min(axis=0)).tolist()
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
     def repeat_spread(self) -> float:
         """The largest spread over the samples."""
@@ -121,8 +121,9 @@ def run(config: ReloadConfig, ctx: RunContext | None = None) -> ReloadResult:
     with new_run(ctx.out, KIND, cfg.to_dict(config), train_config.seed, ctx.command,
                  extra, started=ctx.started) as folder:
         result = ReloadResult(run_dir=folder.final_path, source_run=source.path, config=config,
-                              layer=train_config.layer, train_rate=train_config.rate, inputs=net.INPUTS.tolist(),
-                              predictions=predictions.tolist(), trained_predictions=recorded)
+                              layer=train_config.layer, train_rate=train_config.rate,
+                              inputs=net.INPUTS.tolist(), predictions=predictions.tolist(),
+                              trained_predictions=recorded)
         folder.write_json("results.json", results.to_json(result))
     return result
 

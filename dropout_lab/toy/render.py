@@ -6,10 +6,11 @@ from rich.table import Table
 from rich.text import Text
 
 from dropout_lab.core.console import num, verdict_lines
+from dropout_lab.toy.answer import plain_answer
 
 CLASSIFICATION_STYLE = {"inverted": "bold green", "vanilla": "bold cyan",
                         "inconsistent": "bold red", "indistinguishable": "bold yellow",
-                        "other": "bold magenta",
+                        "undecided": "bold yellow", "other": "bold magenta",
                         "mean-preserving multiplicative noise": "bold blue",
                         "mean-preserving additive noise": "bold blue"}
 #: How tables name the frameworks and their packages.
@@ -48,7 +49,8 @@ def reload(result) -> list:
     columns = {"prediction": [num(v) for v in first],
                f"spread over {runs} runs": [num(v, 3) for v in result.spread],
                "trained net (recorded)": [num(v) for v in result.trained_predictions],
-               "difference": [num(a - b, 3) for a, b in zip(first, result.trained_predictions)]}
+               "difference": [num(a - b, 3)
+                              for a, b in zip(first, result.trained_predictions, strict=True)]}
     title = (f"Reloaded {result.source_run.name} at rate {num(result.config.rate)} "
              f"(layer {result.layer}, trained at rate {num(result.train_rate)})")
     return [_inputs_table(title, result.inputs, columns), f"Run folder: {result.run_dir}"]
@@ -61,7 +63,7 @@ def compare(result) -> list:
     table = Table(title=f"{result.layer_class} ({framework}) at rate "
                         f"{num(result.config.rate)}: trained net vs rate-0 reload")
     table.add_column("quantity")
-    for i, s in enumerate(samples):
+    for s in samples:
         table.add_column(f"x = ({num(s.input[0])}, {num(s.input[1])})", justify="right")
     rows = (
         (f"f_r: trained net, test time ({result.config.runs} runs)", "trained_test", 7),
@@ -80,8 +82,9 @@ def compare(result) -> list:
                  f"{result.run_dir / 'weights.h5'}\nComparison:   {result.run_dir}")
     else:
         where = f"Training run: {result.source_run}\nComparison:   {result.run_dir}"
-    return [table, _checks(result), verdict_line(result), *verdict_lines(result.verdicts),
-            Text(where)]
+    # the closing block: the answer in plain words, then the f_r / f_0 / g detail behind it
+    return [table, _checks(result), Text(where), Text(plain_answer(result), "bold"),
+            verdict_line(result), *verdict_lines(result.verdicts)]
 
 
 def framework_label(framework: str, versions: dict[str, str]) -> str:
@@ -100,8 +103,11 @@ def _checks(result) -> Table:
     for check in result.checks:
         measured = (f"max |z| = {num(check.statistic, 3)}" if check.name == "consistency"
                     else f"max |diff| = {num(check.statistic, 3)}")
+        undecided = check.name == "consistency" and result.classification == "undecided"
+        holds = (Text("cannot decide", "yellow") if undecided else
+                 Text("yes", "green") if check.passed else Text("no", "red"))
         table.add_row(Text(f"{check.name}: {check.hypothesis}"), measured, Text(check.bound),
-                      Text("yes", "green") if check.passed else Text("no", "red"))
+                      holds)
     return table
 
 
@@ -119,7 +125,10 @@ def verdict_line(result) -> Text:
                 f"(bound {num(result.config.z, 3)} se); "
                 f"repeat spread {num(result.repeat_spread, 3)}; weights round trip "
                 f"Δ = {num(result.round_trip_diff, 3)}.")
-    if result.classification == "inconsistent":
+    if result.classification == "undecided":
+        text.append(" Near-total dropping: too few entries are kept for the training-mode "
+                    "mean to decide (see the verdict).", "yellow")
+    elif result.classification == "inconsistent":
         text.append(" Training and test behaviour disagree: the consistency check failed.",
                     "red")
     elif failed == ["inverted", "vanilla"]:

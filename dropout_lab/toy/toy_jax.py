@@ -12,7 +12,8 @@ after a compilation of about one. The Dropout's masks come from its own
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 import flax
 import jax
@@ -56,13 +57,20 @@ def build(arrays: dict[str, np.ndarray], drop_rate: float, seed: int) -> ToyNet:
     return ToyNet(arrays, drop_rate, seed)
 
 
+def _split(net: ToyNet) -> tuple[Any, Any, Any]:
+    """(graph, parameters, the rest: the Dropout's RNG stream) of ``net``."""
+    graphdef, params, *more = nnx.split(net, nnx.Param, ...)  # flax types the parts variadic
+    (rest,) = more  # two filters: one part more
+    return graphdef, params, rest
+
+
 def train(net: ToyNet, inputs: np.ndarray, targets: np.ndarray, epochs: int,
           learning_rate: float, progress: Callable[[int, int], None]) -> np.ndarray:
     """``epochs`` full-batch SGD steps with dropout active; the MSE before each step, (epochs,)."""
     net.train()
     x, y = jnp.asarray(inputs), jnp.asarray(targets)  # (samples, 2), (samples, 1)
     step_size = jnp.float32(learning_rate)
-    graphdef, params, rest = nnx.split(net, nnx.Param, ...)  # rest: the Dropout's RNG stream
+    graphdef, params, rest = _split(net)
 
     def mse(model: ToyNet) -> jax.Array:
         return jnp.mean(jnp.square(model(x) - y))
@@ -73,7 +81,7 @@ def train(net: ToyNet, inputs: np.ndarray, targets: np.ndarray, epochs: int,
             params, rest, losses = carry
             model = nnx.merge(graphdef, params, rest)
             loss, grads = nnx.value_and_grad(mse)(model)  # advances the RNG stream
-            _, params, rest = nnx.split(model, nnx.Param, ...)
+            _, params, rest = _split(model)
             # plain SGD, w <- w - g * lr, as the Keras loop updates its variables
             params = jax.tree.map(lambda w, g: w - g * step_size, params, grads)
             return params, rest, losses.at[i].set(loss)

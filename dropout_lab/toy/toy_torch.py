@@ -10,7 +10,7 @@ user seeds them (see ``toy_side`` for the interface).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -73,7 +73,7 @@ def train(net: ToyNet, inputs: np.ndarray, targets: np.ndarray, epochs: int,
             # plain SGD, w <- w - g * lr, as the Keras loop updates its variables (the
             # update torch.optim.SGD makes, without the second its construction costs)
             with torch.no_grad():
-                for param, grad in zip(params, grads):
+                for param, grad in zip(params, grads, strict=True):
                     param.sub_(grad * step_size)
             losses[step] = loss.item()
 

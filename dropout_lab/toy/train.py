@@ -14,9 +14,10 @@ import numpy as np
 from pydantic import Field, computed_field
 
 from dropout_lab.core import config as cfg
-from dropout_lab.core import results, weights
+from dropout_lab.core import results, tensorboard, weights
 from dropout_lab.core.results import Real, record
 from dropout_lab.core.runs import RunContext, RunFolder, new_run
+from dropout_lab.core.series import Series, points
 from dropout_lab.core.tfenv import seed_everything, versions
 from dropout_lab.toy.config import TrainConfig
 
@@ -44,17 +45,23 @@ class TrainResult:
     targets: list[float]
     layer_class: str
 
+    # computed_field over a property: pydantic's documented form, which mypy does not type
     @computed_field(alias="train/first_loss")  # type: ignore[prop-decorator]
     @property
     def first_loss(self) -> float:
         """The loss before the first step."""
         return self.losses[0]
 
+    # computed_field over a property: pydantic's documented form, which mypy does not type
     @computed_field(alias="train/final_loss")  # type: ignore[prop-decorator]
     @property
     def final_loss(self) -> float:
         """The loss before the last step."""
         return self.losses[-1]
+
+    def series(self) -> list[Series]:
+        """The training loss per step, for TensorBoard and MLflow (``core.series``)."""
+        return [Series("", {"train/loss": points(list(range(len(self.losses))), self.losses)})]
 
 
 Result = TrainResult
@@ -116,3 +123,4 @@ def _write(folder: RunFolder, result: TrainResult, model) -> None:
     folder.write_bytes("weights.h5", weights.to_bytes(model, attrs))
     folder.write_text("config.toml", cfg.to_toml(config, "dropout-lab train: resolved config"))
     folder.write_json("results.json", results.to_json(result))
+    tensorboard.write(folder, result)

@@ -16,23 +16,37 @@ hold, ``indistinguishable`` when all hold (only when keep ~ 1),
 ``inconsistent`` when 3 fails (training and test behaviour disagree), and
 ``other`` when 3 holds but neither 1 nor 2. The derivation of the bound is in
 docs/methods.md ("compare").
+
+Check 3 relies on the central limit theorem over the kept entries of the N
+passes. When a dropping layer is expected to keep fewer than ``MIN_KEPT``
+entries over all passes (near-total dropping: at rate 0.999999, N = 2000 and
+100 units, 0.2 entries), most passes keep nothing, the passes barely vary and
+their standard error is no measure of their mean's error (it is often 0):
+check 3 cannot decide, and the classification is ``undecided`` instead of
+``inverted``, ``vanilla`` or ``inconsistent`` (the verdict: inconclusive).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from dropout_lab.core.results import Real
-from dropout_lab.core.verdict import Verdict, judge
+from dropout_lab.core.verdict import Number, Verdict, judge
 
 KERAS_DROPOUT = "keras.layers.Dropout"
 #: What a noise layer that passes the "inverted" checks is (identity at test time, training
 #: mean equal to it): not dropout, which zeroes entries, so not "inverted" dropout.
 NOISE_LABELS = {"continuous": "mean-preserving multiplicative noise",
                 "additive": "mean-preserving additive noise"}
+#: Expected kept entries, over all training-mode passes, below which check 3 cannot decide:
+#: the normal approximation of a sum of ~Poisson(k) kept entries is off by ~1/sqrt(k) (skew).
+MIN_KEPT = 100
+#: Noise kinds that drop entries (check 3's passes vary only through the entries they keep).
+DROPPING = ("bernoulli", "alpha")
 #: Why, by the registry's ``noise`` kind.
 EXPLANATIONS = {
     "continuous": "multiplicative noise with mean 1, nothing zeroed: its training-mode mean "
@@ -52,7 +66,8 @@ class Check:
     name: str  # "inverted", "vanilla" or "consistency"
     hypothesis: str
     passed: bool
-    statistic: Real  # max over samples of |difference| (consistency: of |z-score|); inf -> NaN read back
+    # max over samples of |difference| (consistency: of |z-score|); inf -> NaN read back
+    statistic: Real
     bound: str  # the tolerance, in words and numbers
 
 
@@ -91,6 +106,29 @@ def checks_from(m: Measured, rtol: float, z: float) -> list[Check]:
     return checks
 
 
+def undecidable(rate: float, mc_samples: int, noise: str, units: int) -> str | None:
+    """Why check 3 cannot decide at ``rate`` (near-total dropping), or None when it can.
+
+    Args:
+        rate: the drop rate; mc_samples: training-mode passes; noise: the layer's noise
+            kind (``registry``); units: entries the dropout layer drops from, per pass.
+    """
+    kept = mc_samples * units * (1.0 - rate)
+    if noise not in DROPPING or kept >= MIN_KEPT * (1 - 1e-9):  # 1 - rate is rounded
+        return None
+    needed = math.ceil(MIN_KEPT / (units * (1.0 - rate)) * (1 - 1e-9))
+    return (f"at rate {rate:g} the {mc_samples} training-mode passes are expected to keep "
+            f"{kept:.4g} of their {mc_samples * units} entries in all, fewer than {MIN_KEPT}: "
+            "their mean and standard error cannot be estimated, so the consistency check "
+            f"cannot decide (--mc-samples {needed} or more can)")
+
+
+def mark_undecidable(checks: list[Check], why: str) -> list[Check]:
+    """``checks`` with the consistency check's bound saying why it cannot decide."""
+    return [dataclasses.replace(c, bound=f"{c.bound}; cannot decide: {why}")
+            if c.name == "consistency" else c for c in checks]
+
+
 def false_alarm(z: float, samples: int) -> float:
     """Bonferroni bound on P(any of ``samples`` |z-scores| > z) under the normal approximation."""
     return samples * math.erfc(z / math.sqrt(2))  # 2 * P(Z > z) = erfc(z / sqrt 2)
@@ -103,8 +141,16 @@ def labelled(classification: str, noise: str) -> str:
         else classification
 
 
-def decide(inverted: bool, vanilla: bool, consistent: bool) -> str:
-    """The classification from the three checks (see the module docstring)."""
+def decide(inverted: bool, vanilla: bool, consistent: bool, decidable: bool = True) -> str:
+    """The classification from the three checks (see the module docstring).
+
+    ``decidable=False``: check 3 cannot decide (``undecidable``); only the test-time
+    checks speak: ``undecided`` when one of them holds.
+    """
+    if not decidable:
+        if inverted and vanilla:
+            return "indistinguishable"
+        return "undecided" if inverted or vanilla else "other"
     if not consistent:
         return "inconsistent"
     if inverted and vanilla:
@@ -113,21 +159,28 @@ def decide(inverted: bool, vanilla: bool, consistent: bool) -> str:
 
 
 def layer_verdict(classification: str, checks: list[Check], layer_class: str, noise: str,
-                  rtol: float, z: float) -> Verdict:
-    """C1 when the layer is Keras's Dropout, else the check "this layer is inverted dropout"."""
+                  rtol: float, z: float, undecided: str | None = None) -> Verdict:
+    """C1 when the layer is Keras's Dropout, else the check "this layer is inverted dropout".
+
+    ``undecided``: why check 3 cannot decide (``undecidable``), said in the evidence.
+    """
     by = {c.name: c for c in checks}
     outcome = {"inverted": "confirmed", "indistinguishable": "inconclusive",
-               **{label: "confirmed" for label in NOISE_LABELS.values()}}.get(
+               "undecided": "inconclusive",
+               **dict.fromkeys(NOISE_LABELS.values(), "confirmed")}.get(
         classification, "refuted")
     evidence = (f"{layer_class}: max |f_r - f_0| = {by['inverted'].statistic:.3g}, "
                 f"max |f_r - g| = {by['vanilla'].statistic:.3g}, training-mode mean within "
                 f"{by['consistency'].statistic:.3g} se of f_r: {classification}")
     if noise in EXPLANATIONS:
         evidence += f" ({EXPLANATIONS[noise]})"
+    if undecided:
+        evidence += f" ({undecided})"
     test = (f"f_r = f_0 (inverted) or f_r = g (vanilla) within {rtol:g} relative; "
             f"consistency |mean - f_r| <= {z:g} se (false alarm <= {false_alarm(z, 3):.1g})")
-    numbers = {"max_abs_diff": by["inverted"].statistic, "vanilla_diff": by["vanilla"].statistic,
-               "consistency_max_z": by["consistency"].statistic}
+    numbers: dict[str, Number] = {"max_abs_diff": by["inverted"].statistic,
+                                  "vanilla_diff": by["vanilla"].statistic,
+                                  "consistency_max_z": by["consistency"].statistic}
     if layer_class == KERAS_DROPOUT:
         return judge("C1", outcome, evidence, test, numbers)
     if noise in NOISE_LABELS:

@@ -66,7 +66,8 @@ def run(request: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
     Returns:
         ``{"diverged": message}`` when training diverged (nothing written), else
         ``f_r`` (runs, samples), ``f_0`` (runs, samples), ``g``, ``mean``, ``se``,
-        ``recorded`` (each (samples,)), ``layer_class`` and ``versions``.
+        ``recorded`` (each (samples,)), ``layer_class``, ``versions`` and ``losses``
+        (the training loss before each step).
     """
     framework = side(request["worker"])
     inputs, targets = unpack(request["inputs"]), unpack(request["targets"])
@@ -95,7 +96,8 @@ def run(request: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
     return {"f_r": pack(f_r), "f_0": pack(f_0),
             "g": pack(framework.vanilla_expectation(reloaded, 1.0 - rate, inputs)),
             "mean": pack(mean), "se": pack(sd / np.sqrt(mc_samples)), "recorded": pack(recorded),
-            "layer_class": framework.LAYER_CLASS, "versions": framework.version()}
+            "layer_class": framework.LAYER_CLASS, "versions": framework.version(),
+            "losses": pack(np.asarray(losses, dtype=np.float64))}
 
 
 def _save(framework: ModuleType, arrays: dict[str, np.ndarray], request: dict[str, Any],

@@ -14,14 +14,18 @@ Light: no framework is imported here.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import threading
-from typing import Any, Callable
+import time
+from collections.abc import Callable
+from typing import Any
 
 from dropout_lab.core.errors import ExperimentError
+from dropout_lab.core.printable import printable
 
 #: Worker kinds and the environment each starts with (besides the user's).
 WORKERS = {
@@ -33,9 +37,11 @@ WORKERS = {
 }
 #: Processes that run an exported model in a runtime of its own (``export``), not a framework's
 #: dropouts: kept apart from WORKERS, which ``frameworks`` offers as its choices.
-RUNTIMES = {"onnxruntime": {}, "litert": {}}
+RUNTIMES: dict[str, dict[str, str]] = {"onnxruntime": {}, "litert": {}}
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "CUDA_VISIBLE_DEVICES": ""}
 MAX_ANSWER = 64 << 20  # bytes of JSON a worker may send back
+STARTUP_SECONDS = 180.0  # for a framework's import (seconds alone; a minute on a busy machine)
+READY = "@ready"  # the worker's first line: its framework is imported
 TAIL = 12  # stderr lines kept for an error message
 ProgressFn = Callable[[int, int], None]
 _LIVE: set[subprocess.Popen] = set()  # running workers, killed together on Ctrl-C
@@ -43,43 +49,54 @@ _LIVE_LOCK = threading.Lock()
 
 
 def call(worker: str, request: dict[str, Any], timeout: float | None = 600.0,
-         progress: ProgressFn | None = None) -> dict[str, Any]:
+         progress: ProgressFn | None = None,
+         startup: float | None = STARTUP_SECONDS) -> dict[str, Any]:
     """Run ``request`` in a new ``worker`` process; return its JSON answer.
 
     Args:
         timeout: seconds the worker may take; None for no limit.
+        startup: seconds its framework's import may take (None: no limit).
 
     Raises:
-        ExperimentError: the worker failed, timed out, or answered with
-            something that is not one JSON object (its last stderr lines quoted).
+        ExperimentError: the worker failed, did not start or finish in time, or
+            answered with something that is not one JSON object (its last stderr
+            lines quoted).
     """
-    env = {**os.environ, **QUIET, **(WORKERS[worker] if worker in WORKERS else RUNTIMES[worker])}
+    env = {**os.environ, **QUIET, **(WORKERS[worker] if worker in WORKERS else RUNTIMES[worker]),
+           "DROPOUT_LAB_PARENT": str(os.getpid())}
     env.pop("PYTHONSTARTUP", None)
     command = [sys.executable, "-m", "dropout_lab.workers.child"]
     tail: collections.deque[str] = collections.deque(maxlen=TAIL)
     answer = bytearray()
+    ready = threading.Event()
+    started = time.monotonic()
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=env)
     with _LIVE_LOCK:
         _LIVE.add(process)
     # each pipe has one reader: stdout and stderr in threads, the main thread only waits
-    readers = [threading.Thread(target=_read_stderr, args=(process.stderr, tail, progress),
-                                daemon=True),
+    readers = [threading.Thread(target=_read_stderr, args=(process.stderr, tail, progress,
+                                                           ready), daemon=True),
                threading.Thread(target=_read_stdout, args=(process.stdout, answer),
                                 daemon=True)]
     for reader in readers:
         reader.start()
     try:
         try:
+            assert process.stdin is not None  # started with stdin=PIPE
             process.stdin.write(json.dumps({**request, "worker": worker}).encode())
             process.stdin.close()
         except BrokenPipeError:
             pass  # it died before reading: its exit status and stderr say why
-        process.wait(timeout=timeout)
+        end = None if timeout is None else started + timeout
+        _wait_ready(process, ready, startup, end, worker)
+        process.wait(timeout=None if end is None else max(0.0, end - time.monotonic()))
     except subprocess.TimeoutExpired:
         _kill(process)
+        still = "" if ready.is_set() else " (it was still importing its framework)"
         raise ExperimentError(f"The {worker} worker did not finish within {timeout:g} s; "
-                              "smaller sizes, or fewer implementations, finish sooner.") from None
+                              "smaller sizes, or fewer implementations, finish sooner"
+                              f"{still}.") from None
     except BaseException:  # Ctrl-C included: never leave a worker behind
         _kill(process)
         raise
@@ -91,6 +108,29 @@ def call(worker: str, request: dict[str, Any], timeout: float | None = 600.0,
     return _answer(worker, process.returncode, bytes(answer), tail)
 
 
+def _wait_ready(process: subprocess.Popen, ready: threading.Event, startup: float | None,
+                end: float | None, worker: str) -> None:
+    """Wait until the worker has imported its framework (or exited); kill it past ``startup``.
+
+    Args:
+        end: when the whole call's time is up (``time.monotonic()``), or None.
+
+    Raises:
+        ExperimentError: the import took longer than ``startup`` seconds.
+        subprocess.TimeoutExpired: the whole call's time ran out first.
+    """
+    deadline = None if startup is None else time.monotonic() + startup
+    while not ready.wait(0.05) and process.poll() is None:
+        if end is not None and time.monotonic() > end:
+            raise subprocess.TimeoutExpired(process.args, 0)
+        if deadline is not None and time.monotonic() > deadline:
+            _kill(process)
+            raise ExperimentError(
+                f"The {worker} worker did not start within {startup:g} s: importing its "
+                "framework did not finish (a broken installation, or a file system that hangs); "
+                "try `python -c 'import <framework>'` to see it.")
+
+
 def _read_stdout(stream, answer: bytearray) -> None:
     """Collect the answer; past ``MAX_ANSWER`` bytes keep reading but stop storing."""
     for chunk in iter(lambda: stream.read(1 << 16), b""):
@@ -99,7 +139,7 @@ def _read_stdout(stream, answer: bytearray) -> None:
 
 
 def _answer(worker: str, code: int, stdout: bytes, tail) -> dict[str, Any]:
-    last = " | ".join(line for line in tail if line.strip())[-600:]
+    last = printable(" | ".join(line for line in tail if line.strip())[-600:])
     if code != 0:
         raise ExperimentError(f"The {worker} worker failed (exit {code}): {last or 'no output'}")
     if len(stdout) > MAX_ANSWER:
@@ -113,14 +153,17 @@ def _answer(worker: str, code: int, stdout: bytes, tail) -> dict[str, Any]:
         raise ExperimentError(f"The {worker} worker did not answer with one JSON object: "
                               f"{stdout[:200]!r}")
     if "error" in answer:
-        raise ExperimentError(f"The {worker} worker failed: {answer['error']}")
+        raise ExperimentError(f"The {worker} worker failed: {printable(answer['error'])}")
     return answer
 
 
-def _read_stderr(stream, tail, progress: ProgressFn | None) -> None:
+def _read_stderr(stream, tail, progress: ProgressFn | None,
+                 ready: threading.Event | None = None) -> None:
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip()
-        if line.startswith("@progress "):
+        if line == READY and ready is not None:
+            ready.set()
+        elif line.startswith("@progress "):
             try:
                 done, total = (int(v) for v in line.split()[1:3])
             except ValueError:
@@ -141,7 +184,5 @@ def kill_all() -> None:
 
 def _kill(process: subprocess.Popen) -> None:
     process.kill()
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass

@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import math
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -188,7 +188,7 @@ class Splits:
 
     def shapes(self) -> dict[str, list[int]]:
         """Role -> shape, e.g. {"x_train": [60000, 28, 28], ...}."""
-        return {role: list(a.shape) for role, a in zip(IDX_FILES, self.arrays())}
+        return {role: list(a.shape) for role, a in zip(IDX_FILES, self.arrays(), strict=True)}
 
 
 @dataclass(frozen=True, eq=False)

@@ -37,17 +37,17 @@ Environment:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import platformdirs
 
-from dropout_lab.core.errors import ExperimentError, invalid_value
 from dropout_lab.core.data import sources
 from dropout_lab.core.data.idx import IDX_FILES, Splits, arrays_sha256, check_splits, read_idx_dir
 from dropout_lab.core.data.sources import SourceFailed
+from dropout_lab.core.errors import ExperimentError, invalid_value
 
 #: sha256 over x_train, y_train, x_test, y_test bytes (C-contiguous uint8), in that order.
 MNIST_SHA256 = "06b0d1f124c4e5fa796686ade41a9b778edacc8622f2195a352ef479ad44fc16"

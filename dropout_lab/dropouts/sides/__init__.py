@@ -7,8 +7,9 @@ from types import ModuleType
 from dropout_lab.dropouts.registry import Implementation
 
 
-def module(worker: str) -> ModuleType:
-    """The ``*_side`` module of a worker kind (imported here, late: it imports a framework)."""
+def module(worker: str | None) -> ModuleType:
+    """The ``*_side`` module of a worker kind (imported here, late: it imports a framework);
+    Keras's for ``None`` or ``"tensorflow"``."""
     if worker == "torch":
         from dropout_lab.dropouts.sides import torch_side
 

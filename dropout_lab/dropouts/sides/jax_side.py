@@ -10,7 +10,8 @@ key gets the same mask, which is what ``train`` does (``jax.random.key(seed)``).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 import flax

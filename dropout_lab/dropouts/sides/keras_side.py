@@ -67,7 +67,7 @@ class Applier:
             return layer.stateless_call(trainable, state, inputs, training=True)
 
         out, pullback, advanced = jax.vjp(draw, jnp.asarray(x), has_aux=True)
-        for variable, value in zip(layer.non_trainable_variables, advanced):
+        for variable, value in zip(layer.non_trainable_variables, advanced, strict=True):
             variable.assign(value)  # the next call draws a new mask
         (grad,) = pullback(jnp.ones_like(out))
         return np.asarray(out), np.asarray(grad)

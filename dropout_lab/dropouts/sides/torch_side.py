@@ -10,13 +10,12 @@ seeds them. Inputs are NumPy float32 arrays in PyTorch's own layout (N, C, ...).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
 from dropout_lab.dropouts.registry import Implementation
-
 
 MODULES = {"torch.nn.Dropout": "Dropout", "torch.nn.Dropout1d": "Dropout1d",
            "torch.nn.Dropout2d": "Dropout2d", "torch.nn.Dropout2d-on-3d": "Dropout2d",
