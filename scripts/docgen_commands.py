@@ -75,9 +75,10 @@ def _tokens(cls: type, base: Path | None, recorded: dict[str, Any]) -> list[str]
     flags: dict[str, Any] = {}
     by_name = {p.name: p for p in params(cls)}
     for field in declared_fields(cls):
-        if start.get(field.name) == recorded.get(field.name):
+        # a field the run did not record was added since: it takes its default
+        if field.name not in recorded or start.get(field.name) == recorded[field.name]:
             continue
-        given = _given(field, by_name[field.name], recorded.get(field.name))
+        given = _given(field, by_name[field.name], recorded[field.name])
         if given is None:
             return None
         tokens += given[0]
