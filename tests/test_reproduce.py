@@ -122,6 +122,12 @@ def test_the_report_is_one_self_contained_file(outputs):
     assert len(images) == len(data["figures"]) == 1  # probe.png (compare draws none)
     assert base64.b64decode(images[0]).startswith(PNG)
     markdown = (run_dir / "report.md").read_text()
+    # the figure sits in the card of the claim it bears on, not in a gallery at the end
+    card = markdown[markdown.index("### C10"):markdown.index("## How to rerun")]
+    assert "](figures/probe.png)" in card and "## Other figures" not in markdown
+    html_card = html[html.index('<div class="claim" id="C10">'):]
+    assert html_card.index("data:image/png") < html_card.index("</div>")
+    assert "left **" not in markdown  # no claim was left to the full profile
     for verdict in data["verdicts"]:  # escaped as in the HTML (markdown renders raw HTML)
         for text in (verdict["evidence"], verdict["test"]):
             assert str(escape(text)) in markdown and str(escape(text)) in html
@@ -270,11 +276,14 @@ def test_the_terminal_and_the_reports_say_what_is_undecided_and_what_differs(cli
     (run_dir,) = (out / "reproduce").iterdir()
     markdown = (run_dir / "report.md").read_text()
     assert "**Undecided at the quick profile's size (1):**" in markdown
+    assert ("The quick profile left **1 of 2 claims** to `--profile full` (not measured at "
+            "this size): C9.") in markdown
     assert "| **not measured** | — | none |" in markdown and "[]()" not in markdown
     assert "- **Run:** none: not run at this profile's size" in markdown
     assert "> - **C10 refuted** here, README: confirmed (**the opposite verdict**)" in markdown
     html = (run_dir / "report.html").read_text()
     assert '<div class="differs" id="differs">' in html and "(the opposite verdict)" in html
+    assert "left <strong>1 of\n2 claims</strong> to <code>--profile full</code>" in html
     data = json.loads((run_dir / "results.json").read_text())
     assert [a["claim"] for a in data["against_readme"]] == ["C9", "C10"]
 

@@ -21,7 +21,6 @@ from scipy import stats as sps
 from dropout_lab.core.stats import (
     clopper_pearson,
     mean_interval,
-    median_interval,
     normal_quantile,
 )
 from dropout_lab.dropouts import drawstats
@@ -271,10 +270,9 @@ def test_mnist_intervals_are_scipys_t_intervals_at_the_configured_confidence():
     assert pairs[("none", "dropout")].published is None
 
 
-def test_c9_and_c11_numbers_are_scipys_intervals_at_the_configured_confidence():
-    """C9's d1 = acc(dropout+l2) - acc(dropout) and d2 = acc(dropout+l2) - acc(l2); C11's
-    ratio is exp of the t interval of log(steps/s(dropout) / steps/s(none)) per seed (a
-    geometric mean, not the ratio of means), then the l2 pair. All at 0.8."""
+def test_c9_numbers_are_scipys_intervals_at_the_configured_confidence():
+    """C9's d1 = acc(dropout+l2) - acc(dropout) and d2 = acc(dropout+l2) - acc(l2), at 0.8.
+    (C11 is mnist-speed's signed-rank test: tests/test_mnist_speed.py, tests/test_timing.py.)"""
     table = mnist.by_arm(_sweep_units())
     c9 = mnist.verdict_c9(table, 0.8)
     for name, arm in (("dropout+l2 - dropout", "dropout"), ("dropout+l2 - l2", "l2")):
@@ -283,19 +281,6 @@ def test_c9_and_c11_numbers_are_scipys_intervals_at_the_configured_confidence():
         assert c9.numbers[name].low == pytest.approx(low, rel=1e-12)
         assert c9.numbers[name].high == pytest.approx(high, rel=1e-12)
         assert c9.numbers[name].estimate == pytest.approx(values.mean(), rel=1e-12)
-    c11 = mnist.verdict_c11(table, 0.8)
-    assert list(c11.numbers) == ["dropout / none steps per second",
-                                 "dropout+l2 / l2 steps per second"]
-    for name, (base, arm) in zip(c11.numbers, (("none", "dropout"), ("l2", "dropout+l2")),
-                                 strict=True):
-        logs = np.log(np.divide(SPEED[arm], SPEED[base]))
-        low, high = _scipy_t(logs, 0.8)
-        ratio = c11.numbers[name]
-        assert ratio.estimate == pytest.approx(math.exp(logs.mean()), rel=1e-12)
-        assert (ratio.low, ratio.high) == (pytest.approx(math.exp(low), rel=1e-12),
-                                           pytest.approx(math.exp(high), rel=1e-12))
-        assert ratio.confidence == 0.8
-    assert c11.outcome == "refuted"  # dropout is slower here: about x0.95
 
 
 def _c9_table(rng, d1_mean, d2_mean, seeds=4, sd=0.01):
@@ -328,22 +313,6 @@ def test_c9_intersection_union_test_false_alarms_at_half_alpha():
     outcomes = [mnist.verdict_c9(_c9_table(rng, 0.0, 0.0), 0.5).outcome for _ in range(800)]
     assert within(outcomes.count("confirmed"), 800, 0.0625)
     assert within(outcomes.count("refuted"), 800, 0.4375)
-
-
-def test_c11_false_alarms_at_half_alpha_each_way_when_speeds_are_equal():
-    """Equal speeds: log ratios N(0, 0.03) per seed (t exact); level 0.5, 4 seeds, 800 runs:
-    confirmed (interval above 0) and refuted (below 0) each with alpha / 2 = 0.25;
-    Binomial(800, 0.25) two-sided 1e-6 bands."""
-    rng = np.random.default_rng(11)
-    found = []
-    for _ in range(800):
-        logs = rng.normal(0.0, 0.03, 4)
-        found.append(mnist.verdict_c11({
-            "none": {s: _unit("none", s, 0.9, speed=100.0) for s in range(4)},
-            "dropout": {s: _unit("dropout", s, 0.9, speed=100.0 * math.exp(logs[s]))
-                        for s in range(4)}}, 0.5).outcome)
-    assert within(found.count("confirmed"), 800, 0.25)
-    assert within(found.count("refuted"), 800, 0.25)
 
 
 def test_c4_wrongly_confirmed_at_half_alpha_when_the_gap_does_not_narrow():
@@ -420,25 +389,31 @@ def test_paired_shift_is_reference_minus_training_mode_per_sample():
     assert level.verdict == "matches" and level.shift.low < 0 < level.shift.high
 
 
-def test_c3_timing_interval_is_the_median_interval_of_vanilla_over_inverted():
-    """C3's interval: ``median_interval`` of vanilla / inverted per repeat at
-    TIMING_CONFIDENCE (99.9 %), the folded one likewise; the sign test's p is SciPy's
-    two-sided binomtest of the repeats where vanilla was slower."""
+def test_c3_timing_interval_is_the_signed_rank_interval_of_vanilla_over_inverted():
+    """C3's interval: the exact signed-rank interval of log(vanilla / inverted) per round at
+    TIMING_CONFIDENCE (99.9 %), exponentiated, the folded one likewise; the sign test's p is
+    SciPy's two-sided binomtest of the rounds where vanilla was slower."""
+    from dropout_lab.core import stats
+    from dropout_lab.core.timing import Rounds
     from dropout_lab.numpy_demo.config import TIMING_CONFIDENCE
-    from dropout_lab.numpy_demo.experiment import _timing
+    from dropout_lab.numpy_demo.timing import timing_of
 
     inverted = [1.0, 1.1, 0.9, 1.0, 1.2, 1.0, 0.95, 1.05, 1.0, 1.1, 1.0]
     vanilla = [1.3, 1.2, 1.4, 0.9, 1.5, 1.35, 1.25, 1.3, 1.2, 1.45, 1.3]
     folded = [1.01, 1.1, 0.9, 1.02, 1.2, 1.0, 0.96, 1.04, 1.0, 1.12, 0.99]
-    load = {"before": 0.1, "after": 0.1, "cpus": 2}
+    times = {"inverted": inverted, "vanilla": vanilla, "vanilla folded": folded}
+    rounds = Rounds("thread CPU time", 3, times, times, "precise", 1.0,
+                    {"before": 0.1, "after": 0.1, "cpus": 2}, 1.0)
     out = np.ones(3)
-    found = _timing({"inverted": inverted, "vanilla": vanilla, "vanilla folded": folded},
-                    {"inverted": out, "vanilla": out, "vanilla folded": out}, load)
-    ratio = np.divide(vanilla, inverted)
+    found = timing_of(rounds, {"inverted": out, "vanilla": out, "vanilla folded": out})
     assert TIMING_CONFIDENCE == 0.999
-    assert found.vanilla_ratio_ci == median_interval(ratio, 0.999)
-    assert found.folded_ratio_ci == median_interval(np.divide(folded, inverted), 0.999)
-    assert found.vanilla_ratio_ci.estimate == pytest.approx(1.3)  # not 1 / 1.3
+    logs = np.log(np.divide(vanilla, inverted))
+    expected = stats.signed_rank_interval(logs, 0.999)
+    got = found.vanilla_ratio_ci
+    assert got.estimate == pytest.approx(math.exp(expected.estimate), rel=1e-12)
+    assert (got.low, got.high) == (pytest.approx(math.exp(expected.low), rel=1e-12),
+                                   pytest.approx(math.exp(expected.high), rel=1e-12))
+    assert got.estimate > 1.2  # vanilla over inverted (about x1.27), not its inverse
     assert found.vanilla_slower == 10
     assert found.sign_test_p == pytest.approx(sps.binomtest(10, 11, 0.5).pvalue, rel=1e-12)
     assert found.pass_ms["vanilla"].median == pytest.approx(1300.0)

@@ -1,10 +1,10 @@
 """Verdicts decided by numbers: numpy-demo (expectation, mask-mean, C2, gradient, C3), the MNIST
-sweep's mixed cases (C4, C9, C11) and mc-average's MC, at every outcome and both sides of each
+sweep's mixed cases (C4, C9; C11 is mnist-speed's: tests/test_mnist_speed.py) and
+mc-average's MC, at every outcome and both sides of each
 boundary, with exact evidence. Inputs are built by hand (no TensorFlow, no timing)."""
 
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,7 +16,8 @@ from dropout_lab.mnist import verdicts as mnist
 from dropout_lab.mnist.mc_average import verdict as mc_verdict
 from dropout_lab.numpy_demo import verdicts as demo
 from dropout_lab.numpy_demo.config import NumpyDemoConfig
-from dropout_lab.numpy_demo.experiment import GradientCheck, Spread, Timing
+from dropout_lab.numpy_demo.experiment import GradientCheck
+from dropout_lab.numpy_demo.timing import Spread, Timing
 
 CONF = "paired t interval at confidence 1 - 0.0001/10"
 
@@ -66,7 +67,9 @@ def _timing(low=1.1, high=1.4, loaded=False):
                   sign_test_p=0.00022, folded_max_rel_diff=1.2e-16,
                   vanilla_ratio_ci=Interval(1.25, low, high, 0.99978),
                   folded_ratio_ci=Interval(1.001, 0.99, 1.01, 0.99978),
-                  load={"before": 0.5, "after": 0.7, "cpus": 2}, loaded=loaded)
+                  load={"before": 0.5, "after": 0.7, "cpus": 2}, loaded=loaded,
+                  clock="thread CPU time", wall_ratio_ci=Interval(1.2, 0.9, 1.5, 0.99978),
+                  rounds=21, stopped="precise", seconds=2.0, cpu_seconds=1.9)
 
 
 def _demo(comparisons=None, checks=CHECKS, timing=None):
@@ -149,13 +152,15 @@ def test_a_failed_gradient_check_refutes_the_gradient_verdict():
 def test_c3_confirmed_with_its_evidence():
     c3 = _demo()["C3"]
     assert c3.evidence == (
-        "test-time pass over 1000000 samples: inverted 10 ms, vanilla 12.5 ms (median); "
-        "vanilla / inverted median 1.250 [1.100, 1.400], slower in 19 of 21 repeats (sign test "
-        "p = 0.00022); extra 2.5 ms per pass; keep_prob folded into W2, W3: ratio 1.001 "
-        "[0.990, 1.010], same output to 1.2e-16 relative. Timings depend on the machine: "
+        "test-time pass over 1000000 samples by thread CPU time: inverted 10 ms, vanilla 12.5 "
+        "ms (median); vanilla / inverted 1.250 [1.100, 1.400], slower in 19 of 21 interleaved "
+        "rounds (sign test p = 0.00022); extra 2.5 ms per pass; by the wall clock 1.200 "
+        "[0.900, 1.500]; keep_prob folded into W2, W3: ratio 1.001 [0.990, 1.010], same output "
+        "to 1.2e-16 relative; rounds stopped: precise after 2.0 s (1.9 s of CPU time). "
         "1-minute load average 0.50 before, 0.70 after, on 2 CPUs")
-    assert c3.test == ("distribution-free 99.9% interval of the median ratio over interleaved "
-                       "repeats (order statistics): confirmed above 1, refuted below 1")
+    assert c3.test == ("exact 99.9% Wilcoxon signed-rank interval of the thread CPU time ratio "
+                       "of paired blocks (log scale, Hodges-Lehmann estimate) over interleaved "
+                       "rounds: confirmed above 1, refuted below 1")
     assert c3.numbers == {"vanilla_over_inverted": Interval(1.25, 1.1, 1.4, 0.99978),
                           "folded_over_inverted": Interval(1.001, 0.99, 1.01, 0.99978)}
 
@@ -166,14 +171,15 @@ def test_c3_confirmed_with_its_evidence():
 def test_c3_decides_only_when_the_interval_is_strictly_off_1(low, high, outcome):
     c3 = _demo(timing=_timing(low, high))["C3"]
     assert c3.outcome == outcome
-    assert c3.evidence.endswith("(more --repeats, or an idle machine, give the test more "
-                                "power)") is (outcome == "inconclusive")
+    assert c3.evidence.endswith("(a longer --timing-seconds, or an idle machine, gives the test "
+                                "more power)") is (outcome == "inconclusive")
 
 
 def test_c3_says_when_it_was_timed_under_load():
     c3 = _demo(timing=_timing(loaded=True))["C3"]
     assert c3.evidence.endswith("on 2 CPUs; taken under load (busy CPUs or widely spread "
-                                "repeats): the interval is wider than on an idle machine")
+                                "rounds): CPU time does not count the waits, the wall clock "
+                                "does")
 
 
 # --- mnist: mixed cases of C4, C9, C11 ---------------------------------------------------------
@@ -248,58 +254,12 @@ def test_c4_needs_both_the_narrower_gap_and_dropouts_own_rise(narrowing, rise, o
          _written("late rise of test accuracy, dropout", rise)]))
 
 
-def _speeds(none, dropout, l2=None, combined=None):
-    arms = {"none": none, "dropout": dropout, "l2": l2, "dropout+l2": combined}
-    arms = {arm: values for arm, values in arms.items() if values is not None}
-    return _table({arm: [0.9] * len(v) for arm, v in arms.items()}, speed=arms)
-
-
-def test_c11_the_first_pair_decides_and_the_second_is_shown():
-    """dropout / none decides; dropout+l2 / l2 is shown beside, whichever way it points."""
-    even, flat = [100.0, 101.0, 99.0, 100.0], [100.0] * 4
-    faster, slower = [120.0, 121, 119, 120], [80.0, 81, 79, 80]
-    c11 = mnist.verdict_c11(_speeds(flat, even, flat, slower), 0.95)
-    assert c11.outcome == "inconclusive"  # dropout vs none: 1.000 [0.99, 1.01]
-    assert list(c11.numbers) == ["dropout / none steps per second",
-                                 "dropout+l2 / l2 steps per second"]
-    assert c11.numbers["dropout+l2 / l2 steps per second"].high < 1
-    assert mnist.verdict_c11(_speeds(flat, faster, flat, even), 0.95).outcome == "confirmed"
-    assert mnist.verdict_c11(_speeds(flat, slower, flat, even), 0.95).outcome == "refuted"
-    only_l2 = mnist.verdict_c11(_speeds(None, None, flat, faster), 0.95)
-    assert only_l2.outcome == "confirmed"
-    assert list(only_l2.numbers) == ["dropout+l2 / l2 steps per second"]
-    assert only_l2.test == ("confirmed if the 95% interval of the speed ratio (first pair) "
-                            "lies above 1, refuted if below 1")
-
-
-def test_c11_ratio_is_dropout_over_none_not_the_inverse():
-    c11 = mnist.verdict_c11(_speeds([100.0, 102.0, 98.0, 100.0], [80.0, 81.0, 79.0, 80.5]),
-                            0.95)
-    ratio = c11.numbers["dropout / none steps per second"]
-    assert c11.outcome == "refuted" and ratio.high < 1
-    expected = math.exp(np.mean(np.log(np.divide([80.0, 81.0, 79.0, 80.5],
-                                                 [100.0, 102.0, 98.0, 100.0]))))
-    assert ratio.estimate == pytest.approx(expected, rel=1e-12)
-    assert c11.evidence == (f"dropout / none steps per second = x{ratio.estimate:.3f} "
-                            f"[{ratio.low:.3f}, {ratio.high:.3f}]")
-
-
-def test_one_seed_is_inconclusive_with_the_reason_written():
-    c11 = mnist.verdict_c11(_speeds([100.0], [120.0]), 0.95)
-    assert c11.outcome == "inconclusive"
-    assert c11.evidence == ("dropout / none steps per second = x1.200 (one seed: no interval)"
-                            " (one seed: no interval, so the test cannot decide)")
-
-
 @pytest.mark.parametrize("claim, arms, needed", [
     ("C4", ["none"], "none and dropout"), ("C4", ["dropout", "l2"], "none and dropout"),
-    ("C11", ["none", "l2"], "none and dropout (or l2 and dropout+l2)"),
-    ("C11", ["dropout", "dropout+l2"], "none and dropout (or l2 and dropout+l2)"),
     ("C9", ["dropout", "l2"], "dropout, l2 and dropout+l2")])
 def test_a_claim_without_its_arms_is_not_measured(claim, arms, needed):
     table = _table({arm: [0.9, 0.91] for arm in arms})
-    found = {"C4": mnist.verdict_c4, "C9": mnist.verdict_c9, "C11": mnist.verdict_c11}[claim](
-        table, 0.95)
+    found = {"C4": mnist.verdict_c4, "C9": mnist.verdict_c9}[claim](table, 0.95)
     assert found == judge(claim, "not measured", f"needs the arms {needed}", "not run")
 
 

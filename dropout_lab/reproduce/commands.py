@@ -9,9 +9,13 @@ import click
 
 from dropout_lab.core.commands import command_line, given
 from dropout_lab.core.flags import Invocation, experiment_command
+from dropout_lab.core.printable import printable
 from dropout_lab.core.resume import resume_out
 from dropout_lab.executors.options import EXECUTOR_OPTIONS, choice
 from dropout_lab.reproduce.config import plan
+
+#: The steps' commands that train or evaluate on MNIST.
+MNIST_COMMANDS = ("mnist", "mnist-speed", "mc-average", "sweep")
 
 _resume = click.option("--resume", "resume_path", type=click.Path(file_okay=False),
                        help="Continue an interrupted reproduction (its .partial folder): "
@@ -29,10 +33,11 @@ def reproduce_cmd(invocation: Invocation, resume_path: str | None, executor: str
     no network) with each claim's verdict, the key number, the stated test, a
     link to the run that settled it and the command that reruns it. The quick
     profile's sizes are planned to reach the full profile's verdicts
-    (docs/methods.md#power); C4 and C9 it leaves to --profile full, and its
-    summary says so, with the command. A verdict that differs from the
-    README's table is flagged. Needs MNIST (`dropout-lab data mnist` gets it
-    once) for C4, C9, C11 and MC.
+    (docs/methods.md#power); C4, C9 and the 2014 paper's studies it leaves to
+    --profile full, and its summary says so, with the command. A verdict that
+    differs from the README's table is flagged. Needs MNIST for C4, C9, C11,
+    MC and the studies: when it is not cached, it says so before it starts and
+    fetches it (`dropout-lab data mnist` gets it once).
 
     \b
     Examples:
@@ -53,5 +58,11 @@ def reproduce_cmd(invocation: Invocation, resume_path: str | None, executor: str
         invocation = dataclasses.replace(invocation, out=str(out))
     else:
         config = invocation.resolve()
-    plan(config)  # every step's config checked before any work
+    steps = plan(config)  # every step's config checked before any work
+    if any(step.command in MNIST_COMMANDS for step in steps):
+        from dropout_lab.core.data.mnist import fetch_notice  # NumPy
+
+        notice = fetch_notice(invocation.context.get("data_dir"))
+        if notice:  # said before the run starts, not minutes into it
+            invocation.output.show(printable(notice))
     invocation.execute(config, resume=folder, executor=runner)

@@ -42,6 +42,13 @@ CAPTIONS = {
                       "dropout, the sign of the gain marked (P2014-F10).",
 }
 
+#: The claims each figure bears on: it is shown in the first one's card (issue 18).
+FIGURE_CLAIMS = {"probe.png": ("C10",), "noise_shape.png": ("C8", "C12"),
+                 "mnist_s003_test_accuracy.png": ("C9",),
+                 "mnist_s001_train_vs_test.png": ("C4",), "mc_average.png": ("MC",),
+                 "sweep_rate.png": ("P2014-F9a",), "sweep_width.png": ("P2014-F9b",),
+                 "sweep_size.png": ("P2014-F10",)}
+
 
 #: An export cell's behaviour in the report's words (as ``export.matrix.BEHAVIOURS``: the
 #: report reads results, it imports no family).
@@ -99,8 +106,11 @@ def context(result, images: dict[str, bytes], frameworks=None, export=None) -> d
     figures = [{"name": name, "path": f"{FIGURES_DIR}/{name}", "caption": CAPTIONS.get(name, ""),
                 "data": base64.b64encode(images[name]).decode("ascii")}
                for name in result.figures]
+    carried = _attach_figures(claims, figures)
     against = result.against_readme or []
     return {"result": result, "claims": claims, "steps": list(steps.values()),
+            "left_to_full": [v.claim for v in result.verdicts if v.outcome == "not measured"],
+            "loose_figures": [f for f in figures if f["name"] not in carried],
             "undecided": [a for a in against if a.undecided],
             "differs": [a for a in against if not a.undecided],
             "frameworks": frameworks, "export": export,
@@ -111,6 +121,23 @@ def context(result, images: dict[str, bytes], frameworks=None, export=None) -> d
             if frameworks else [],
             "figures": figures, "version": __version__, "sources": SOURCES,
             "environment": result.environment}
+
+
+def _attach_figures(claims: list[dict], figures: list[dict]) -> set[str]:
+    """Give each claim's card its figure (``figure``), or the claim whose card shows it
+    (``figure_with``); return the names of the figures some card carries."""
+    by_claim = {claim: f for f in figures for claim in FIGURE_CLAIMS.get(f["name"], ())}
+    shown: dict[str, str] = {}  # figure name -> the claim whose card shows it
+    for card in claims:
+        figure = by_claim.get(card["verdict"].claim)
+        if figure is None:
+            continue
+        if figure["name"] in shown:
+            card["figure_with"] = shown[figure["name"]]
+        else:
+            card["figure"] = figure
+            shown[figure["name"]] = card["verdict"].claim
+    return set(shown)
 
 
 def write(folder, result, frameworks=None, export=None) -> None:

