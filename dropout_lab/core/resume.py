@@ -17,7 +17,6 @@ so ``--out`` naming another folder is refused (``resume_out``).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +38,8 @@ LOCK_FILE = ".lock"  # hidden: never recorded in the manifest
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (refused at once if another process holds it)."""
+    import fcntl  # POSIX: imported here so that importing this module (every --help) works anywhere
+
     lock = folder / LOCK_FILE
     fd = open_lock(folder)  # never through a link: a dangling one would create its target
     try:
