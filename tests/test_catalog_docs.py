@@ -192,7 +192,9 @@ MEANINGS = {
              r"keep probability"],
 }
 SCALINGS = {
-    "inverted": [r"inverse_keep", r"multiplicative 1-centered"],
+    "inverted": [r"inverse_keep"],
+    # x times noise of mean 1, nothing dropped: not "inverted", which names a 0/1 mask
+    "mean-preserving multiplicative noise": [r"multiplicative 1-centered"],
     "affine": [(r"(maintains?|keeps?) (the original |their original )?mean and "
                r"(standard deviation|variance)"), r"scaled and shifted"],
 }

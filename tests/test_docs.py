@@ -177,17 +177,22 @@ def test_numbers_as_the_docs_write_them():
     assert docgen_facts.short(1e-4) == "1e-4" and docgen_facts.short(1 / 90000) == "1.11e-5"
     assert docgen_facts.short(0.2) == "0.2" and docgen_facts.count(131072) == "131 072"
     assert docgen_facts.pct(0.99980) == "99.98 %" and docgen_facts.sci(2.04e-5, 1) == "2 × 10⁻⁵"
-    assert docgen_facts.fill("{numpy.j} of {numpy.repeats}") == "3 of 21"
+    assert docgen_facts.fill("at least {numpy.min_rounds}, at most {numpy.repeats}") == \
+        "at least 20, at most 400"
 
 
-def test_c3s_interval_is_the_one_the_code_computes():
-    from dropout_lab.core.stats import median_interval
+def test_c3s_rounds_are_enough_for_a_finite_interval_at_its_confidence():
+    """methods.md's C3: at least min_rounds rounds, each interval at timing_confidence; the
+    signed-rank interval is finite from min_rank_count values on, so the fewest rounds the
+    docs state can decide."""
+    from dropout_lab.core.stats import min_rank_count, signed_rank_interval
     from dropout_lab.numpy_demo.config import TIMING_CONFIDENCE
 
     found = docgen_facts.code().numpy
-    interval = median_interval(list(range(100, 100 + found.repeats)), TIMING_CONFIDENCE)
-    assert interval.low == 100 + found.j - 1 and interval.high == 100 + found.repeats - found.j
-    assert found.coverage == interval.confidence >= TIMING_CONFIDENCE
+    assert found.timing_confidence == TIMING_CONFIDENCE == 0.999
+    assert found.min_rounds >= min_rank_count(TIMING_CONFIDENCE)
+    interval = signed_rank_interval([0.1] * found.min_rounds, TIMING_CONFIDENCE)
+    assert interval.low > 0 and interval.confidence >= TIMING_CONFIDENCE
 
 
 def test_docgen_files_are_the_ones_with_cog_markers():

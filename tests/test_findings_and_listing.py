@@ -119,8 +119,12 @@ def test_a_row_not_measured_at_any_rate_reports_failures_not_documentation_diffe
      ["scaling is vanilla, documented: inverted",
       "test-time output is scaled_by_keep, documented: identity"]),
     ("torch.nn.functional.dropout", ("drop", "inverted", "n/a"), []),  # a function
+    # GaussianDropout documents 1-centred multiplicative noise: measured as such, it agrees
+    ("keras.layers.GaussianDropout",
+     ("neither", "mean-preserving multiplicative noise", "identity"), []),
+    ("keras.layers.GaussianDropout", ("neither", "inverted", "identity"),
+     ["scaling is inverted, documented: mean-preserving multiplicative noise"]),
     # what the documentation does not state is not checked
-    ("keras.layers.GaussianDropout", ("neither", "inverted", "identity"), []),
     ("torch.nn.Dropout1d", ("drop", "other", "identity"), []),
     ("equinox.nn.Dropout", ("drop", "vanilla", "identity"), []),
     # measured to fail is reported apart, not as a documentation difference
@@ -180,8 +184,11 @@ def test_the_summary_line_counts_the_documentation_checks_that_hold(tmp_path):
         workers=[], skipped={}, verdicts=[matrix.verdict(r, [0.2, 0.8], 1e-5) for r in rows],
         run_dir=tmp_path, wall_seconds=1.0)
     text = [getattr(part, "plain", None) for part in render.frameworks(result)]
-    assert ("Documentation checks: 1 of 2 implementations do what their documentation says "
-            "at every measured rate.") in text
+    assert ("Behaves as documented (rate's meaning, scaling, test-time output, at every "
+            "measured rate): 1 of 2.") in text
+    # validating the rate is counted apart (neither row accepted an invalid rate)
+    assert any(t and t.startswith("Validates its rate (rejects ") and t.endswith(": 2 of 2.")
+               for t in text)
     assert text[-1] == f"Run folder: {tmp_path}"
 
 
@@ -202,8 +209,8 @@ def _write_runs(out: Path, monkeypatch) -> dict[str, str]:
         monkeypatch.setattr(runs, "utc_now", lambda when=when: when)
         monkeypatch.setattr(runs, "_new_run_id", lambda run_id=run_id: run_id)
         with runs.new_run(out, kind, {}, 0, f"dropout-lab {kind}") as folder:
-            folder.write_json("results.json", {"verdicts": [{"claim": name, "outcome":
-                                                             "confirmed"}]})
+            folder.write_json("results.json", {"verdicts": [  # a source's claim, and a check
+                {"claim": "C10", "outcome": "confirmed"}, {"claim": name, "outcome": "refuted"}]})
         ids[name] = folder.run_id
     partial = out / "numpy-demo" / ".20240104-000000-aaaaaa.partial"
     partial.mkdir(parents=True)
@@ -235,6 +242,6 @@ def test_runs_list_sorts_by_when_newest_first_by_kind_and_by_status(tmp_path, mo
     by_id = {e.run_id: e for e in index(tmp_path)}
     assert [by_id[ids[n]].status for n in "ABCDE"] == [
         "complete", "complete", "complete", "partial (resumable)", "damaged"]
-    assert by_id[ids["A"]].verdicts == [("A", "confirmed")]
+    assert by_id[ids["A"]].verdicts == [("C10", "confirmed")]  # claims only, not checks
     assert by_id[ids["D"]].started_at == "2024-01-04T00:00:00+00:00"
     assert by_id[ids["A"]].command == "dropout-lab probe"

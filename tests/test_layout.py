@@ -22,9 +22,14 @@ HEAVY = {"tensorflow", "keras", "scipy", "matplotlib", "numpy", "h5py", "torch",
 HEAVY_STDLIB = ("importlib.metadata", "urllib.request")  # urllib.request: http.client, email
 
 
+#: Modules only some platforms have, imported where they are used (--help works without them).
+PLATFORM_ONLY = ("fcntl",)
+
+
 def is_heavy(name: str) -> bool:
-    """True for a module in HEAVY (or inside one), or in HEAVY_STDLIB."""
-    return name.split(".")[0] in HEAVY or name.startswith(HEAVY_STDLIB)
+    """True for a module in HEAVY (or inside one), in HEAVY_STDLIB or PLATFORM_ONLY."""
+    return (name.split(".")[0] in HEAVY or name.startswith(HEAVY_STDLIB)
+            or name in PLATFORM_ONLY)
 
 
 def _module_name(path: Path) -> str:

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from dropout_lab.core import kinds, results
 from dropout_lab.core.console import broken_name, fitted
-from dropout_lab.probe import render
+from dropout_lab.probe import render, summary
 
 
 def _text(renderables, width: int) -> str:
@@ -42,7 +42,10 @@ def test_summary_is_one_line_per_implementation_and_rate(probed, width):
     rows = _table_rows(text)
     rates = [(r[1], r[2], r[3], r[4]) for r in rows if r[1]]
     assert rates == [(f"{row.rate:g}", f"{row.stats.drop_fraction.estimate:.3f}",
-                      row.stats.rate_means, row.stats.scaling) for row in probed.rows]
+                      row.stats.rate_means,
+                      summary.SHORT_SCALING.get(row.stats.scaling, row.stats.scaling))
+                     for row in probed.rows]
+    assert "× noise" in {r[3] for r in rates}  # GaussianDropout's, said short
     named = [re.sub(r"\s", "", r[0]) for r in rows if r[0]]
     layers = list(dict.fromkeys(row.layer for row in probed.rows))
     # a name on its first row (on more lines at 80 columns, broken only after a dot)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import binomtest
+from threadpoolctl import threadpool_limits
 
 from dropout_lab.core import timing as interleaved
 from dropout_lab.core.interval import Interval
@@ -115,8 +116,6 @@ def _times(run_pass, passes: int):
 @contextlib.contextmanager
 def one_blas_thread():
     """NumPy's BLAS limited to one thread (so the pass runs in this thread only)."""
-    from threadpoolctl import threadpool_limits
-
     with threadpool_limits(limits=1, user_api="blas"):
         yield
 

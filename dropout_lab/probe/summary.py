@@ -16,6 +16,9 @@ from rich.text import Text
 from dropout_lab.core.console import Either, broken_name, num
 
 MEANING_STYLE = {"drop": "green", "keep": "red", "neither": "magenta", "undecidable": "yellow"}
+#: The scalings too long for a summary cell, as the summary writes them (its caption says so).
+SHORT_SCALING = {"mean-preserving multiplicative noise": "× noise",
+                 "mean-preserving additive noise": "+ noise"}
 #: Names longer than this are broken after a dot on a narrow terminal (so the table fits 80).
 NAME_WIDTH = 20
 
@@ -33,8 +36,9 @@ def _table(result, name_width: int | None) -> Table:
                 caption=Text("rate means: whether the dropped fraction is rate (drop) or "
                              "1 - rate (keep); undecidable at 0.5. scaling: inverted = kept "
                              "× 1/keep in training, nothing at test; vanilla = kept × 1 in "
-                             "training, × keep at test. mask: per entry, or shared along "
-                             "the axes named."))
+                             "training, × keep at test; × noise / + noise = mean-preserving "
+                             "multiplicative / additive noise (nothing dropped). mask: per "
+                             "entry, or shared along the axes named."))
     out.add_column("implementation", overflow="fold")
     for name in ("rate", "dropped", "rate means", "scaling", "mask"):
         out.add_column(name, justify="right" if name in ("rate", "dropped") else "left")
@@ -50,7 +54,8 @@ def _table(result, name_width: int | None) -> Table:
             continue
         s = row.stats
         out.add_row(label, num(row.rate), f"{s.drop_fraction.estimate:.3f}",
-                    Text(s.rate_means, MEANING_STYLE.get(s.rate_means, "")), s.scaling,
+                    Text(s.rate_means, MEANING_STYLE.get(s.rate_means, "")),
+                    SHORT_SCALING.get(s.scaling, s.scaling),
                     _mask(s.shared_axes))
     return out
 
