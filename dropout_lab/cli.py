@@ -98,5 +98,6 @@ def _printable_click_errors():
     try:
         yield
     except click.ClickException as exc:
-        exc.message = printable(exc.message)
+        # click 8.5 types it Final; the message is still the one it prints
+        exc.message = printable(exc.message)  # type: ignore[misc]  # see the line above
         raise

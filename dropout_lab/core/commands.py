@@ -148,7 +148,8 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except click.ClickException as exc:
-        exc.message = printable(exc.message)  # click's own, quoting what was typed
+        # click 8.5 types it Final; the message is still the one it prints: quoting what was typed
+        exc.message = printable(exc.message)  # type: ignore[misc]  # see the line above
         raise
     except (click.exceptions.Exit, click.Abort):
         raise
