@@ -160,6 +160,7 @@ def _alarms(sampler, z: float, repeats: int, passes: int = 2000) -> int:
     return found
 
 
+@pytest.mark.slow  # thousands of passes: ~20 s
 def test_consistency_bound_is_calibrated_on_a_correct_layer(sampler):
     # at the default z = 4.5 a correct layer trips with probability <= 2e-5 per run:
     # 0 of 150 runs (P(any) <= 0.003); at z = 2 the bound is <= 3 * 0.0455 = 0.137 per run

@@ -70,6 +70,7 @@ def study(tmp_path_factory):
     return config, folder, unit_numbers(local["run_dir"])
 
 
+@pytest.mark.slow  # a Ray instance and two sweeps: ~40 s; .ci/run runs it
 def test_ray_units_are_bit_identical_to_local_ones(study):
     config, folder, local = study
     data = sweep("rate", "--config", config, "--executor", "ray", "--out", folder / "ray")
@@ -78,6 +79,7 @@ def test_ray_units_are_bit_identical_to_local_ones(study):
     assert unit_numbers(data["run_dir"]) == local  # unit.json (no timings), weights, attributes
 
 
+@pytest.mark.slow  # a Ray instance, a worker killed: ~35 s; .ci/run runs it
 def test_a_killed_worker_is_retried_and_reported(study):
     config, folder, local = study
     killed: list[int] = []

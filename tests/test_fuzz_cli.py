@@ -186,7 +186,13 @@ def _fuzz(examples: int):
     return test
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+#: Commands whose every example starts worker processes (~20-30 s a run): fuzzed in the slow
+#: suite only.
+SLOW_FUZZ = ("export", "frameworks")
+
+
+@pytest.mark.parametrize("command", [
+    pytest.param(c, marks=pytest.mark.slow) if c in SLOW_FUZZ else c for c in sorted(COMMANDS)])
 def test_fuzzed_options_give_clean_outcomes(command, tmp_path_factory):
     # commands that start worker processes or several experiments: fewer in the default suite
     _fuzz(3 if command in ("reproduce", "frameworks", "export") else 6)(command, tmp_path_factory)

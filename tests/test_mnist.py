@@ -334,6 +334,7 @@ def _weights_digest(run_dir: str) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow  # two training processes: ~20 s
 def test_same_seed_identical_curves_in_two_processes(tmp_path):
     def sweep_in_process(out):
         command = [sys.executable, "-m", "dropout_lab", "mnist", "--arms", "dropout", "--seeds",
