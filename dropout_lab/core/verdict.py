@@ -88,12 +88,12 @@ CLAIMS = {claim.id: claim for claim in (
                          "matches the weight-scaled network (§7.5)", "mc-average", "qualified"),
     Claim("P2014-F9a", "P2014", "at a fixed width, training error is high at small keep_prob "
                                 "(underfitting) and test error is flat for 0.4 <= keep_prob "
-                                "<= 0.8, rising towards 1 (§7.3, Figure 9a)", "sweep"),
+                                "<= 0.8, rising towards 1 (§7.3, Figure 9a)", "sweep", "refuted"),
     Claim("P2014-F9b", "P2014", "with keep_prob x n held fixed, test error is lowest near "
-                                "keep_prob 0.6 (§7.3, Figure 9b)", "sweep"),
+                                "keep_prob 0.6 (§7.3, Figure 9b)", "sweep", "inconclusive"),
     Claim("P2014-F10", "P2014", "dropout gives no gain on the smallest training sets, then a "
                                 "gain that grows and later shrinks as the set grows (§7.4, "
-                                "Figure 10)", "sweep"),
+                                "Figure 10)", "sweep", "qualified"),
 )}
 
 
