@@ -59,7 +59,8 @@ GROUPS = {
                None),
     # issue 21: every other module that decides, aggregates or renders a verdict or a number
     "stats": (["dropout_lab/core/stats.py", "dropout_lab/core/interval.py"],
-              ["tests/test_stats.py", "tests/test_stats_families.py"], None),
+              ["tests/test_stats.py", "tests/test_stats_families.py", "tests/test_timing.py"],
+              None),
     "verdict": (["dropout_lab/core/verdict.py"],
                 ["tests/test_verdicts_claims.py", "tests/test_verdicts_numbers.py",
                  "tests/test_schema.py"], None),
@@ -96,6 +97,12 @@ GROUPS = {
     "registry": (["dropout_lab/dropouts/registry.py"],
                  ["tests/test_registry.py", "tests/test_frameworks.py"], _NOT_MEASURED),
 }
+
+
+#: the tests written for the survivors of issue 21's sample, run with each of its groups
+SURVIVORS = "tests/test_mutation_survivors.py"
+for _name in list(GROUPS)[7:]:
+    GROUPS[_name][1].append(SURVIVORS)
 
 
 def _copy_checkout(source: Path, target: Path) -> None:
