@@ -5,9 +5,15 @@ Each test names the module whose surviving mutant it kills; docs/mutation.md lis
 
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
+import pytest
 
 from dropout_lab.core import timing
+from dropout_lab.core.errors import ConfigError
+from dropout_lab.mnist.mc_average import open_source
 
 
 def test_timing_ratio_interval_works_in_float64_whatever_the_ratios_come_in():
@@ -17,3 +23,54 @@ def test_timing_ratio_interval_works_in_float64_whatever_the_ratios_come_in():
                       dtype=np.float32)
     assert timing.ratio_interval(ratios, 0.95) == timing.ratio_interval(
         ratios.astype(np.float64), 0.95)
+
+
+def _speed_pair(net, base, arm, low, high):
+    from dropout_lab.core.interval import Interval
+    from dropout_lab.mnist.speed import PairTiming
+
+    level = 1 - 0.001 / 3
+    return PairTiming(net=net, base=base, arm=arm, block_steps=20, rounds=30, stopped="precise",
+                      seconds=4.0, speed_ratio=Interval(math.sqrt(low * high), low, high, level),
+                      wall_speed_ratio=Interval(1.0, 0.5, 2.0, level),
+                      ms_per_step={base: {"cpu": 2.0, "wall": 4.0},
+                                   arm: {"cpu": 2.5, "wall": 5.0}},
+                      blocks_ms={"cpu": {}, "wall": {}},
+                      load={"before": 3.0, "after": 3.5, "cpus": 2})
+
+
+def test_mnist_speed_qualified_lists_every_faster_and_slower_pair_comma_separated():
+    # mnist/speed.py: two pairs faster, two slower; the lists are joined by ", "
+    from dropout_lab.mnist.speed import verdict_c11
+
+    fast, slow = (1.1, 1.2), (0.7, 0.8)
+    pairs = [_speed_pair("S003", "none", "dropout", *fast),
+             _speed_pair("S003", "l2", "dropout+l2", *fast),
+             _speed_pair("S001", "none", "dropout", *slow),
+             _speed_pair("S002", "none", "dropout", *slow)]
+    verdict = verdict_c11(pairs, 1 - 0.001 / 4)
+    assert verdict.outcome == "qualified"
+    assert verdict.evidence.endswith(
+        "; faster with dropout: S003 dropout / none, S003 dropout+l2 / l2; "
+        "slower: S001 dropout / none, S002 dropout / none")
+
+
+def test_mnist_speed_without_pairs_is_inconclusive_and_says_no_load_was_read():
+    # mnist/speed.py: no pair timed (nothing to read a load average from): nan, nan, 0 CPUs
+    from dropout_lab.mnist.speed import verdict_c11
+
+    verdict = verdict_c11([], 0.999)
+    assert verdict.outcome == "inconclusive" and verdict.numbers == {}
+    assert ("Slower with dropout in 0 of 0 pairs, faster in 0; 1-minute load average nan "
+            "before, nan after, on 0 CPUs.") in verdict.evidence
+
+
+def test_mc_average_names_the_runs_manifest_when_its_config_is_refused(tmp_path):
+    # mnist/mc_average.py: a run whose recorded config has a key MnistConfig does not know
+    # is refused with the manifest's path as the origin of the value
+    manifest = {"kind": "mnist", "config": {"arms": ["none", "dropout"], "rate_of_doom": 1},
+                "files": {}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ConfigError) as caught:
+        open_source(tmp_path, None)
+    assert str(caught.value).startswith(f"Unknown key `rate_of_doom` in {tmp_path}/manifest.json:")
