@@ -74,3 +74,79 @@ def test_mc_average_names_the_runs_manifest_when_its_config_is_refused(tmp_path)
     with pytest.raises(ConfigError) as caught:
         open_source(tmp_path, None)
     assert str(caught.value).startswith(f"Unknown key `rate_of_doom` in {tmp_path}/manifest.json:")
+
+
+def _sweep_units(errors: dict[float, float]) -> list:
+    from dropout_lab.sweep.units import Unit
+
+    jitter = (0.0, 0.0004, -0.0004)  # rotated per point: paired differences have a spread
+    return [Unit(point={"keep_prob": k}, seed=s, widths=[8], keeps=[1.0, 0.5], train_images=100,
+                 threads=1, steps=[10], curves={"train/loss": [0.1], "train/error": [0.0],
+                                                "test/error": [e + jitter[(s + i) % 3]]},
+                 final_test_error=e + jitter[(s + i) % 3], final_train_error=0.0,
+                 train_seconds=1.0, eval_seconds=0.1, trace_seconds=0.1, wall_seconds=1.2)
+            for i, (k, e) in enumerate(errors.items()) for s in range(3)]
+
+
+F9B_SHAPE = {0.1: 0.05, 0.3: 0.025, 0.5: 0.0205, 0.6: 0.020, 0.7: 0.0205, 0.9: 0.022, 1.0: 0.023}
+
+
+def test_sweep_f9b_states_its_test_whole():
+    # sweep/verdicts.py: P2014-F9b's test, at the configured confidence
+    from dropout_lab.sweep.config import resolve_profile
+    from dropout_lab.sweep.verdicts import analyse
+
+    config = resolve_profile("width", "quick",
+                             flags=dict(seeds=3, keep_probs=tuple(F9B_SHAPE), confidence=0.9))
+    verdict = analyse(config, _sweep_units(F9B_SHAPE)).verdicts[0]
+    assert (verdict.claim, verdict.outcome) == ("P2014-F9b", "confirmed")
+    assert verdict.test == (
+        "90% paired intervals; refuted if a point outside 0.4-0.8 is significantly better than "
+        "the best in 0.5-0.7; confirmed if the lowest mean lies in 0.5-0.7, no point is "
+        "significantly better and the smallest keep_prob significantly worse; qualified if the "
+        "lowest mean lies elsewhere in 0.4-0.8 and none is significantly better")
+
+
+def test_sweep_a_point_with_no_unit_at_all_is_missing_at_every_seed():
+    # sweep/verdicts.py: keep 0.6 never ran (no seed of it): all three seeds named, no summary
+    from dropout_lab.sweep.config import resolve_profile
+    from dropout_lab.sweep.verdicts import analyse
+
+    config = resolve_profile("width", "quick", flags=dict(seeds=3, keep_probs=tuple(F9B_SHAPE)))
+    units = [u for u in _sweep_units(F9B_SHAPE) if u.point["keep_prob"] != 0.6]
+    analysis = analyse(config, units)
+    assert analysis.missing == ["keep 0.60 (seeds 0, 1, 2)"]
+    assert [p.point["keep_prob"] for p in analysis.points] == [0.1, 0.3, 0.5, 0.7, 0.9, 1.0]
+
+
+@pytest.fixture(scope="module")
+def frameworks_reference():
+    from pathlib import Path
+
+    from dropout_lab.core import kinds, results
+
+    folder = Path(__file__).resolve().parents[1] / "docs/runs/reproduce-full/frameworks"
+    data = json.loads((folder / "results.json").read_text())
+    return results.from_json(kinds.experiment("frameworks").Result, data)
+
+
+def test_frameworks_tables_titles_styles_and_the_run_folder_line(frameworks_reference):
+    # frameworks/render.py and compact.py: the words and styles a reader sees
+    from rich.text import Span
+
+    from dropout_lab.frameworks import compact, render
+
+    result = frameworks_reference
+    table = render.matrix_table(result)
+    assert table.title == "Dropout across frameworks (measured)"
+    first = result.rows[0]
+    label = table.columns[0]._cells[0]
+    assert label.plain == f"{first.name}\n{first.framework} {first.version}\n#{first.pointer}"
+    assert label.style == "bold" and label.spans == [Span(len(first.name), len(label.plain),
+                                                          "dim")]
+    assert [c.overflow for c in render.rate_one_table(result).columns] == ["fold", "fold"]
+    assert render.frameworks(result)[-1].plain == f"Run folder: {result.run_dir}"
+    versions = ", ".join(dict.fromkeys(f"{r.framework} {r.version}" for r in result.rows))
+    assert compact.legend(result).plain.endswith(
+        f".\nMeasured with {versions}. Each row's numbers: results.json at "
+        "/implementations/<row index>; --cards shows one card per implementation.")
