@@ -150,3 +150,26 @@ def test_frameworks_tables_titles_styles_and_the_run_folder_line(frameworks_refe
     assert compact.legend(result).plain.endswith(
         f".\nMeasured with {versions}. Each row's numbers: results.json at "
         "/implementations/<row index>; --cards shows one card per implementation.")
+
+
+def test_export_findings_name_a_deprecated_exporter_and_its_tables_headers(tmp_path):
+    # export/render.py: the exporter's deprecation warnings (any case) become one finding;
+    # every net's column folds, a route's runtime line is dim, the processes table's headers
+    from rich.text import Span
+    from test_export import _result
+
+    from dropout_lab.export import render
+
+    result = _result(tmp_path)
+    for cell in result.rows[0].cells:
+        object.__setattr__(cell, "heard", ["torch.onnx.export is DEPRECATED since 2.9",
+                                           "a note"])
+    lines = [line.plain for line in render.findings(result)]
+    exporter = result.rows[0].exporter  # torch.export.export from eval()
+    assert lines[2] == f"- {exporter} is deprecated: torch.onnx.export is DEPRECATED since 2.9"
+    table = render.matrix_table(result)
+    assert [c.overflow for c in table.columns] == ["fold"] * (1 + len(result.config.nets))
+    label = table.columns[0]._cells[0]
+    assert label.spans == [Span(len(exporter), len(label.plain), "dim")]
+    headers = [c.header for c in render.processes_table(result).columns]
+    assert headers == ["process", "versions", "import [s]", "total [s]", "CPU [s]"]
