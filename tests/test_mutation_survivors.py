@@ -173,3 +173,45 @@ def test_export_findings_name_a_deprecated_exporter_and_its_tables_headers(tmp_p
     assert label.spans == [Span(len(exporter), len(label.plain), "dim")]
     headers = [c.header for c in render.processes_table(result).columns]
     assert headers == ["process", "versions", "import [s]", "total [s]", "CPU [s]"]
+
+
+def test_reproduce_against_readme_leaves_out_claims_without_a_readme_row():
+    # reproduce/summary.py: an unknown claim and a claim the README has no row for (the 2014
+    # paper's studies) are not compared; a differing catalogued claim is
+    from dropout_lab.core.verdict import Verdict
+    from dropout_lab.reproduce.config import ReproduceConfig
+    from dropout_lab.reproduce.summary import against_readme
+
+    verdicts = [Verdict(claim, None, "s", outcome, "e", "t")
+                for claim, outcome in (("Z9", "refuted"), ("P2014-F9b", "refuted"),
+                                       ("C1", "refuted"))]
+    found = against_readme(ReproduceConfig(), verdicts)
+    assert [(a.claim, a.outcome, a.undecided, a.why) for a in found] == [
+        ("C1", "refuted", False, "measured refuted: see its evidence")]
+
+
+def test_reproduce_against_readme_says_why_a_claim_is_undecided():
+    # reproduce/summary.py: not measured and inconclusive (C1: not left to the full profile)
+    from dropout_lab.core.verdict import Verdict
+    from dropout_lab.reproduce.config import ReproduceConfig
+    from dropout_lab.reproduce.summary import against_readme
+
+    found = against_readme(ReproduceConfig(), [Verdict("C1", None, "s", "not measured", "e", "t"),
+                                               Verdict("C2", None, "s", "inconclusive", "e", "t")])
+    assert [(a.claim, a.undecided, a.opposite, a.why) for a in found] == [
+        ("C1", True, False, "this run did not measure it"),
+        ("C2", True, False, "the test could not decide at the quick profile's size")]
+
+
+def test_reproduce_a_figure_without_a_caption_gets_an_empty_one():
+    # reproduce/report.py: a figure CAPTIONS does not know is shown with caption "", not None
+    from types import SimpleNamespace
+
+    from dropout_lab.reproduce import report
+
+    result = SimpleNamespace(steps=[], verdicts=[], figures=["unknown.png"], against_readme=None,
+                             environment={})
+    values = report.context(result, {"unknown.png": b"\x89PNG"})
+    assert values["figures"] == [{"name": "unknown.png", "path": "figures/unknown.png",
+                                  "caption": "", "data": "iVBORw=="}]
+    assert values["loose_figures"] == values["figures"]
