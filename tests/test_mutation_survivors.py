@@ -215,3 +215,14 @@ def test_reproduce_a_figure_without_a_caption_gets_an_empty_one():
     assert values["figures"] == [{"name": "unknown.png", "path": "figures/unknown.png",
                                   "caption": "", "data": "iVBORw=="}]
     assert values["loose_figures"] == values["figures"]
+
+
+@pytest.mark.parametrize("profile, seconds", [("quick", 10.0), ("full", 30.0)])
+def test_reproduce_times_each_c11_pair_for_its_profiles_cap_at_the_reports_seed(profile, seconds):
+    # reproduce/config.py: mnist-speed's time cap is the profile's (quick: QUICK_TIMING_SECONDS)
+    from dropout_lab.reproduce.config import QUICK_TIMING_SECONDS, ReproduceConfig, plan
+
+    assert QUICK_TIMING_SECONDS == 10.0
+    steps = plan(ReproduceConfig(claims=("C11",), profile=profile, seed=7))
+    assert [s.name for s in steps] == ["mnist-speed"]
+    assert (steps[0].config.seconds, steps[0].config.seed) == (seconds, 7)
