@@ -226,3 +226,35 @@ def test_reproduce_times_each_c11_pair_for_its_profiles_cap_at_the_reports_seed(
     steps = plan(ReproduceConfig(claims=("C11",), profile=profile, seed=7))
     assert [s.name for s in steps] == ["mnist-speed"]
     assert (steps[0].config.seconds, steps[0].config.seed) == (seconds, 7)
+
+
+def test_listing_sorts_within_a_kind_by_start_and_reads_catalogued_verdicts(tmp_path,
+                                                                            monkeypatch):
+    # index/listing.py: by kind, the oldest first within a kind (the run ids ordered neither
+    # other ways round); a catalogued claim's verdict is listed and written as {"claim", "outcome"};
+    # a partial run's start time and command come from its resume file
+    from dropout_lab.core import runs
+    from dropout_lab.core.resume import RESUME_FILE
+    from dropout_lab.index.listing import index
+
+    for claim, when, run_id in (("C1", "2024-01-03T00:00:00+00:00", "20240101-000000-00000a"),
+                                ("C2", "2024-01-02T00:00:00+00:00", "20240105-000000-00000c"),
+                                ("C3", "2024-01-05T00:00:00+00:00", "20240103-000000-00000b")):
+        monkeypatch.setattr(runs, "utc_now", lambda when=when: when)
+        monkeypatch.setattr(runs, "_new_run_id", lambda run_id=run_id: run_id)
+        with runs.new_run(tmp_path, "probe", {}, 0, "dropout-lab probe") as folder:
+            folder.write_json("results.json", {"verdicts": [{"claim": claim,
+                                                             "outcome": "confirmed"}]})
+    partial = tmp_path / "numpy-demo" / ".20240104-000000-aaaaaa.partial"
+    partial.mkdir(parents=True)
+    (partial / RESUME_FILE).write_text(json.dumps({"started_at": "2024-01-04T00:00:00+00:00",
+                                                   "command": "dropout-lab numpy-demo"}))
+    listed = index(tmp_path, sort="kind")
+    # neither the ids' order nor its reverse is the start times' (C2, C1, C3)
+    assert [e.run_id for e in listed] == ["20240104-000000-aaaaaa", "20240105-000000-00000c",
+                                          "20240101-000000-00000a", "20240103-000000-00000b"]
+    assert [e.verdicts for e in listed] == [[], [("C2", "confirmed")], [("C1", "confirmed")],
+                                            [("C3", "confirmed")]]
+    assert listed[1].to_json()["verdicts"] == [{"claim": "C2", "outcome": "confirmed"}]
+    assert (listed[0].started_at, listed[0].command) == ("2024-01-04T00:00:00+00:00",
+                                                         "dropout-lab numpy-demo")
