@@ -231,7 +231,7 @@ def test_reproduce_times_each_c11_pair_for_its_profiles_cap_at_the_reports_seed(
 def test_listing_sorts_within_a_kind_by_start_and_reads_catalogued_verdicts(tmp_path,
                                                                             monkeypatch):
     # index/listing.py: by kind, the oldest first within a kind (the run ids ordered neither
-    # other ways round); a catalogued claim's verdict is listed and written as {"claim", "outcome"};
+    # way by start); a catalogued claim's verdict is listed and written as {"claim", "outcome"};
     # a partial run's start time and command come from its resume file
     from dropout_lab.core import runs
     from dropout_lab.core.resume import RESUME_FILE
