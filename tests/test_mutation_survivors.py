@@ -258,3 +258,28 @@ def test_listing_sorts_within_a_kind_by_start_and_reads_catalogued_verdicts(tmp_
     assert listed[1].to_json()["verdicts"] == [{"claim": "C2", "outcome": "confirmed"}]
     assert (listed[0].started_at, listed[0].command) == ("2024-01-04T00:00:00+00:00",
                                                          "dropout-lab numpy-demo")
+
+
+def test_registry_refuses_a_foreign_layer_for_the_toy_net_and_names_a_missing_framework(
+        monkeypatch):
+    # dropouts/registry.py: torch.nn.Dropout cannot be the toy net's layer (said why); a foreign
+    # layer whose framework is missing is refused as `layer`; MODULE:CLASS passes as is
+    from dropout_lab.dropouts import registry
+
+    with pytest.raises(ConfigError) as caught:
+        registry.check_name("torch.nn.Dropout", registry.TOY)
+    assert caught.value.param == "layer"
+    assert str(caught.value).endswith(
+        "Received: layer='torch.nn.Dropout' (torch.nn.Dropout cannot be the toy net's dropout "
+        "layer: it is not a Keras layer on TensorFlow; compare --framework trains the toy net "
+        "in PyTorch or JAX)")
+    monkeypatch.setattr(registry, "missing_framework", lambda impl: "torch is not installed")
+    with pytest.raises(ConfigError) as caught:
+        registry.check_name("torch.nn.Dropout")
+    assert (str(caught.value), caught.value.param) == (
+        "Invalid value for `layer`: torch is not installed. Received: layer='torch.nn.Dropout'",
+        "layer")
+    assert registry.check_name("my_pkg.layers:MyDropout", registry.TOY) == \
+        "my_pkg.layers:MyDropout"
+    assert registry.is_module_class("my_pkg.layers:MyDropout")
+    assert not registry.is_module_class("my_pkg.layers.MyDropout")
