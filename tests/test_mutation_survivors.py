@@ -283,3 +283,22 @@ def test_registry_refuses_a_foreign_layer_for_the_toy_net_and_names_a_missing_fr
         "my_pkg.layers:MyDropout"
     assert registry.is_module_class("my_pkg.layers:MyDropout")
     assert not registry.is_module_class("my_pkg.layers.MyDropout")
+
+
+def test_registry_a_framework_is_missing_only_when_one_of_its_modules_is(monkeypatch):
+    # dropouts/registry.py: every module importable -> None; one absent -> named with its extra
+    import dataclasses
+    import importlib.util
+
+    from dropout_lab.dropouts import registry
+
+    impl = registry.FOREIGN["torch.nn.Dropout"]
+    extra, modules = registry.EXTRAS[impl.worker]
+    found = {m: object() for m in modules}
+    monkeypatch.setattr(importlib.util, "find_spec", lambda m: found.get(m))
+    assert registry.missing_framework(impl) is None
+    found.pop(modules[0])
+    assert registry.missing_framework(impl) == (
+        f"torch.nn.Dropout needs {modules[0]}, which is not installed; install it with: "
+        f"pip install 'dropout-lab[{extra}]'")
+    assert registry.missing_framework(dataclasses.replace(impl, worker=None)) is None
