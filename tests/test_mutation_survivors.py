@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from rich.text import Text
 
 from dropout_lab.core import timing
 from dropout_lab.core.errors import ConfigError
@@ -141,6 +142,7 @@ def test_frameworks_tables_titles_styles_and_the_run_folder_line(frameworks_refe
     assert table.title == "Dropout across frameworks (measured)"
     first = result.rows[0]
     label = table.columns[0]._cells[0]
+    assert isinstance(label, Text)
     assert label.plain == f"{first.name}\n{first.framework} {first.version}\n#{first.pointer}"
     assert label.style == "bold" and label.spans == [Span(len(first.name), len(label.plain),
                                                           "dim")]
@@ -170,6 +172,7 @@ def test_export_findings_name_a_deprecated_exporter_and_its_tables_headers(tmp_p
     table = render.matrix_table(result)
     assert [c.overflow for c in table.columns] == ["fold"] * (1 + len(result.config.nets))
     label = table.columns[0]._cells[0]
+    assert isinstance(label, Text)
     assert label.spans == [Span(len(exporter), len(label.plain), "dim")]
     headers = [c.header for c in render.processes_table(result).columns]
     assert headers == ["process", "versions", "import [s]", "total [s]", "CPU [s]"]
@@ -293,6 +296,7 @@ def test_registry_a_framework_is_missing_only_when_one_of_its_modules_is(monkeyp
     from dropout_lab.dropouts import registry
 
     impl = registry.FOREIGN["torch.nn.Dropout"]
+    assert impl.worker is not None
     extra, modules = registry.EXTRAS[impl.worker]
     found = {m: object() for m in modules}
     monkeypatch.setattr(importlib.util, "find_spec", lambda m: found.get(m))
