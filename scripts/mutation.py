@@ -32,6 +32,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ALSO_COPY = ["configs/", "README.md", "docs/", ".ci/", "benchmarks/"]
+#: Tests failing on the integration branch when issue 21's groups were added (a merge in
+#: progress: GaussianDropout's documented scaling, the README's verdict rows, the quick sizes'
+#: table, runs list's order): left out, since mutmut needs its tests green without mutants.
+_BROKEN = ("not (GaussianDropout and (scaling_is_what or documentation_differences)) and not "
+           "summary_line_counts and not runs_list_sorts and not readme_verdicts_live_once and not "
+           "quick_sizes_are_planned")
+#: frameworks' tests that run every installed framework's workers (30 s a mutant)
+_NOT_MEASURED = ("not pytorch_dropouts and not jax_dropouts and not worker and not "
+                 "another_frameworks_layer")
 #: group -> (modules mutated, tests that judge them, pytest -k expression or None)
 GROUPS = {
     "toy": (["dropout_lab/toy/verdicts.py"], ["tests/test_compare.py", "tests/test_cli_toy.py"],
@@ -48,7 +57,52 @@ GROUPS = {
                 "not from_inside_the_run_folder"),
     "config": (["dropout_lab/core/config.py"], ["tests/test_config.py", "tests/test_cli_errors.py"],
                None),
+    # issue 21: every other module that decides, aggregates or renders a verdict or a number
+    "stats": (["dropout_lab/core/stats.py", "dropout_lab/core/interval.py"],
+              ["tests/test_stats.py", "tests/test_stats_families.py", "tests/test_timing.py"],
+              None),
+    "verdict": (["dropout_lab/core/verdict.py"],
+                ["tests/test_verdicts_claims.py", "tests/test_verdicts_numbers.py",
+                 "tests/test_schema.py"], None),
+    "timing": (["dropout_lab/core/timing.py"],
+               ["tests/test_timing.py", "tests/test_stats_families.py"], None),
+    "numpy-demo": (["dropout_lab/numpy_demo/verdicts.py", "dropout_lab/numpy_demo/timing.py"],
+                   ["tests/test_numpy_demo.py", "tests/test_verdicts_numbers.py",
+                    "tests/test_stats_families.py"], None),
+    "gradients": (["dropout_lab/gradients/verdicts.py"],
+                  ["tests/test_gradients.py", "tests/test_verdicts_claims.py"],
+                  "not cli and not config_errors"),
+    "mc-average": (["dropout_lab/mnist/mc_average.py"],
+                   ["tests/test_mc_average.py", "tests/test_verdicts_numbers.py"], None),
+    "mnist-speed": (["dropout_lab/mnist/speed.py"], ["tests/test_mnist_speed.py"], None),
+    "sweep": (["dropout_lab/sweep/verdicts.py"], ["tests/test_sweep.py"],
+              "not tiny_sweep and not renders_a_sweep and not interrupted and not studies_plots"),
+    "frameworks": (["dropout_lab/frameworks/catalog.py", "dropout_lab/frameworks/matrix.py",
+                    "dropout_lab/frameworks/compact.py", "dropout_lab/frameworks/render.py"],
+                   ["tests/test_catalog_docs.py", "tests/test_findings_and_listing.py",
+                    "tests/test_frameworks.py", "tests/test_frameworks_matrix.py"],
+                   f"{_NOT_MEASURED} and {_BROKEN}"),
+    "export": (["dropout_lab/export/matrix.py", "dropout_lab/export/render.py"],
+               ["tests/test_export.py", "tests/test_export_routes.py"],
+               "not shows_the_export_matrix and not measures_the_keras and not litert_runs"),
+    "reproduce": (["dropout_lab/reproduce/config.py", "dropout_lab/reproduce/summary.py",
+                   "dropout_lab/reproduce/report.py"],
+                  ["tests/test_reproduce.py", "tests/test_reproduce_notice.py",
+                   "tests/test_report_safety.py"], f"not hostile_step_record and {_BROKEN}"),
+    "listing": (["dropout_lab/index/listing.py"],
+                ["tests/test_findings_and_listing.py", "tests/test_hostile_json.py",
+                 "tests/test_safe_paths.py"], _BROKEN),
+    "results": (["dropout_lab/core/results.py"], ["tests/test_schema.py", "tests/test_show.py"],
+                None),
+    "registry": (["dropout_lab/dropouts/registry.py"],
+                 ["tests/test_registry.py", "tests/test_frameworks.py"], _NOT_MEASURED),
 }
+
+
+#: the tests written for the survivors of issue 21's sample, run with each of its groups
+SURVIVORS = "tests/test_mutation_survivors.py"
+for _name in list(GROUPS)[7:]:
+    GROUPS[_name][1].append(SURVIVORS)
 
 
 def _copy_checkout(source: Path, target: Path) -> None:
@@ -87,6 +141,12 @@ def run_group(name: str, source: Path, work: Path, children: int, sample: int = 
               sample_seed: int = 0) -> dict:
     """Run mutmut on one group; return its counts and survivors."""
     modules, tests, select = GROUPS[name]
+    # an older checkout (--source): mutate the modules it has, run the tests it has
+    modules = [module for module in modules if (source / module).is_file()]
+    tests = [test for test in tests if (source / test).is_file()]
+    if not modules or not tests:
+        reason = "none of its tests existed" if modules else "its modules are new since"
+        return {"modules": modules, "tests": tests, "skipped": reason}
     folder = work / name
     _copy_checkout(source, folder)
     pyproject = folder / "pyproject.toml"
@@ -147,11 +207,15 @@ def main() -> None:
         summary[name] = run_group(name, args.source.resolve(), args.work, args.children,
                                   args.sample, args.sample_seed)
         counts = summary[name]
+        if "skipped" in counts:
+            print(f"{name:12} skipped: {counts['skipped']}", flush=True)
+            (args.work / "summary.json").write_text(json.dumps(summary, indent=2))
+            continue
         print(f"{name:12} {counts['total']:5} mutants, {counts['killed']:5} killed, "
               f"{counts['survived']:4} survived, {counts['timeout']:3} timeouts, "
               f"{counts['no_tests']:3} without tests", flush=True)
         (args.work / "summary.json").write_text(json.dumps(summary, indent=2))
-    total = {k: sum(g[k] for g in summary.values())
+    total = {k: sum(g[k] for g in summary.values() if "skipped" not in g)
              for k in ("total", "killed", "survived", "timeout", "no_tests")}
     score = (total["killed"] + total["timeout"]) / max(1, total["total"] - total["no_tests"])
     print(f"{'all':12} {total['total']:5} mutants, {total['killed']:5} killed, "
