@@ -178,13 +178,18 @@ def test_export_findings_name_a_deprecated_exporter_and_its_tables_headers(tmp_p
     assert headers == ["process", "versions", "import [s]", "total [s]", "CPU [s]"]
 
 
-def test_reproduce_against_readme_leaves_out_claims_without_a_readme_row():
-    # reproduce/summary.py: an unknown claim and a claim the README has no row for (the 2014
-    # paper's studies) are not compared; a differing catalogued claim is
+def test_reproduce_against_readme_leaves_out_claims_without_a_readme_row(monkeypatch):
+    # reproduce/summary.py: an unknown claim and a claim the README has no row for (reference
+    # None) are not compared; a differing catalogued claim is
+    import dataclasses
+
+    from dropout_lab.core import verdict as catalogue
     from dropout_lab.core.verdict import Verdict
     from dropout_lab.reproduce.config import ReproduceConfig
     from dropout_lab.reproduce.summary import against_readme
 
+    monkeypatch.setitem(catalogue.CLAIMS, "P2014-F9b", dataclasses.replace(
+        catalogue.CLAIMS["P2014-F9b"], reference=None))  # as before its reference run
     verdicts = [Verdict(claim, None, "s", outcome, "e", "t")
                 for claim, outcome in (("Z9", "refuted"), ("P2014-F9b", "refuted"),
                                        ("C1", "refuted"))]
