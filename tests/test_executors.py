@@ -122,8 +122,10 @@ def test_ctrl_c_stops_the_ray_tasks_and_the_sweep_resumes(study):
     out, env = folder / "interrupted", ray_env()
     command = [sys.executable, "-m", "dropout_lab", "sweep", "rate", "--config", str(config),
                "--executor", "ray", "--out", str(out)]
+    # SIGINT to its default in the child: a suite run in the background starts it ignored
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=env)
+                               text=True, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 300
         while not list(out.glob("sweep/.*.partial/units/keep*")) and time.monotonic() < deadline:

@@ -244,7 +244,10 @@ def _plant(base: Path, source: Path, kind: str, name: str, links: list[tuple[str
     shutil.copytree(source, run, symlinks=True)
     targets = {"outside-folder": outside, "outside-file": outside / "file.txt",
                "dangling": base / "created-through-a-link"}
-    for member, target in links:
+    # deeper members first and the kind folder last: once a folder is a link (perhaps
+    # dangling), nothing is planted through it
+    for member, target in sorted(links, key=lambda link: (link[0] == "(kind folder)",
+                                                          -link[0].count("/"))):
         path = run / member if member != "(kind folder)" else run.parent
         if member == "(kind folder)":
             moved = base / "real-kind"

@@ -81,6 +81,7 @@ def test_the_config_names_nets_and_their_pairs():
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist  # S003's and S001's nets on MNIST's 60000 images (the stand-in has 600)
 def test_a_busy_core_does_not_change_c11(tmp_path):
     from dropout_lab.core.runs import RunContext
     from dropout_lab.mnist import speed

@@ -27,7 +27,10 @@ LINUX_PROC = pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="r
 
 
 def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # a suite started in the background (nohup, &) starts its children with SIGINT and SIGHUP
+    # ignored, which the program rightly keeps: the tests send them, so they restore them
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def _start(*args: str) -> subprocess.Popen:
