@@ -9,15 +9,13 @@ exporter does is pinned in tests/test_export_routes.py.
 from __future__ import annotations
 
 import importlib.util
-import io
 from pathlib import Path
 
 import numpy as np
 import pytest
-from rich.console import Console
+from rendering import rendered
 
 from dropout_lab.core import results
-from dropout_lab.core.console import fitted
 from dropout_lab.core.errors import ConfigError
 from dropout_lab.export import matrix, routes, running
 from dropout_lab.export.config import ATOL, RTOL, ExportConfig
@@ -255,21 +253,13 @@ def _result(tmp_path):
                         verdicts=verdicts, run_dir=tmp_path, wall_seconds=9.5)
 
 
-def _text(renderables, width: int) -> str:
-    console = Console(file=io.StringIO(), width=width, record=True, markup=False,
-                      highlight=False, color_system=None)
-    for item in renderables:
-        console.print(fitted(item))
-    return console.export_text()
-
-
 def test_the_matrix_is_a_table_at_120_columns_and_cards_at_80(tmp_path):
     from dropout_lab.export import render
 
     result = _result(tmp_path)
-    wide = _text(render.export(result), 120)
+    wide = rendered(render.export(result), 120)
     assert "┃ route (exporter → runtime)" in wide and max(map(len, wide.splitlines())) <= 120
-    narrow = _text(render.export(result), 80)
+    narrow = rendered(render.export(result), 80)
     assert "┃ route" not in narrow and max(map(len, narrow.splitlines())) <= 80
     assert "extras: export, torch" in wide
     assert ("- The vanilla layer's x keep (x 0.7) survives 1 inference export(s): each artifact "

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 from pathlib import Path
 
 import pytest
-from rich.console import Console
+from rendering import rendered
 
 from dropout_lab.core import kinds, results
-from dropout_lab.core.console import Fitting, broken_name, fitted
+from dropout_lab.core.console import Fitting, broken_name
 from dropout_lab.frameworks import compact, render
 
 #: The reference run of every installed framework (30 implementations, 5 worker processes).
 REFERENCE = Path(__file__).resolve().parents[1] / "docs/runs/reproduce-full/frameworks"
-
-
-def _text(renderables, width: int) -> str:
-    console = Console(file=io.StringIO(), width=width, record=True, markup=False,
-                      highlight=False, color_system=None)
-    for item in renderables:
-        console.print(fitted(item))
-    return console.export_text()
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +29,7 @@ def _matrix_lines(text: str) -> list[str]:
 
 
 def test_the_matrix_fits_120_columns_one_line_per_implementation(reference):
-    text = _text(render.frameworks(reference), 120)
+    text = rendered(render.frameworks(reference), 120)
     assert max(len(line) for line in text.splitlines()) <= 120
     lines = _matrix_lines(text)
     # no cell wraps: each implementation is exactly one line, all its codes on it
@@ -50,7 +41,7 @@ def test_the_matrix_fits_120_columns_one_line_per_implementation(reference):
         assert f"\n{header}: " in "\n" + text
     assert "Findings" in text and "card per implementation" in " ".join(text.split())
     # the matrix is far shorter than the cards it replaces
-    assert len(text.splitlines()) < 0.5 * len(_text(render.frameworks(reference, cards=True),
+    assert len(text.splitlines()) < 0.5 * len(rendered(render.frameworks(reference, cards=True),
                                                      120).splitlines())
 
 
@@ -62,7 +53,7 @@ def test_cards_only_where_the_matrix_does_not_fit(reference):
                    for r in reference.rows)
     for width, shown in ((80, "cards"), (broken - 1, "cards"), (broken, "broken"),
                          (whole - 1, "broken"), (whole, "whole"), (160, "whole")):
-        text = _text(render.frameworks(reference), width)
+        text = rendered(render.frameworks(reference), width)
         assert max(len(line) for line in text.splitlines()) <= width
         assert ("rate means: drop\n" in text) is (shown == "cards"), width  # a card's line
         assert ("Dropout across frameworks (measured; codes below)" in text) is \
@@ -73,9 +64,9 @@ def test_cards_only_where_the_matrix_does_not_fit(reference):
 
 
 def test_cards_on_request_at_any_width(reference):
-    text = _text(render.frameworks(reference, cards=True), 160)
+    text = rendered(render.frameworks(reference, cards=True), 160)
     assert "codes below" not in text and "keras.layers.Dropout keras 3.15.1" in text
-    assert _text(render.frameworks(reference, detail=True), 160) == text
+    assert rendered(render.frameworks(reference, detail=True), 160) == text
 
 
 def _row(reference, name):
@@ -104,7 +95,7 @@ def test_each_code_says_what_was_measured(reference):
 
 
 def test_switches_are_grouped_below(reference):
-    text = _text([compact.switches(reference)], 120)
+    text = rendered([compact.switches(reference)], 120)
     assert "module.eval()" in text and "deterministic=True" in text
 
 

@@ -11,6 +11,7 @@ import sys
 import time
 
 import pytest
+from procs import alive, children
 
 from dropout_lab.core import atomic
 from dropout_lab.core.errors import ConfigError, ExperimentError
@@ -134,34 +135,18 @@ def test_an_unwritable_unit_is_an_experiment_error(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
 
 
-def _children(pid: int) -> set[int]:
-    found = set()
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as handle:
-            found |= {int(p) for p in handle.read().split()}
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc (Linux)")
 def test_ctrl_c_stops_the_framework_workers_too(tmp_path):
     out = tmp_path / "results"
     process = _start("frameworks", "--framework", "tensorflow", "--size", "1048576", "--out",
                      str(out))
     try:
-        assert _wait_for(lambda: len(_children(process.pid)) == 2, 60)  # both workers running
-        workers = _children(process.pid)
+        assert _wait_for(lambda: len(children(process.pid)) == 2, 60)  # both workers running
+        workers = children(process.pid)
         elapsed, stderr = _ctrl_c(process)  # to the parent alone: it must stop its workers
     finally:
         process.kill()
     assert process.returncode == 1 and elapsed <= 2.0, (process.returncode, elapsed, stderr)
     assert "Error: Interrupted; no complete run folder was written." in stderr
-    assert not any(_alive(pid) for pid in workers)
+    assert not any(alive(pid) for pid in workers)
     assert not (out / "frameworks").exists() or list((out / "frameworks").iterdir()) == []

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from rich.console import Console
+from rendering import rendered
 
 from dropout_lab.core import kinds, results
-from dropout_lab.core.console import broken_name, fitted
+from dropout_lab.core.console import broken_name
 from dropout_lab.probe import render, summary
-
-
-def _text(renderables, width: int) -> str:
-    console = Console(file=io.StringIO(), width=width, record=True, markup=False,
-                      highlight=False, color_system=None)
-    for item in renderables:
-        console.print(fitted(item))
-    return console.export_text()
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +28,7 @@ def _table_rows(text: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("width", [80, 120])
 def test_summary_is_one_line_per_implementation_and_rate(probed, width):
-    text = _text(render.probe(probed), width)
+    text = rendered(render.probe(probed), width)
     assert max(len(line) for line in text.splitlines()) <= width
     rows = _table_rows(text)
     rates = [(r[1], r[2], r[3], r[4]) for r in rows if r[1]]
@@ -66,14 +57,14 @@ def test_long_names_are_broken_after_a_dot_only_when_narrow(probed):
         "keras.layers.\nSpatialDropout1D\n@torch"
     assert broken_name("keras.layers.Dropout[noise_shape=(None,1,64)]", 26) == \
         "keras.layers.Dropout\n[noise_shape=(None,1,64)]"  # a piece too long stays whole
-    assert "│ tf.nn.experimental.stateless_dropout │" in _text(render.probe(probed), 120)
-    narrow = _text(render.probe(probed), 80)
+    assert "│ tf.nn.experimental.stateless_dropout │" in rendered(render.probe(probed), 120)
+    narrow = rendered(render.probe(probed), 80)
     assert "│ tf.nn.experimental. " in narrow and "│ stateless_dropout " in narrow
 
 
 def test_detail_prints_every_table(probed):
-    summary_lines = len(_text(render.probe(probed), 80).splitlines())
-    detail = _text(render.probe(probed, detail=True), 80)
+    summary_lines = len(rendered(render.probe(probed), 80).splitlines())
+    detail = rendered(render.probe(probed, detail=True), 80)
     assert "Edge and invalid rates" in detail and "Var ratio" in detail
     assert len(detail.splitlines()) > 2 * summary_lines
 

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from rich.console import Console
+from rendering import rendered
 
 from dropout_lab.core import kinds, results
 from dropout_lab.core.atomic import dumps
-from dropout_lab.core.console import fitted
 
 SHOWN = kinds.names()
 #: Words that must come out whole at any width: names a reader looks for.
 WHOLE = ("keras.layers.Dropout", "tf.nn.dropout", "numpy-inverted", "confirmed", "refuted",
          "inverted", "rate means", "dropout+l2")
-
-
-def _rendered(renderables, width: int) -> str:
-    console = Console(file=io.StringIO(), width=width, record=True, markup=False,
-                      highlight=False, color_system=None)
-    for item in renderables:
-        console.print(fitted(item))
-    return console.export_text()
 
 
 def _result(kind: str, data: dict):
@@ -41,7 +31,7 @@ def test_results_json_gives_the_result_back(outputs, kind):
 @pytest.mark.parametrize("width", [80, 132])
 @pytest.mark.parametrize("kind", SHOWN)
 def test_tables_read_at_80_columns_and_use_more_when_there_is_more(outputs, kind, width):
-    text = _rendered(kinds.renderer(kind)(_result(kind, outputs[kind])), width)
+    text = rendered(kinds.renderer(kind)(_result(kind, outputs[kind])), width)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= width
     assert "…" not in text, [line for line in lines if "…" in line]

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from procs import alive, children
 
 from dropout_lab.core import signals
 from dropout_lab.core.errors import ExperimentError
@@ -95,30 +96,14 @@ def test_sigterm_keeps_a_resumable_sweep_and_says_so(tmp_path):
                                   f"Continue with: dropout-lab mnist --resume {partial}")
 
 
-def _children(pid: int) -> set[int]:
-    found = set()
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as handle:
-            found |= {int(p) for p in handle.read().split()}
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @LINUX_PROC
 def test_sigterm_stops_the_framework_workers_too(tmp_path):
     out = tmp_path / "results"
     process = _start("frameworks", "--framework", "tensorflow", "--size", "1048576", "--out",
                      str(out))
     try:
-        assert _wait_for(lambda: len(_children(process.pid)) == 2, 60)  # both workers running
-        workers = _children(process.pid)
+        assert _wait_for(lambda: len(children(process.pid)) == 2, 60)  # both workers running
+        workers = children(process.pid)
         time.sleep(1.0)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
@@ -127,7 +112,7 @@ def test_sigterm_stops_the_framework_workers_too(tmp_path):
     assert process.returncode == 1, stderr
     assert _lines(stderr) == ["Error: Interrupted by SIGTERM; no complete run folder was "
                               "written."]
-    assert _wait_for(lambda: not any(_alive(pid) for pid in workers), 5)
+    assert _wait_for(lambda: not any(alive(pid) for pid in workers), 5)
 
 
 def test_interruptible_raises_in_the_main_thread_and_restores_the_handlers():
@@ -261,12 +246,12 @@ def test_a_worker_dies_with_its_parent(tmp_path):
     env = {**os.environ, "PYTHONPATH": f"{fake}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     caller = subprocess.Popen([sys.executable, "-c", code], env=env)
     try:
-        assert _wait_for(lambda: len(_children(caller.pid)) == 1, 60)
-        (worker,) = _children(caller.pid)
+        assert _wait_for(lambda: len(children(caller.pid)) == 1, 60)
+        (worker,) = children(caller.pid)
         time.sleep(1.0)  # the worker is hanging in its import, its death signal set
         caller.kill()  # SIGKILL: no cleanup runs in the parent
         caller.wait(timeout=10)
-        assert _wait_for(lambda: not _alive(worker), 10), "the worker outlived its parent"
+        assert _wait_for(lambda: not alive(worker), 10), "the worker outlived its parent"
     finally:
         caller.kill()
 
